@@ -1,0 +1,5 @@
+export * from './common.errors';
+export * from './error-kind';
+export * from './fennec-error';
+export * from './problem-details';
+export * from './validation-errors';

@@ -1,0 +1,37 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+
+const WINDOW_MS = 5000;
+
+/** Event-loop delay over a rolling window (the previous full window, so a reading is never empty). */
+@Injectable()
+export class EventLoopMonitor implements OnModuleDestroy {
+  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
+  private lastP99Ms = 0;
+  private lastMaxMs = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor() {
+    this.histogram.enable();
+    this.timer = setInterval(() => this.roll(), WINDOW_MS);
+    this.timer.unref();
+  }
+
+  private roll(): void {
+    this.lastP99Ms = this.histogram.percentile(99) / 1e6;
+    this.lastMaxMs = this.histogram.max / 1e6;
+    this.histogram.reset();
+  }
+
+  /** p99 and max event-loop delay in milliseconds (the worse of the current and last window). */
+  read(): { p99Ms: number; maxMs: number } {
+    const p99 = this.histogram.count > 0 ? this.histogram.percentile(99) / 1e6 : 0;
+    const max = this.histogram.count > 0 ? this.histogram.max / 1e6 : 0;
+    return { p99Ms: Math.max(p99, this.lastP99Ms), maxMs: Math.max(max, this.lastMaxMs) };
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+    this.histogram.disable();
+  }
+}

@@ -1,0 +1,2 @@
+export * from './health.config';
+export * from './lifecycle-phase.service';

@@ -1,0 +1,29 @@
+import { IsArray, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { defineEnvNamespace } from '../config/env-namespace';
+import { EnvInt, EnvList } from '../config/env-transforms';
+
+class HttpEnv {
+  /** body-parser size: bytes, or a number with kb/mb (e.g. `1mb`). */
+  @Matches(/^\d+(b|kb|mb)?$/i, { message: 'HTTP_BODY_LIMIT must be bytes or a size like 512kb / 1mb' })
+  HTTP_BODY_LIMIT: string = '1mb';
+
+  /** Allowed CORS origins (comma-separated). Empty: cross-origin requests are not allowed. */
+  @EnvList()
+  @IsArray()
+  @IsString({ each: true })
+  CORS_ORIGINS: string[] = [];
+
+  /** Number of reverse-proxy hops in front of Fennec whose X-Forwarded-For is trusted. */
+  @EnvInt()
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  TRUST_PROXY_HOPS: number = 0;
+}
+
+export const httpConfig = defineEnvNamespace('http', HttpEnv, (env) => ({
+  bodyLimit: env.HTTP_BODY_LIMIT.toLowerCase(),
+  corsOrigins: env.CORS_ORIGINS,
+  trustProxyHops: env.TRUST_PROXY_HOPS,
+}));
+export type HttpConfig = ReturnType<typeof httpConfig>;

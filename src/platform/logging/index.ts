@@ -1,0 +1,3 @@
+export * from './logging.config';
+export * from './redaction';
+export * from './request-id';

@@ -1,0 +1,3 @@
+export * from './metrics.config';
+export * from './metrics.service';
+export * from './route-template';

@@ -1,0 +1,3 @@
+export * from './api-problems.decorator';
+export * from './openapi-document';
+export * from './problem.schema';

@@ -1,0 +1,50 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { problemResponse } from './api-problems.decorator';
+import { ProblemSchema } from './problem.schema';
+
+export interface OpenApiInfo {
+  title: string;
+  version: string;
+  description: string;
+}
+
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+const upperFirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** `HealthController.live` → `healthLive`; used where a handler sets no explicit operationId. */
+export function operationId(controllerKey: string, methodKey: string): string {
+  return lowerFirst(controllerKey.replace(/Controller$/, '')) + upperFirst(methodKey);
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
+
+/** Adds the 500 problem every operation can answer, so generated clients know its shape. */
+function addDefaultProblems(doc: OpenAPIObject): void {
+  for (const item of Object.values(doc.paths)) {
+    for (const method of METHODS) {
+      const op = item[method];
+      if (op && !op.responses['500']) op.responses['500'] = problemResponse(500);
+    }
+  }
+}
+
+/** Builds the OpenAPI 3 document for an initialised (not necessarily listening) app. */
+export function buildOpenApiDocument(app: INestApplication, info: OpenApiInfo): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle(info.title)
+    .setDescription(info.description)
+    .setVersion(info.version)
+    .build();
+  const doc = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: operationId,
+    extraModels: [ProblemSchema],
+  });
+  addDefaultProblems(doc);
+  return doc;
+}
+
+/** Serves Swagger UI at `/docs` and the JSON document at `/docs-json`. */
+export function serveOpenApi(app: INestApplication, doc: OpenAPIObject): void {
+  SwaggerModule.setup('docs', app, doc, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+}

@@ -1,0 +1,66 @@
+import { type DynamicModule, Global, Module, ValidationPipe } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { appConfig } from './config/app.config';
+import { validateEnvironment } from './config/env-namespace';
+import { ProblemDetailsFilter } from './errors/problem-details.filter';
+import { validationExceptionFactory } from './errors/validation-errors';
+import { healthConfig } from './health/health.config';
+import { HealthModule } from './health/health.module';
+import { httpConfig } from './http/http.config';
+import { HttpPipelineModule } from './http/http-pipeline.module';
+import { loggingConfig, type LoggingConfig } from './logging/logging.config';
+import { buildPinoHttp } from './logging/pino-options';
+import { MetricsController } from './metrics/metrics.controller';
+import { metricsConfig } from './metrics/metrics.config';
+import { MetricsService } from './metrics/metrics.service';
+import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
+
+/**
+ * The platform core, imported once by the application root. It loads and validates
+ * configuration, sets up logging and metrics, and registers the global enhancers through DI.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformOptions = {}): DynamicModule {
+    return {
+      module: PlatformModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          cache: true,
+          ignoreEnvFile: process.env.NODE_ENV === 'test',
+          load: [appConfig, httpConfig, loggingConfig, metricsConfig, healthConfig],
+          validate: validateEnvironment,
+        }),
+        LoggerModule.forRootAsync({
+          inject: [loggingConfig.KEY],
+          useFactory: (logging: LoggingConfig) => ({ pinoHttp: buildPinoHttp(logging, options.logStream) }),
+        }),
+        HealthModule,
+        HttpPipelineModule,
+      ],
+      controllers: [MetricsController],
+      providers: [
+        { provide: PLATFORM_OPTIONS, useValue: options },
+        MetricsService,
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        {
+          provide: APP_PIPE,
+          useFactory: () =>
+            new ValidationPipe({
+              whitelist: true,
+              forbidNonWhitelisted: true,
+              forbidUnknownValues: true,
+              transform: true,
+              exceptionFactory: validationExceptionFactory,
+            }),
+        },
+      ],
+      exports: [MetricsService, HealthModule],
+    };
+  }
+
+}
