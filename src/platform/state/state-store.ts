@@ -1,0 +1,43 @@
+/**
+ * Shared state: what must agree across Fennec instances. `MemoryStateStore` (default, one
+ * process) and `RedisStateStore` (REDIS_URL set, many processes) implement the same contract.
+ * Every method may reject with `StateUnavailableError` (code STATE.UNAVAILABLE) when the backend
+ * is unreachable; callers decide fail-open or fail-closed and document it.
+ */
+export interface StateStore {
+  readonly backend: 'memory' | 'redis';
+
+  get(key: string): Promise<string | undefined>;
+  /** `ttlMs` omitted: the key does not expire. */
+  set(key: string, value: string, options?: { ttlMs?: number }): Promise<void>;
+  /** Returns whether the key existed. */
+  delete(key: string): Promise<boolean>;
+  /** Deletes every key starting with `prefix`; returns how many. */
+  deleteByPrefix(prefix: string): Promise<number>;
+
+  /**
+   * Atomically adds 1 to a fixed-window counter. The window starts with the first increment and
+   * lasts `windowMs`; returns the count so far and the ms left in the window.
+   */
+  increment(key: string, windowMs: number): Promise<{ count: number; ttlMs: number }>;
+
+  /** A value with its version (1 for the first write). */
+  getVersioned(key: string): Promise<{ value: string; version: number } | undefined>;
+  /**
+   * Writes only if the current version is `expectedVersion` (0: the key must not exist).
+   * On success returns the new version; on conflict `ok: false` and the current version.
+   */
+  compareAndSet(key: string, expectedVersion: number, value: string): Promise<{ ok: boolean; version: number }>;
+
+  /** Appends to a list, keeping at most `maxLength` newest entries. */
+  pushBounded(key: string, value: string, maxLength: number): Promise<void>;
+  /** Newest first: `offset` 0 is the latest entry. */
+  range(key: string, offset: number, limit: number): Promise<string[]>;
+
+  publish(channel: string, message: string): Promise<void>;
+  /** Resolves once subscribed; the returned function unsubscribes. */
+  subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
+}
+
+/** DI token of the application's {@link StateStore}. */
+export const STATE_STORE = Symbol('STATE_STORE');
