@@ -34,7 +34,13 @@ describe('Problem details (e2e)', () => {
   it('should answer validation failures with one entry per bad field', async () => {
     const res = await http()
       .post('/probe/orders')
-      .send({ kind: 'z', items: [{ name: 'ok', qty: 1 }, { name: 5, qty: 0 }] });
+      .send({
+        kind: 'z',
+        items: [
+          { name: 'ok', qty: 1 },
+          { name: 5, qty: 0 },
+        ],
+      });
     expectProblem(res, 400, 'VALIDATION.FAILED');
     const fields = (res.body.errors as { field: string }[]).map((e) => e.field).sort();
     expect(fields).toEqual(['items.1.name', 'items.1.qty', 'kind']);
@@ -54,7 +60,9 @@ describe('Problem details (e2e)', () => {
   });
 
   it('should answer an oversized body with 413 and the configured limit', async () => {
-    const res = await http().post('/probe/orders').send({ kind: 'a', items: [], pad: 'x'.repeat(4096) });
+    const res = await http()
+      .post('/probe/orders')
+      .send({ kind: 'a', items: [], pad: 'x'.repeat(4096) });
     expectProblem(res, 413, 'REQUEST.PAYLOAD_TOO_LARGE');
     expect(res.body.detail).toContain('2048');
   });
@@ -101,26 +109,83 @@ describe('Problem details (e2e)', () => {
     await http().get('/probe/items/abc');
     const res = await http().get('/metrics');
     expect(res.status).toBe(200);
-    expect(res.text).toMatch(/fennec_http_errors_total\{code="REQUEST.INVALID",route="\/probe\/items\/:id",status_code="400"\} [1-9]/);
-    expect(res.text).toMatch(/fennec_http_errors_total\{code="ROUTE.NOT_FOUND",route="<unmatched>",status_code="404"\} [1-9]/);
+    expect(res.text).toMatch(
+      /fennec_http_errors_total\{code="REQUEST.INVALID",route="\/probe\/items\/:id",status_code="400"\} [1-9]/,
+    );
+    expect(res.text).toMatch(
+      /fennec_http_errors_total\{code="ROUTE.NOT_FOUND",route="<unmatched>",status_code="404"\} [1-9]/,
+    );
   });
 
   describe('bad input batch', () => {
     const cases: [string, () => request.Test][] = [
       ['broken JSON', () => http().post('/probe/orders').set('content-type', 'application/json').send('{nope')],
-      ['truncated JSON', () => http().post('/probe/orders').set('content-type', 'application/json').send('{"kind":"a","items":[')],
+      [
+        'truncated JSON',
+        () => http().post('/probe/orders').set('content-type', 'application/json').send('{"kind":"a","items":['),
+      ],
       ['JSON null body', () => http().post('/probe/orders').set('content-type', 'application/json').send('null')],
       ['JSON array body', () => http().post('/probe/orders').send([1, 2, 3])],
       ['wrong types', () => http().post('/probe/orders').send({ kind: 1, items: 'many' })],
-      ['nested wrong types', () => http().post('/probe/orders').send({ kind: 'a', items: [{ name: {}, qty: '1' }] })],
+      [
+        'nested wrong types',
+        () =>
+          http()
+            .post('/probe/orders')
+            .send({ kind: 'a', items: [{ name: {}, qty: '1' }] }),
+      ],
       ['unknown fields', () => http().post('/probe/orders').send({ kind: 'a', items: [], extra: 1 })],
-      ['__proto__ key', () => http().post('/probe/orders').set('content-type', 'application/json').send('{"kind":"a","items":[],"__proto__":{"isAdmin":true}}')],
-      ['nested __proto__', () => http().post('/probe/orders').set('content-type', 'application/json').send('{"kind":"a","items":[{"__proto__":{"x":1},"name":"n","qty":1}]}')],
-      ['constructor.prototype', () => http().post('/probe/orders').set('content-type', 'application/json').send('{"kind":"a","items":[],"constructor":{"prototype":{"x":1}}}')],
-      ['huge body', () => http().post('/probe/orders').send({ kind: 'a', items: [], pad: 'y'.repeat(10_000) })],
-      ['too many items', () => http().post('/probe/orders').send({ kind: 'a', items: Array.from({ length: 9 }, () => ({ name: 'n', qty: 1 })) })],
-      ['unsupported charset', () => http().post('/probe/orders').set('content-type', 'application/json; charset=klingon').send('{}')],
-      ['unsupported encoding', () => http().post('/probe/orders').set('content-type', 'application/json').set('content-encoding', 'zstd-nope').send('{}')],
+      [
+        '__proto__ key',
+        () =>
+          http()
+            .post('/probe/orders')
+            .set('content-type', 'application/json')
+            .send('{"kind":"a","items":[],"__proto__":{"isAdmin":true}}'),
+      ],
+      [
+        'nested __proto__',
+        () =>
+          http()
+            .post('/probe/orders')
+            .set('content-type', 'application/json')
+            .send('{"kind":"a","items":[{"__proto__":{"x":1},"name":"n","qty":1}]}'),
+      ],
+      [
+        'constructor.prototype',
+        () =>
+          http()
+            .post('/probe/orders')
+            .set('content-type', 'application/json')
+            .send('{"kind":"a","items":[],"constructor":{"prototype":{"x":1}}}'),
+      ],
+      [
+        'huge body',
+        () =>
+          http()
+            .post('/probe/orders')
+            .send({ kind: 'a', items: [], pad: 'y'.repeat(10_000) }),
+      ],
+      [
+        'too many items',
+        () =>
+          http()
+            .post('/probe/orders')
+            .send({ kind: 'a', items: Array.from({ length: 9 }, () => ({ name: 'n', qty: 1 })) }),
+      ],
+      [
+        'unsupported charset',
+        () => http().post('/probe/orders').set('content-type', 'application/json; charset=klingon').send('{}'),
+      ],
+      [
+        'unsupported encoding',
+        () =>
+          http()
+            .post('/probe/orders')
+            .set('content-type', 'application/json')
+            .set('content-encoding', 'zstd-nope')
+            .send('{}'),
+      ],
       ['odd request id header', () => http().post('/probe/orders').set('x-request-id', '<script>'.repeat(40)).send({})],
       ['non-numeric param', () => http().get('/probe/items/1e999')],
       ['bad percent-encoding', () => http().get('/probe/items/%E0%A4%A')],
@@ -139,7 +204,9 @@ describe('Problem details (e2e)', () => {
     });
 
     it('should still serve after the batch', async () => {
-      const res = await http().post('/probe/orders').send({ kind: 'a', items: [{ name: 'n', qty: 2 }] });
+      const res = await http()
+        .post('/probe/orders')
+        .send({ kind: 'a', items: [{ name: 'n', qty: 2 }] });
       expect(res.status).toBe(201);
       expect(res.body).toEqual({ accepted: 1 });
     });

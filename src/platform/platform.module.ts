@@ -62,5 +62,4 @@ export class PlatformModule {
       exports: [MetricsService, HealthModule],
     };
   }
-
 }

@@ -12,7 +12,9 @@ export const EnvBoolean = () =>
 
 /** Parses a decimal integer; leaves anything else (e.g. "3k") for the validator to reject. */
 export const EnvInt = () =>
-  Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value));
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value,
+  );
 
 /** Splits a comma-separated list, trimming blanks. */
 export const EnvList = () =>

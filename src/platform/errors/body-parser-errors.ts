@@ -18,8 +18,12 @@ export class UnsupportedMediaTypeError extends FennecError {
 }
 
 function isBodyParserError(e: unknown): e is BodyParserError {
-  return typeof e === 'object' && e !== null && typeof (e as { type?: unknown }).type === 'string' &&
-    typeof ((e as BodyParserError).status ?? (e as BodyParserError).statusCode) === 'number';
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as { type?: unknown }).type === 'string' &&
+    typeof ((e as BodyParserError).status ?? (e as BodyParserError).statusCode) === 'number'
+  );
 }
 
 /**

@@ -39,7 +39,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
     const mapped = this.map(exception, res);
     const route = routeTemplate(req);
-    const requestId = String(req.id ?? '');
+    const requestId = typeof req.id === 'string' || typeof req.id === 'number' ? String(req.id) : '';
     const body: ProblemDetails = {
       type: problemType(mapped.code),
       title: mapped.title,
@@ -90,12 +90,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return this.fromDomain(new RouteNotFoundError(`No route matches ${e.message.slice(7)}`));
     }
     const body = e.getResponse();
-    const message =
-      typeof body === 'string' ? body : (body as { message?: unknown }).message ?? e.message;
-    const detail = status >= 500 ? GENERIC_500 : Array.isArray(message) ? message.join('; ') : String(message);
+    const message: unknown = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? e.message);
+    const text = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : e.message;
+    const detail = status >= 500 ? GENERIC_500 : text;
     const headerRetry = Number(res.getHeader('Retry-After'));
     const retryAfter =
-      status === 429 || status === 503 ? (Number.isFinite(headerRetry) && headerRetry > 0 ? headerRetry : 1) : undefined;
+      status === 429 || status === 503
+        ? Number.isFinite(headerRetry) && headerRetry > 0
+          ? headerRetry
+          : 1
+        : undefined;
     const code =
       typeof body === 'object' && typeof (body as { code?: unknown }).code === 'string'
         ? (body as { code: string }).code

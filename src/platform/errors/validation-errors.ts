@@ -6,9 +6,7 @@ import type { FieldError } from './fennec-error';
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((e) => {
     const field = parent ? `${parent}.${e.property}` : e.property;
-    const own: FieldError[] = e.constraints
-      ? [{ field, message: Object.values(e.constraints).join('; ') }]
-      : [];
+    const own: FieldError[] = e.constraints ? [{ field, message: Object.values(e.constraints).join('; ') }] : [];
     return own.concat(flattenValidationErrors(e.children ?? [], field));
   });
 }

@@ -27,7 +27,10 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @Header('Cache-Control', NO_CACHE)
-  @ApiOperation({ operationId: 'getReadiness', summary: 'Should this instance receive traffic? 503 while starting or draining.' })
+  @ApiOperation({
+    operationId: 'getReadiness',
+    summary: 'Should this instance receive traffic? 503 while starting or draining.',
+  })
   @ApiOkResponse({ type: HealthResultSchema })
   @ApiServiceUnavailableResponse({ type: HealthResultSchema })
   ready() {

@@ -10,7 +10,11 @@ import type { HttpConfig } from './http.config';
  */
 export function bodyParsers(config: HttpConfig): RequestHandler[] {
   return [
-    express.json({ limit: config.bodyLimit, reviver: rejectPrototypeKeys, type: ['application/json', 'application/*+json'] }),
+    express.json({
+      limit: config.bodyLimit,
+      reviver: rejectPrototypeKeys,
+      type: ['application/json', 'application/*+json'],
+    }),
     express.urlencoded({ limit: config.bodyLimit, extended: false, parameterLimit: 1000 }),
   ];
 }

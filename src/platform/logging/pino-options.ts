@@ -11,14 +11,18 @@ type HttpOptions = PinoHttpOptions<IncomingMessage, ServerResponse>;
  * pino-http options for the platform. JSON goes through an asynchronous destination: a
  * synchronous write per log line is the single largest cost on the request hot path.
  */
-export function buildPinoHttp(config: LoggingConfig, stream?: DestinationStream): HttpOptions | [HttpOptions, DestinationStream] {
+export function buildPinoHttp(
+  config: LoggingConfig,
+  stream?: DestinationStream,
+): HttpOptions | [HttpOptions, DestinationStream] {
   const base: HttpOptions = {
     level: config.level,
     redact: { paths: REDACT_PATHS, censor: REDACTED },
     genReqId: assignRequestId,
     customAttributeKeys: { reqId: 'requestId' },
     autoLogging: config.httpRequests,
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customLogLevel: (_req, res, err) =>
+      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     serializers: {
       req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown> }) => ({
         id: req.id,
@@ -35,7 +39,10 @@ export function buildPinoHttp(config: LoggingConfig, stream?: DestinationStream)
 
   if (stream) return [base, stream];
   if (config.format === 'pretty') {
-    return { ...base, transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } };
+    return {
+      ...base,
+      transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } },
+    };
   }
   return [base, pino.destination({ dest: 1, sync: false })];
 }
