@@ -35,7 +35,7 @@ module.exports = {
       setupFiles: ['<rootDir>/test/setup-env.ts'],
     },
   ],
-  collectCoverageFrom: ['src/**/*.ts', '!src/**/*.spec.ts', '!src/main.ts', '!src/cli/**', '!src/**/index.ts'],
+  collectCoverageFrom: ['src/**/*.ts', '!src/**/*.spec.ts', '!src/main.ts', '!src/**/index.ts'],
   coverageThreshold: { './src/platform/': { lines: 80 } },
   coverageReporters: ['text-summary', 'lcov'],
 };

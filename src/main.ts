@@ -5,14 +5,19 @@ import { APP_INFO } from './app.info';
 import { AppModule } from './app.module';
 import { appConfig, type AppConfig } from './platform/config/app.config';
 import { configurePlatformApp } from './platform/http/configure-app';
+import { installShutdownHandlers } from './platform/http/shutdown';
+import { healthConfig, type HealthConfig } from './platform/health/health.config';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
     bufferLogs: true,
     bodyParser: false,
+    // Errors reach the catch below (one-line cause, exit 1) instead of Nest's own handler.
+    abortOnError: false,
   });
   configurePlatformApp(app, APP_INFO);
   const { port, host } = app.get<AppConfig>(appConfig.KEY);
+  installShutdownHandlers(app, app.get<HealthConfig>(healthConfig.KEY).shutdownTimeoutMs);
   await app.listen(port, host);
 }
 
@@ -20,5 +25,7 @@ bootstrap().catch((err: unknown) => {
   // One line naming the cause; config errors list every bad variable.
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`fennec: failed to start: ${message}\n`);
-  process.exit(1);
+  process.exitCode = 1;
+  // Let buffered (asynchronous) log writes drain, then make sure nothing keeps the process alive.
+  setTimeout(() => process.exit(1), 200).unref();
 });

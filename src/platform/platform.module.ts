@@ -21,6 +21,23 @@ import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
  * The platform core, imported once by the application root. It loads and validates
  * configuration, sets up logging and metrics, and registers the global enhancers through DI.
  */
+/**
+ * ConfigModule.forRoot is asynchronous and validates the environment before Nest awaits it; a
+ * rejection must not surface as an unhandled rejection (a crash with a stack trace) but reach
+ * bootstrap, which prints the one-line cause.
+ */
+function loadConfig() {
+  const config = ConfigModule.forRoot({
+    isGlobal: true,
+    cache: true,
+    ignoreEnvFile: process.env.NODE_ENV === 'test',
+    load: [appConfig, httpConfig, loggingConfig, metricsConfig, healthConfig],
+    validate: validateEnvironment,
+  });
+  config.catch(() => undefined);
+  return config;
+}
+
 @Global()
 @Module({})
 export class PlatformModule {
@@ -28,13 +45,7 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          cache: true,
-          ignoreEnvFile: process.env.NODE_ENV === 'test',
-          load: [appConfig, httpConfig, loggingConfig, metricsConfig, healthConfig],
-          validate: validateEnvironment,
-        }),
+        loadConfig(),
         LoggerModule.forRootAsync({
           inject: [loggingConfig.KEY],
           useFactory: (logging: LoggingConfig) => ({ pinoHttp: buildPinoHttp(logging, options.logStream) }),

@@ -23,6 +23,12 @@ class HealthEnv {
   @Min(16)
   HEALTH_HEAP_LIMIT_MB: number = 2048;
 
+  /** Hard limit for the whole graceful shutdown after SIGTERM; past it the process exits 1. */
+  @EnvInt()
+  @IsInt()
+  @Min(1000)
+  SHUTDOWN_TIMEOUT_MS: number = 30_000;
+
   @IsOptional()
   NODE_ENV?: string;
 }
@@ -31,5 +37,6 @@ export const healthConfig = defineEnvNamespace('health', HealthEnv, (env) => ({
   drainDelayMs: env.HEALTH_DRAIN_DELAY_MS ?? (env.NODE_ENV === 'production' ? 5000 : 0),
   eventLoopLagMs: env.HEALTH_EVENT_LOOP_LAG_MS,
   heapLimitBytes: env.HEALTH_HEAP_LIMIT_MB * 1024 * 1024,
+  shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
 }));
 export type HealthConfig = ReturnType<typeof healthConfig>;

@@ -7,7 +7,7 @@ import { httpConfig, type HttpConfig } from './http.config';
 
 /**
  * Everything an app needs between `NestFactory.create` and `listen`: logger, security headers,
- * CORS, proxy trust, versioning, OpenAPI, shutdown hooks. main.ts, e2e tests and benchmarks all
+ * CORS, proxy trust, versioning, OpenAPI. (Signal handling is main.ts's: see installShutdownHandlers.) main.ts, e2e tests and benchmarks all
  * call this, so they exercise the same stack.
  */
 export function configurePlatformApp(app: NestExpressApplication, info: OpenApiInfo): NestExpressApplication {
@@ -20,7 +20,6 @@ export function configurePlatformApp(app: NestExpressApplication, info: OpenApiI
     app.enableCors({ origin: http.corsOrigins, exposedHeaders: ['x-request-id', 'retry-after'] });
   }
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: VERSION_NEUTRAL });
-  app.enableShutdownHooks();
   serveOpenApi(app, buildOpenApiDocument(app, info));
   return app;
 }

@@ -1,0 +1,45 @@
+import { spawnApp, waitForHttp, type SpawnedApp } from './support/spawn-app';
+
+describe('Boot and process basics (e2e, real process)', () => {
+  it('should refuse to boot on bad configuration, naming every bad variable', async () => {
+    const app = await spawnApp({ PORT: 'eighty', LOG_LEVEL: 'loud', HTTP_BODY_LIMIT: 'huge' });
+    const code = await app.exited;
+    expect(code).toBe(1);
+    const err = app.stderr();
+    expect(err).toContain('fennec: failed to start: Invalid configuration');
+    for (const name of ['PORT (got "eighty")', 'LOG_LEVEL (got "loud")', 'HTTP_BODY_LIMIT (got "huge")']) {
+      expect(err).toContain(name);
+    }
+  }, 30_000);
+
+  describe('a running server', () => {
+    let app: SpawnedApp;
+
+    beforeAll(async () => {
+      app = await spawnApp();
+      await waitForHttp(`${app.baseUrl}/health/live`);
+    }, 30_000);
+
+    afterAll(async () => {
+      if (app.child.exitCode === null) app.child.kill('SIGKILL');
+      await app.exited;
+    });
+
+    it('should log one JSON line per request carrying the request id', async () => {
+      const res = await fetch(`${app.baseUrl}/health/live`, {
+        headers: { 'x-request-id': 'boot-e2e-1', authorization: 'Bearer do-not-log-me' },
+      });
+      expect(res.headers.get('x-request-id')).toBe('boot-e2e-1');
+      await new Promise((r) => setTimeout(r, 300));
+      const lines = app.logs().filter((l) => (l.req as { id?: string } | undefined)?.id === 'boot-e2e-1');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ level: 'info', msg: 'request completed', res: { statusCode: 200 } });
+      expect(app.stdout()).not.toContain('do-not-log-me');
+    });
+
+    it('should exit 0 on SIGTERM', async () => {
+      app.child.kill('SIGTERM');
+      expect(await app.exited).toBe(0);
+    }, 20_000);
+  });
+});
