@@ -16,6 +16,7 @@ import { MetricsController } from './metrics/metrics.controller';
 import { metricsConfig } from './metrics/metrics.config';
 import { MetricsService } from './metrics/metrics.service';
 import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
+import { StateModule } from './state/state.module';
 
 /**
  * The platform core, imported once by the application root. It loads and validates
@@ -52,6 +53,7 @@ export class PlatformModule {
         }),
         HealthModule,
         HttpPipelineModule,
+        StateModule,
       ],
       controllers: [MetricsController],
       providers: [

@@ -1,0 +1,42 @@
+/**
+ * Lua scripts run atomically by Redis, so concurrent instances never interleave the steps of a
+ * read-modify-write.
+ */
+export const REDIS_SCRIPTS = {
+  /** KEYS[1] counter; ARGV[1] window ms. Returns {count, ttlMs}. */
+  fennecIncrementWindow: {
+    numberOfKeys: 1,
+    lua: `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if count == 1 or ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}`,
+  },
+  /** KEYS[1] hash {val, ver}; ARGV[1] expected version; ARGV[2] value. Returns {ok, version}. */
+  fennecCompareAndSet: {
+    numberOfKeys: 1,
+    lua: `
+local current = tonumber(redis.call('HGET', KEYS[1], 'ver') or '0')
+if current ~= tonumber(ARGV[1]) then
+  return {0, current}
+end
+redis.call('HSET', KEYS[1], 'val', ARGV[2], 'ver', current + 1)
+return {1, current + 1}`,
+  },
+  /** KEYS[1] list; ARGV[1] value; ARGV[2] max length. */
+  fennecPushBounded: {
+    numberOfKeys: 1,
+    lua: `
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+return 1`,
+  },
+} as const;
+
+/** Escapes glob characters so a literal prefix can be used in SCAN MATCH. */
+export function escapeGlob(s: string): string {
+  return s.replace(/[*?[\]\\]/g, '\\$&');
+}
