@@ -1,0 +1,28 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ServiceUnavailableError } from './registry.errors';
+import { SERVICE_ROUTE_KEY } from './service-route.decorator';
+import { ServiceRegistry } from './service-registry';
+
+/** Seconds a caller is told to wait before retrying a route whose service is down. */
+export const SERVICE_UNAVAILABLE_RETRY_AFTER_S = 5;
+
+/** Global guard: refuses `@ServiceRoute(name)` routes while that service is not up. */
+@Injectable()
+export class ServiceAvailabilityGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly registry: ServiceRegistry,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const service = this.reflector.getAllAndOverride<string | undefined>(SERVICE_ROUTE_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (service === undefined || this.registry.isAvailable(service)) return true;
+    throw new ServiceUnavailableError(`The '${service}' service is not available right now`, {
+      retryAfterSeconds: SERVICE_UNAVAILABLE_RETRY_AFTER_S,
+    });
+  }
+}

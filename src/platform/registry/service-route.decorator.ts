@@ -1,0 +1,16 @@
+import { SetMetadata } from '@nestjs/common';
+
+export const SERVICE_ROUTE_KEY = 'fennec:service-route';
+
+/**
+ * Ties a controller or handler to a managed service: while that service is not RUNNING or
+ * DEGRADED, its routes answer 503 `REGISTRY.SERVICE_UNAVAILABLE` with `Retry-After`.
+ * A handler-level name overrides the controller's.
+ *
+ * ```ts
+ * @ServiceRoute('rag')
+ * @Controller({ path: 'rag', version: '1' })
+ * export class RagController { ... }
+ * ```
+ */
+export const ServiceRoute = (service: string) => SetMetadata(SERVICE_ROUTE_KEY, service);

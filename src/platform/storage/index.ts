@@ -1,0 +1,3 @@
+export * from './data-dir.service';
+export * from './storage.config';
+export * from './storage.module';

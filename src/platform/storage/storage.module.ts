@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { DataDirService } from './data-dir.service';
+import { storageConfig } from './storage.config';
+
+/** Local storage: the managed `data-dir` service. */
+@Module({
+  imports: [ConfigModule.forFeature(storageConfig)],
+  providers: [DataDirService],
+  exports: [DataDirService],
+})
+export class StorageModule {}
