@@ -1,0 +1,7 @@
+export * from './upstream-pool';
+export * from './upstream-pools.service';
+export * from './upstream-response';
+export * from './upstream.errors';
+export * from './upstream.module';
+export * from './upstream.types';
+export { DEFAULT_POOL_OPTIONS } from './upstream-defaults';

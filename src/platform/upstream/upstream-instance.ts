@@ -1,0 +1,103 @@
+import { circuitBreaker, CircuitState, handleWhen, handleWhenResult, type CircuitBreakerPolicy } from 'cockatiel';
+import { OutlierState } from './outlier-detector';
+import { SlidingWindowBreaker, type BreakerVerdict } from './sliding-window-breaker';
+import { UpstreamCallAbortedError } from './upstream.errors';
+import type { BreakerOptions, UpstreamInstanceConfig } from './upstream.types';
+
+export type BreakerStateName = 'closed' | 'open' | 'half_open' | 'isolated';
+
+const STATE_NAMES: Record<CircuitState, BreakerStateName> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half_open',
+  [CircuitState.Isolated]: 'isolated',
+};
+
+/** Weight of the newest outcome in the error score EWMA. */
+const ERROR_EWMA_ALPHA = 0.2;
+
+/** Default id: `host:port` of the URL, so metrics and logs never carry paths or credentials. */
+export function instanceIdOf(config: UpstreamInstanceConfig): string {
+  if (config.id) return config.id;
+  const u = new URL(config.url);
+  return u.port ? `${u.hostname}:${u.port}` : u.host;
+}
+
+/** One upstream instance: its breaker, outlier record, in-flight count and error score. */
+export class UpstreamInstance {
+  readonly id: string;
+  readonly url: URL;
+  weight: number;
+  outstanding = 0;
+  errorScore = 0;
+  readonly outlier = new OutlierState();
+  readonly breaker: CircuitBreakerPolicy;
+  readonly window: SlidingWindowBreaker;
+  private openedAt = 0;
+
+  constructor(
+    config: UpstreamInstanceConfig,
+    private readonly breakerOptions: BreakerOptions,
+    onBreakerChange: (instance: UpstreamInstance, state: BreakerStateName) => void,
+  ) {
+    this.id = instanceIdOf(config);
+    this.url = new URL(config.url);
+    this.weight = config.weight ?? 1;
+    let policy: CircuitBreakerPolicy | undefined;
+    this.window = new SlidingWindowBreaker(breakerOptions, () => policy?.lastFailure);
+    policy = circuitBreaker(
+      handleWhen((e) => !(e instanceof UpstreamCallAbortedError)).orWhenResult(
+        (r) => (r as BreakerVerdict).failed || (r as BreakerVerdict).slow,
+      ),
+      { halfOpenAfter: breakerOptions.openWaitMs, breaker: this.window },
+    );
+    this.breaker = policy;
+    this.breaker.onStateChange((s) => {
+      if (s === CircuitState.Open) this.openedAt = Date.now();
+      onBreakerChange(this, STATE_NAMES[s]);
+    });
+  }
+
+  get breakerState(): BreakerStateName {
+    return STATE_NAMES[this.breaker.state];
+  }
+
+  /**
+   * May a call be sent here now? OPEN becomes usable once its wait is over (that call is the
+   * HALF_OPEN trial); HALF_OPEN is not, because cockatiel would park the call behind the trial.
+   */
+  breakerAdmits(now: number): boolean {
+    switch (this.breaker.state) {
+      case CircuitState.Closed:
+        return true;
+      case CircuitState.Open:
+        return now - this.openedAt >= this.breakerOptions.openWaitMs;
+      case CircuitState.HalfOpen:
+      case CircuitState.Isolated:
+        return false;
+    }
+  }
+
+  /** Not ejected and the breaker admits calls: counts as "up" in health. */
+  isUp(now: number): boolean {
+    return !this.outlier.isEjected(now) && this.breakerAdmits(now);
+  }
+
+  /** When this instance can next take a call (ms epoch), for Retry-After. */
+  availableAt(now: number): number {
+    let at = now;
+    if (this.outlier.isEjected(now)) at = Math.max(at, this.outlier.ejectedUntil);
+    if (this.breaker.state === CircuitState.Open) at = Math.max(at, this.openedAt + this.breakerOptions.openWaitMs);
+    return at;
+  }
+
+  noteOutcome(failed: boolean): void {
+    this.errorScore = this.errorScore * (1 - ERROR_EWMA_ALPHA) + (failed ? ERROR_EWMA_ALPHA : 0);
+  }
+
+  /** Resolves `path` (which may carry a query) against this instance's base URL. */
+  resolve(path: string): URL {
+    const base = this.url.href.endsWith('/') ? this.url.href : `${this.url.href}/`;
+    return new URL(path.replace(/^\//, ''), base);
+  }
+}
