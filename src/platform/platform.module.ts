@@ -16,6 +16,7 @@ import { MetricsController } from './metrics/metrics.controller';
 import { metricsConfig } from './metrics/metrics.config';
 import { MetricsService } from './metrics/metrics.service';
 import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
+import { SecurityModule } from './security/security.module';
 import { StateModule } from './state/state.module';
 
 /**
@@ -53,6 +54,7 @@ export class PlatformModule {
         }),
         HealthModule,
         HttpPipelineModule,
+        SecurityModule,
         StateModule,
       ],
       controllers: [MetricsController],

@@ -1,6 +1,8 @@
 import { Controller, Get, Header, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { Public } from '../security/auth.decorators';
+import { SkipAllThrottles } from '../security/throttling/throttle.decorators';
 import { HealthResultSchema } from './health-result.schema';
 import { ProcessIndicators } from './process.indicators';
 
@@ -15,6 +17,8 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  @Public()
+  @SkipAllThrottles()
   @HealthCheck()
   @Header('Cache-Control', NO_CACHE)
   @ApiOperation({ operationId: 'getLiveness', summary: 'Can this process serve at all? 503 means "restart me".' })
@@ -25,6 +29,8 @@ export class HealthController {
   }
 
   @Get('ready')
+  @Public()
+  @SkipAllThrottles()
   @HealthCheck()
   @Header('Cache-Control', NO_CACHE)
   @ApiOperation({
@@ -38,6 +44,8 @@ export class HealthController {
   }
 
   @Get('startup')
+  @Public()
+  @SkipAllThrottles()
   @HealthCheck()
   @Header('Cache-Control', NO_CACHE)
   @ApiOperation({ operationId: 'getStartup', summary: 'Has boot finished? 503 until it has.' })

@@ -20,6 +20,11 @@ export function buildPinoHttp(
     redact: { paths: REDACT_PATHS, censor: REDACTED },
     genReqId: assignRequestId,
     customAttributeKeys: { reqId: 'requestId' },
+    // Set by the AuthGuard (src/platform/security); absent until the request is authenticated.
+    customProps: (req) => {
+      const caller = (req as { caller?: { id: string; tenant: string } }).caller;
+      return caller ? { callerId: caller.id, tenant: caller.tenant } : {};
+    },
     autoLogging: config.httpRequests,
     customLogLevel: (_req, res, err) =>
       err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',

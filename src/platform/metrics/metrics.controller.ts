@@ -1,9 +1,11 @@
 import { Controller, Get, Header, Res, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { PublicIf } from '../security/auth.decorators';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('operations')
+@PublicIf('metricsPublic')
 @Controller({ path: 'metrics', version: VERSION_NEUTRAL })
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}

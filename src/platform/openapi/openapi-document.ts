@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { addSecuritySchemes, applyOperationSecurity } from '../security/auth/openapi-security';
 import { problemResponse } from './api-problems.decorator';
 import { ProblemSchema } from './problem.schema';
 
@@ -31,16 +32,15 @@ function addDefaultProblems(doc: OpenAPIObject): void {
 
 /** Builds the OpenAPI 3 document for an initialised (not necessarily listening) app. */
 export function buildOpenApiDocument(app: INestApplication, info: OpenApiInfo): OpenAPIObject {
-  const config = new DocumentBuilder()
-    .setTitle(info.title)
-    .setDescription(info.description)
-    .setVersion(info.version)
-    .build();
+  const config = addSecuritySchemes(
+    new DocumentBuilder().setTitle(info.title).setDescription(info.description).setVersion(info.version),
+  ).build();
   const doc = SwaggerModule.createDocument(app, config, {
     operationIdFactory: operationId,
     extraModels: [ProblemSchema],
   });
   addDefaultProblems(doc);
+  applyOperationSecurity(app, doc);
   return doc;
 }
 

@@ -1,4 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
 
 /** Roles, lowest first: each role includes the rights of those before it. */
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
@@ -7,8 +8,22 @@ export type Role = (typeof ROLES)[number];
 export const IS_PUBLIC_KEY = 'fennec:public';
 export const REQUIRED_ROLE_KEY = 'fennec:role';
 
-/** The route needs no credentials (probes, docs). Everything else is denied by default. */
-export const Public = () => SetMetadata(IS_PUBLIC_KEY, true);
+/** OpenAPI extensions the security scheme post-processing reads (and `x-fennec-role` keeps). */
+export const PUBLIC_EXTENSION = 'x-fennec-public';
+export const ROLE_EXTENSION = 'x-fennec-role';
 
-/** The caller needs at least this role (`viewer` < `operator` < `admin`). */
-export const Roles = (role: Role) => SetMetadata(REQUIRED_ROLE_KEY, role);
+/** Auth settings that can make a route public (see {@link PublicIf}). */
+export type PublicSwitch = 'metricsPublic';
+
+/** The route needs no credentials (probes, docs). Everything else is denied by default. */
+export const Public = () => applyDecorators(SetMetadata(IS_PUBLIC_KEY, true), ApiExtension(PUBLIC_EXTENSION, true));
+
+/** The route is public only when the named auth setting is on (e.g. `METRICS_PUBLIC`). */
+export const PublicIf = (setting: PublicSwitch) =>
+  applyDecorators(SetMetadata(IS_PUBLIC_KEY, setting), ApiExtension(PUBLIC_EXTENSION, setting));
+
+/**
+ * The caller needs at least this role (`viewer` < `operator` < `admin`). Routes without it need
+ * an authenticated caller with any role (at least `viewer`).
+ */
+export const Roles = (role: Role) => applyDecorators(SetMetadata(REQUIRED_ROLE_KEY, role), ApiExtension(ROLE_EXTENSION, role));

@@ -1,0 +1,61 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { PinoLogger } from 'nestjs-pino';
+import { IS_PUBLIC_KEY, type PublicSwitch, REQUIRED_ROLE_KEY, type Role } from '../auth.decorators';
+import { SecurityEventsService } from '../events/security-events.service';
+import { AuthForbiddenError, AuthInvalidError, AuthRequiredError } from '../security.errors';
+import { authConfig, type AuthConfig } from './auth.config';
+import { CallerResolver } from './caller-resolver.service';
+import { type Caller, hasRole } from './caller';
+
+/**
+ * Deny by default: every route needs an authenticated caller with at least `viewer`, or the role
+ * named by `@Roles()`, unless it is `@Public()` (or `@PublicIf()` with the setting on).
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly resolver: CallerResolver,
+    private readonly events: SecurityEventsService,
+    @Inject(authConfig.KEY) private readonly config: AuthConfig,
+    @Optional() private readonly pino?: PinoLogger,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    const req = context.switchToHttp().getRequest<Request>();
+    const resolution = await this.resolver.resolve(req);
+    if (resolution.status === 'ok') this.bindToLogs(resolution.caller);
+    if (this.isPublic(this.reflector.getAllAndOverride<boolean | PublicSwitch | undefined>(IS_PUBLIC_KEY, targets))) return true;
+
+    if (resolution.status === 'none') throw new AuthRequiredError('This route needs credentials: send Authorization: Bearer <key or JWT> or x-api-key');
+    if (resolution.status === 'invalid') {
+      this.events.record(req, 'auth.invalid', resolution.reason);
+      throw new AuthInvalidError(`Credentials rejected: ${resolution.reason}`);
+    }
+    const required = this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE_KEY, targets) ?? 'viewer';
+    if (!hasRole(resolution.caller, required)) {
+      this.events.record(req, 'auth.forbidden', `needs ${required}`);
+      throw new AuthForbiddenError(`This route needs the ${required} role`);
+    }
+    return true;
+  }
+
+  /** Every later log line of this request (and its completion line) names the caller and tenant. */
+  private bindToLogs(caller: Caller): void {
+    try {
+      this.pino?.assign({ callerId: caller.id, tenant: caller.tenant });
+    } catch {
+      // Outside a request's logging context (e.g. a test calling the guard directly): nothing to bind.
+    }
+  }
+
+  private isPublic(flag: boolean | PublicSwitch | undefined): boolean {
+    if (flag === undefined || flag === false) return false;
+    if (flag === true) return true;
+    return this.config[flag];
+  }
+}

@@ -1,0 +1,70 @@
+import { Global, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { getOptionsToken, getStorageToken, type ThrottlerModuleOptions } from '@nestjs/throttler';
+import { HealthModule } from '../health/health.module';
+import { ApiKeyAuthenticator } from './auth/api-key.authenticator';
+import { authConfig } from './auth/auth.config';
+import { AuthGuard } from './auth/auth.guard';
+import { CallerContext, CallerContextInterceptor } from './auth/caller-context';
+import { CallerResolver } from './auth/caller-resolver.service';
+import { JwtAuthenticator } from './auth/jwt.authenticator';
+import { SecurityEventsController } from './events/security-events.controller';
+import { SecurityEventsService } from './events/security-events.service';
+import { requestLimitsConfig } from './http/request-limits.config';
+import { UrlLengthMiddleware } from './http/url-length.middleware';
+import { securityStateProvider } from './security-state';
+import { AdaptiveLimiter } from './throttling/adaptive-limiter.service';
+import { FennecThrottlerGuard } from './throttling/fennec-throttler.guard';
+import { InFlightRequests } from './throttling/in-flight-requests';
+import { StateThrottlerStorage } from './throttling/state-throttler.storage';
+import { throttlingConfig, type ThrottlingConfig } from './throttling/throttling.config';
+import { TrustScoreService } from './throttling/trust-score.service';
+
+/**
+ * Authentication (API keys, JWT) and roles, rate limiting with adaptive limits, security events.
+ * Guards run in this order: throttling (which resolves the caller for its tracker), auth, then
+ * input inspection. {@link CallerContext} is exported for services that scope data per tenant.
+ */
+@Global()
+@Module({
+  imports: [
+    ConfigModule.forFeature(authConfig),
+    ConfigModule.forFeature(throttlingConfig),
+    ConfigModule.forFeature(requestLimitsConfig),
+    HealthModule,
+  ],
+  controllers: [SecurityEventsController],
+  providers: [
+    securityStateProvider,
+    ApiKeyAuthenticator,
+    JwtAuthenticator,
+    CallerResolver,
+    CallerContext,
+    TrustScoreService,
+    SecurityEventsService,
+    InFlightRequests,
+    AdaptiveLimiter,
+    StateThrottlerStorage,
+    { provide: getStorageToken(), useExisting: StateThrottlerStorage },
+    {
+      provide: getOptionsToken(),
+      inject: [throttlingConfig.KEY],
+      useFactory: (c: ThrottlingConfig): ThrottlerModuleOptions => ({
+        throttlers: [
+          { name: 'burst', limit: c.burst.limit, ttl: c.burst.ttlMs },
+          { name: 'sustained', limit: c.sustained.limit, ttl: c.sustained.ttlMs },
+        ],
+      }),
+    },
+    { provide: APP_GUARD, useClass: FennecThrottlerGuard },
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_INTERCEPTOR, useClass: CallerContextInterceptor },
+  ],
+  exports: [CallerContext, SecurityEventsService],
+})
+export class SecurityModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(UrlLengthMiddleware).forRoutes({ path: '{/*splat}', method: RequestMethod.ALL });
+  }
+}
