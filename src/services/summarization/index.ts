@@ -1,0 +1,2 @@
+export * from './summarization.module';
+export * from './summarization.service';
