@@ -17,7 +17,9 @@ import { metricsConfig } from './metrics/metrics.config';
 import { MetricsService } from './metrics/metrics.service';
 import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 import { SecurityModule } from './security/security.module';
+import { RegistryModule } from './registry/registry.module';
 import { StateModule } from './state/state.module';
+import { StorageModule } from './storage/storage.module';
 
 /**
  * The platform core, imported once by the application root. It loads and validates
@@ -55,6 +57,8 @@ export class PlatformModule {
         HealthModule,
         HttpPipelineModule,
         SecurityModule,
+        RegistryModule,
+        StorageModule,
         StateModule,
       ],
       controllers: [MetricsController],

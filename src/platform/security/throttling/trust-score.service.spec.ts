@@ -1,0 +1,29 @@
+import { MemoryStateStore } from '../../state/memory-state-store';
+import type { ThrottlingConfig } from './throttling.config';
+import { TrustScoreService } from './trust-score.service';
+
+const config = { adaptive: { trustHalfLifeMs: 60_000, minFactor: 0.2 } } as ThrottlingConfig;
+
+describe(TrustScoreService.name, () => {
+  beforeEach(() => jest.useFakeTimers({ now: 5_000_000 }));
+  afterEach(() => jest.useRealTimers());
+
+  it('should drop trust per weighted event and recover it as the penalty halves', async () => {
+    const trust = new TrustScoreService(new MemoryStateStore(), config);
+    expect(await trust.factor('ip:1.2.3.4')).toBe(1);
+    await trust.penalise('ip:1.2.3.4', 'input.rejected');
+    await trust.penalise('ip:1.2.3.4', 'input.rejected');
+    expect(await trust.factor('ip:1.2.3.4')).toBeCloseTo(1 / 3);
+    expect(await trust.factor('ip:5.6.7.8')).toBe(1);
+    jest.advanceTimersByTime(60_000);
+    expect(await trust.factor('ip:1.2.3.4')).toBeCloseTo(0.5);
+    jest.advanceTimersByTime(60_000 * 6);
+    expect(await trust.factor('ip:1.2.3.4')).toBeGreaterThan(0.96);
+  });
+
+  it('should not fall below the configured floor', async () => {
+    const trust = new TrustScoreService(new MemoryStateStore(), config);
+    for (let i = 0; i < 20; i++) await trust.penalise('key:x', 'input.rejected');
+    expect(await trust.factor('key:x')).toBe(0.2);
+  });
+});

@@ -1,0 +1,67 @@
+import Redis from 'ioredis';
+import { spawnApp, waitForHttp, type SpawnedApp } from './support/spawn-app';
+import { apiKeysJson, TEST_AUTH, TEST_KEYS } from './support/test-credentials';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const LIMIT = 6;
+
+describe('Rate limits shared by two processes through Redis (e2e, real processes)', () => {
+  const prefix = `fennec-sec-test-${process.pid}-${Date.now()}:`;
+  let a: SpawnedApp;
+  let b: SpawnedApp;
+
+  beforeAll(async () => {
+    const env = {
+      REDIS_URL,
+      STATE_KEY_PREFIX: prefix,
+      FENNEC_API_KEYS: apiKeysJson(),
+      LOG_LEVEL: 'warn',
+      THROTTLE_BURST_LIMIT: '1000',
+      THROTTLE_SUSTAINED_LIMIT: String(LIMIT),
+      THROTTLE_SUSTAINED_TTL_MS: '60000',
+      // Boot makes the event loop lag; only the shared counting is under test here.
+      THROTTLE_ADAPTIVE: 'false',
+    };
+    [a, b] = await Promise.all([spawnApp(env), spawnApp(env)]);
+    await Promise.all([waitForHttp(`${a.baseUrl}/health/live`), waitForHttp(`${b.baseUrl}/health/live`)]);
+  }, 40_000);
+
+  afterAll(async () => {
+    for (const app of [a, b]) if (app && app.child.exitCode === null) app.child.kill('SIGKILL');
+    await Promise.all([a?.exited, b?.exited]);
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  const call = (app: SpawnedApp) =>
+    fetch(`${app.baseUrl}/security/events?limit=1`, { headers: { authorization: `Bearer ${TEST_AUTH.admin.key}` } });
+
+  it(`should enforce ${LIMIT} per window across both instances: request ${LIMIT + 1} answers 429 on either`, async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < LIMIT; i++) statuses.push((await call(i % 2 === 0 ? a : b)).status);
+    expect(statuses).toEqual(Array(LIMIT).fill(200));
+    const overA = await call(a);
+    const overB = await call(b);
+    expect([overA.status, overB.status]).toEqual([429, 429]);
+    expect(Number(overB.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await overB.json()) as { code: string }).code).toBe('RATE_LIMIT.EXCEEDED');
+  });
+
+  it('should share security events between the instances', async () => {
+    const denied = await fetch(`${b.baseUrl}/security/events?limit=50`, {
+      headers: { authorization: `Bearer ${TEST_AUTH.operator.key}`, 'x-request-id': `multi-${process.pid}` },
+    });
+    expect(denied.status).toBe(403);
+    await new Promise((r) => setTimeout(r, 100));
+    // Read on the other instance, with a key that has its own quota.
+    const res = await fetch(`${a.baseUrl}/security/events?limit=50`, {
+      headers: { authorization: `Bearer ${TEST_KEYS.globex.admin.key}` },
+    });
+    expect(res.status).toBe(200);
+    const { items } = (await res.json()) as { items: { type: string; requestId: string; client: string }[] };
+    expect(items.find((e) => e.requestId === `multi-${process.pid}`)).toMatchObject({ type: 'auth.forbidden', client: 'key:acme-operator' });
+    expect(items.filter((e) => e.type === 'rate_limit.exceeded' && e.client === 'key:acme-admin')).toHaveLength(2);
+  });
+});
