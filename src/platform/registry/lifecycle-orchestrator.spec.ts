@@ -33,11 +33,19 @@ function setup(specs: Record<string, Spec>) {
       },
     });
     return toServiceDefinition(
-      { name, dependsOn: s.deps, critical: s.critical, startTimeoutMs: s.startTimeoutMs, stopTimeoutMs: s.stopTimeoutMs },
+      {
+        name,
+        dependsOn: s.deps,
+        critical: s.critical,
+        startTimeoutMs: s.startTimeoutMs,
+        stopTimeoutMs: s.stopTimeoutMs,
+      },
       name,
     );
   });
-  const orchestrator = new LifecycleOrchestrator(ServiceGraph.build(defs), instances, { onChange: (c) => changes.push(c) });
+  const orchestrator = new LifecycleOrchestrator(ServiceGraph.build(defs), instances, {
+    onChange: (c) => changes.push(c),
+  });
   const state = (name: string) => orchestrator.stateOf(name);
   return { orchestrator, log, changes, state };
 }
@@ -154,7 +162,10 @@ describe(LifecycleOrchestrator.name, () => {
 
     it('should let in-flight starts settle before rolling them back', async () => {
       const slow = deferred();
-      const { orchestrator, log, state } = setup({ slow: { start: () => slow.promise }, broken: { start: fail('no') } });
+      const { orchestrator, log, state } = setup({
+        slow: { start: () => slow.promise },
+        broken: { start: fail('no') },
+      });
       const done = orchestrator.startAll().catch((e: unknown) => e);
       await tick();
       expect(log).not.toContain('stop:slow');
@@ -171,7 +182,12 @@ describe(LifecycleOrchestrator.name, () => {
         llm: { critical: false, start: fail('model not found') },
         summarize: { deps: ['llm'] },
         digest: { deps: ['summarize'] },
-        rag: { deps: [{ name: 'llm', optional: true }, { name: 'vectors', optional: true }] },
+        rag: {
+          deps: [
+            { name: 'llm', optional: true },
+            { name: 'vectors', optional: true },
+          ],
+        },
       });
       await orchestrator.startAll();
       expect(['llm', 'summarize', 'digest', 'rag'].map(state)).toEqual(['FAILED', 'BLOCKED', 'BLOCKED', 'DEGRADED']);
@@ -202,7 +218,9 @@ describe(LifecycleOrchestrator.name, () => {
       log.length = 0;
       const done = orchestrator.stopAll();
       await tick();
-      expect(log).toEqual(expect.arrayContaining(['stop:api', 'stop:jobs', 'down:jobs', 'stop:metrics', 'down:metrics']));
+      expect(log).toEqual(
+        expect.arrayContaining(['stop:api', 'stop:jobs', 'down:jobs', 'stop:metrics', 'down:metrics']),
+      );
       expect(log).not.toContain('stop:db');
       apiStop.resolve();
       const summary = await done;
@@ -223,7 +241,9 @@ describe(LifecycleOrchestrator.name, () => {
       const done = orchestrator.stopAll();
       await jest.advanceTimersByTimeAsync(200);
       const summary = await done;
-      expect(log.filter((l) => l.startsWith('stop:'))).toEqual(expect.arrayContaining(['stop:api', 'stop:cache', 'stop:db', 'stop:other']));
+      expect(log.filter((l) => l.startsWith('stop:'))).toEqual(
+        expect.arrayContaining(['stop:api', 'stop:cache', 'stop:db', 'stop:other']),
+      );
       expect(before(log, 'down:api', 'stop:cache')).toBe(true);
       expect(before(log, 'stop:cache', 'stop:db')).toBe(true);
       expect(summary.stopped.sort()).toEqual(['api', 'other']);
@@ -236,7 +256,10 @@ describe(LifecycleOrchestrator.name, () => {
     });
 
     it('should skip services that never came up', async () => {
-      const { orchestrator, log } = setup({ broken: { critical: false, start: fail('x') }, after: { deps: ['broken'] } });
+      const { orchestrator, log } = setup({
+        broken: { critical: false, start: fail('x') },
+        after: { deps: ['broken'] },
+      });
       await orchestrator.startAll();
       const summary = await orchestrator.stopAll();
       expect(summary.stopped).toEqual([]);
@@ -290,10 +313,15 @@ describe(LifecycleOrchestrator.name, () => {
     });
 
     it('should reject when the restarted service fails again, naming the cause', async () => {
-      const { orchestrator, state } = setup({ llm: { critical: false, start: fail('still down') }, s: { deps: ['llm'] } });
+      const { orchestrator, state } = setup({
+        llm: { critical: false, start: fail('still down') },
+        s: { deps: ['llm'] },
+      });
       await orchestrator.startAll();
       await expect(orchestrator.restart('llm')).rejects.toThrow(ServiceStartFailedError);
-      await expect(orchestrator.restart('llm')).rejects.toThrow("Could not start 'llm': 'llm' is FAILED: still down; 's' is BLOCKED");
+      await expect(orchestrator.restart('llm')).rejects.toThrow(
+        "Could not start 'llm': 'llm' is FAILED: still down; 's' is BLOCKED",
+      );
       expect(state('s')).toBe('BLOCKED');
     });
 
@@ -325,9 +353,16 @@ describe(LifecycleOrchestrator.name, () => {
       gate.resolve();
       await Promise.all([restart, stop]);
       expect(log).toEqual([
-        'stop:api', 'down:api', 'stop:db', 'down:db', // restart: stop pass
-        'start:db', 'up:db', 'start:api', 'up:api', // restart: start pass
-        'stop:api', 'down:api', // then the queued stop
+        'stop:api',
+        'down:api',
+        'stop:db',
+        'down:db', // restart: stop pass
+        'start:db',
+        'up:db',
+        'start:api',
+        'up:api', // restart: start pass
+        'stop:api',
+        'down:api', // then the queued stop
       ]);
     });
 
@@ -353,7 +388,10 @@ describe(LifecycleOrchestrator.name, () => {
         expect(c.at).toBeInstanceOf(Date);
         expect(c.durationMs).toBeGreaterThanOrEqual(0);
       }
-      expect(orchestrator.snapshot('a')).toMatchObject({ startDurationMs: expect.any(Number), stopDurationMs: expect.any(Number) });
+      expect(orchestrator.snapshot('a')).toMatchObject({
+        startDurationMs: expect.any(Number),
+        stopDurationMs: expect.any(Number),
+      });
       expect(orchestrator.countByState()).toMatchObject({ STOPPED: 1, RUNNING: 0 });
     });
   });

@@ -131,7 +131,16 @@ export class LifecycleOrchestrator {
   }
 
   countByState(): Record<ServiceState, number> {
-    const counts = { REGISTERED: 0, STARTING: 0, RUNNING: 0, DEGRADED: 0, FAILED: 0, BLOCKED: 0, STOPPING: 0, STOPPED: 0 };
+    const counts = {
+      REGISTERED: 0,
+      STARTING: 0,
+      RUNNING: 0,
+      DEGRADED: 0,
+      FAILED: 0,
+      BLOCKED: 0,
+      STOPPING: 0,
+      STOPPED: 0,
+    };
     for (const e of this.entries.values()) counts[e.state]++;
     return counts;
   }
@@ -147,7 +156,9 @@ export class LifecycleOrchestrator {
   private throwIfNotUp(target: string, names: readonly string[]): void {
     const notUp = names.filter((n) => !isUp(this.entries.get(n)!.state));
     if (notUp.length === 0) return;
-    const details = notUp.map((n) => `'${n}' is ${this.entries.get(n)!.state}: ${this.entries.get(n)!.reason ?? 'unknown'}`);
+    const details = notUp.map(
+      (n) => `'${n}' is ${this.entries.get(n)!.state}: ${this.entries.get(n)!.reason ?? 'unknown'}`,
+    );
     throw new ServiceStartFailedError(`Could not start '${target}': ${details.join('; ')}`, { retryAfterSeconds: 5 });
   }
 

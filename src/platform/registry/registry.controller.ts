@@ -21,7 +21,10 @@ export class RegistryController {
 
   @Get()
   @Roles('operator')
-  @ApiOperation({ operationId: 'listServices', summary: 'Every managed service: state, dependencies, durations, last error' })
+  @ApiOperation({
+    operationId: 'listServices',
+    summary: 'Every managed service: state, dependencies, durations, last error',
+  })
   @ApiOkResponse({ type: ServiceListDto })
   @ApiProblems(401, 403)
   list(): ServiceListDto {
@@ -30,7 +33,10 @@ export class RegistryController {
 
   @Get('graph')
   @Roles('operator')
-  @ApiOperation({ operationId: 'getServiceGraph', summary: 'The dependency graph as JSON nodes/edges, or Mermaid text' })
+  @ApiOperation({
+    operationId: 'getServiceGraph',
+    summary: 'The dependency graph as JSON nodes/edges, or Mermaid text',
+  })
   @ApiProduces('application/json', 'text/plain')
   @ApiOkResponse({ type: ServiceGraphDto, description: 'JSON by default; text/plain Mermaid with ?format=mermaid' })
   @ApiProblems(400, 401, 403)

@@ -28,7 +28,11 @@ export function toMermaid(graph: ServiceGraphDto): string {
   for (const e of graph.edges) lines.push(`  ${ids.get(e.from)} ${e.optional ? '-.->' : '-->'} ${ids.get(e.to)}`);
   for (const [state, fill] of Object.entries(FILL)) {
     const members = graph.nodes.filter((n) => n.state === state).map((n) => ids.get(n.name));
-    if (members.length > 0) lines.push(`  classDef ${state.toLowerCase()} fill:${fill}`, `  class ${members.join(',')} ${state.toLowerCase()}`);
+    if (members.length > 0)
+      lines.push(
+        `  classDef ${state.toLowerCase()} fill:${fill}`,
+        `  class ${members.join(',')} ${state.toLowerCase()}`,
+      );
   }
   return lines.join('\n') + '\n';
 }

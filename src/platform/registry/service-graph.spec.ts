@@ -1,5 +1,10 @@
 import type { DependencySpec } from './managed-service.types';
-import { DependencyCycleError, DuplicateServiceError, InvalidServiceNameError, UnknownDependencyError } from './registry.errors';
+import {
+  DependencyCycleError,
+  DuplicateServiceError,
+  InvalidServiceNameError,
+  UnknownDependencyError,
+} from './registry.errors';
 import { toServiceDefinition } from './service-definition';
 import { ServiceGraph } from './service-graph';
 
@@ -48,9 +53,12 @@ describe(ServiceGraph.name, () => {
     );
   });
 
-  it.each(['Rag', 'rag_store', 'rag-', '-rag', 'rag--x', '1rag', ''])('should refuse the non-kebab-case name %p', (name) => {
-    expect(() => ServiceGraph.build([def(name)])).toThrow(InvalidServiceNameError);
-  });
+  it.each(['Rag', 'rag_store', 'rag-', '-rag', 'rag--x', '1rag', ''])(
+    'should refuse the non-kebab-case name %p',
+    (name) => {
+      expect(() => ServiceGraph.build([def(name)])).toThrow(InvalidServiceNameError);
+    },
+  );
 
   it('should fold a dependency declared twice, required winning over optional', () => {
     const d = toServiceDefinition({ name: 'x', dependsOn: [{ name: 'y', optional: true }, 'y'] }, 'X');

@@ -1,4 +1,9 @@
-import { DependencyCycleError, DuplicateServiceError, InvalidServiceNameError, UnknownDependencyError } from './registry.errors';
+import {
+  DependencyCycleError,
+  DuplicateServiceError,
+  InvalidServiceNameError,
+  UnknownDependencyError,
+} from './registry.errors';
 import type { DependencyEdge, ServiceDefinition } from './service-definition';
 
 const KEBAB_CASE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -34,11 +39,15 @@ export class ServiceGraph {
     const byName = new Map<string, ServiceDefinition>();
     for (const def of definitions) {
       if (!KEBAB_CASE.test(def.name)) {
-        throw new InvalidServiceNameError(`Service name '${def.name}' (${def.className}) must be kebab-case, e.g. 'vector-store'`);
+        throw new InvalidServiceNameError(
+          `Service name '${def.name}' (${def.className}) must be kebab-case, e.g. 'vector-store'`,
+        );
       }
       const other = byName.get(def.name);
       if (other) {
-        throw new DuplicateServiceError(`Two services are named '${def.name}': ${other.className} and ${def.className}`);
+        throw new DuplicateServiceError(
+          `Two services are named '${def.name}': ${other.className} and ${def.className}`,
+        );
       }
       byName.set(def.name, def);
     }

@@ -45,7 +45,8 @@ export class ServiceRegistry implements OnApplicationBootstrap, OnApplicationShu
     });
     this.orchestrator = orchestrator;
     this.metrics.countStatesWith(() => orchestrator.countByState());
-    this.logger.log({ services: graph.order }, `starting ${graph.size} managed service(s)`);
+    const deps = Object.fromEntries(graph.order.map((n) => [n, graph.node(n)!.deps.map((d) => d.name)]));
+    this.logger.log({ services: graph.order, graph: deps }, `starting ${graph.size} managed service(s)`);
     await orchestrator.startAll();
     const counts = orchestrator.countByState();
     const up = counts.RUNNING + counts.DEGRADED;
@@ -61,7 +62,8 @@ export class ServiceRegistry implements OnApplicationBootstrap, OnApplicationShu
     const summary = await this.orchestrator.stopAll();
     const failed = summary.failed.map((f) => `${f.service} (${f.message})`).join(', ');
     const line = `stopped ${summary.stopped.length} managed service(s) in ${summary.durationMs} ms`;
-    if (summary.failed.length > 0) this.logger.error({ signal, ...summary }, `${line}; ${summary.failed.length} failed: ${failed}`);
+    if (summary.failed.length > 0)
+      this.logger.error({ signal, ...summary }, `${line}; ${summary.failed.length} failed: ${failed}`);
     else this.logger.log({ signal, ...summary }, line);
     this.changes.complete();
   }
@@ -124,7 +126,8 @@ export class ServiceRegistry implements OnApplicationBootstrap, OnApplicationShu
    */
   async checkHealth(name: string): Promise<ServiceHealthReport> {
     const snapshot = this.get(name);
-    if (snapshot.state === 'STOPPED' || snapshot.state === 'STOPPING') return { status: 'OUT_OF_SERVICE', reason: snapshot.state };
+    if (snapshot.state === 'STOPPED' || snapshot.state === 'STOPPING')
+      return { status: 'OUT_OF_SERVICE', reason: snapshot.state };
     if (!isUp(snapshot.state)) return { status: 'DOWN', reason: snapshot.reason ?? snapshot.state };
     const instance = this.instanceOf(name);
     if (!instance.checkHealth) {
@@ -134,7 +137,10 @@ export class ServiceRegistry implements OnApplicationBootstrap, OnApplicationShu
     try {
       return await withTimeout(() => instance.checkHealth!(), timeoutMs, `health check of '${name}'`);
     } catch (err) {
-      return { status: 'DOWN', reason: err instanceof LifecycleTimeoutError ? 'timeout' : String((err as Error).message) };
+      return {
+        status: 'DOWN',
+        reason: err instanceof LifecycleTimeoutError ? 'timeout' : String((err as Error).message),
+      };
     }
   }
 
@@ -152,7 +158,13 @@ export class ServiceRegistry implements OnApplicationBootstrap, OnApplicationShu
 
   private onChange(change: ServiceStateChange): void {
     const line = `${change.service}: ${change.from} → ${change.to}${change.reason ? ` (${change.reason})` : ''}`;
-    const fields = { service: change.service, from: change.from, to: change.to, durationMs: change.durationMs, reason: change.reason };
+    const fields = {
+      service: change.service,
+      from: change.from,
+      to: change.to,
+      durationMs: change.durationMs,
+      reason: change.reason,
+    };
     if (change.to === 'FAILED') this.logger.error(fields, line);
     else if (change.to === 'BLOCKED' || change.to === 'DEGRADED') this.logger.warn(fields, line);
     else this.logger.log(fields, line);

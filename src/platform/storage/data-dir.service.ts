@@ -45,8 +45,14 @@ export class DataDirService implements ManagedLifecycle {
     }
     const fs = await statfs(this.path);
     const freeBytes = fs.bavail * fs.bsize;
-    const details = { path: this.path, freeBytes, totalBytes: fs.blocks * fs.bsize, minFreeBytes: this.config.minFreeBytes };
-    if (freeBytes < this.config.minFreeBytes) return { status: 'DEGRADED', reason: 'free space is below DATA_DIR_MIN_FREE_MB', details };
+    const details = {
+      path: this.path,
+      freeBytes,
+      totalBytes: fs.blocks * fs.bsize,
+      minFreeBytes: this.config.minFreeBytes,
+    };
+    if (freeBytes < this.config.minFreeBytes)
+      return { status: 'DEGRADED', reason: 'free space is below DATA_DIR_MIN_FREE_MB', details };
     return { status: 'UP', details };
   }
 }
