@@ -19,6 +19,8 @@ import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 import { SecurityModule } from './security/security.module';
 import { RegistryModule } from './registry/registry.module';
 import { StateModule } from './state/state.module';
+import { StreamingModule } from './streaming/streaming.module';
+import { UpstreamModule } from './upstream/upstream.module';
 import { StorageModule } from './storage/storage.module';
 
 /**
@@ -60,6 +62,8 @@ export class PlatformModule {
         RegistryModule,
         StorageModule,
         StateModule,
+        StreamingModule,
+        UpstreamModule,
       ],
       controllers: [MetricsController],
       providers: [

@@ -1,0 +1,188 @@
+import type { ServerResponse } from 'node:http';
+import type { ProblemDetails } from '../errors/problem-details';
+import { formatSseFrame } from './sse-frame';
+import type { SseOverflowPolicy } from './streaming.config';
+import type { StreamEndReason, StreamingMetrics } from './streaming.metrics';
+
+export interface SseConnectionOptions {
+  retryMs: number;
+  queueMax: number;
+  overflow: SseOverflowPolicy;
+}
+
+interface Queued {
+  id: string;
+  frame: string;
+  events: number;
+}
+
+const HEARTBEAT = ': ping\n\n';
+
+/**
+ * One client's SSE response. Writes go straight to the socket while it keeps up; once
+ * `res.write` reports a full buffer, events wait in a bounded queue until `drain`. A full queue
+ * either drops its oldest events (and the client later gets one `gap` event naming what it
+ * missed) or closes the connection, per the overflow policy. `close` fires once, whatever ends
+ * the stream, and runs every cleanup registered with {@link onClose}.
+ */
+export class SseConnection {
+  /** Fires when the stream ends for any reason; sources stop on it. */
+  readonly signal: AbortSignal;
+  private readonly controller = new AbortController();
+  private readonly queue: Queued[] = [];
+  private blocked = false;
+  private ended = false;
+  private dropped = 0;
+  private droppedFrom?: string;
+  private droppedTo?: string;
+  private readonly cleanups: (() => void)[] = [];
+  private writableWaiters: (() => void)[] = [];
+  private readonly openedAt = performance.now();
+  private endReason: StreamEndReason = 'disconnect';
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly options: SseConnectionOptions,
+    private readonly metrics: StreamingMetrics,
+  ) {
+    this.signal = this.controller.signal;
+  }
+
+  /** Sends the headers and the `retry:` hint, and watches for the client going away. */
+  open(): void {
+    this.res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      // nginx and similar proxies buffer responses unless told not to.
+      'x-accel-buffering': 'no',
+    });
+    this.res.on('close', () => this.finish());
+    this.res.on('drain', () => this.flush());
+    this.metrics.open.inc();
+    this.write(`retry: ${this.options.retryMs}\n\n`, 0);
+  }
+
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  /** Registers cleanup (unsubscribe, clear timers, abort upstream) run once when the stream ends. */
+  onClose(fn: () => void): void {
+    if (this.ended) fn();
+    else this.cleanups.push(fn);
+  }
+
+  /** Sends one event; returns false when the stream is closed. */
+  send(id: string, event: string, data: unknown): boolean {
+    return this.sendFrame(id, formatSseFrame(id, event, data));
+  }
+
+  /** Sends an already formatted frame (a topic formats each event once for all its clients). */
+  sendFrame(id: string, frame: string): boolean {
+    if (this.ended) return false;
+    if (!this.blocked && this.queue.length === 0) {
+      this.write(frame, 1);
+      return true;
+    }
+    if (this.queue.length >= this.options.queueMax) {
+      if (this.options.overflow === 'disconnect') {
+        this.metrics.drop(this.queue.length + 1);
+        this.endReason = 'overflow';
+        this.res.destroy();
+        return false;
+      }
+      const oldest = this.queue.shift() as Queued;
+      this.dropped += oldest.events;
+      this.droppedFrom ??= oldest.id;
+      this.droppedTo = oldest.id;
+      this.metrics.drop(oldest.events);
+    }
+    this.queue.push({ id, frame, events: 1 });
+    return true;
+  }
+
+  /**
+   * Resolves once the socket takes writes again (or the stream closed). Pull sources await this
+   * before pulling the next event, so a slow client slows its source instead of filling a queue.
+   */
+  whenWritable(): Promise<void> {
+    if (!this.blocked || this.ended) return Promise.resolve();
+    return new Promise((resolve) => this.writableWaiters.push(resolve));
+  }
+
+  /** A heartbeat comment, skipped while the client is behind (it has data waiting anyway). */
+  heartbeat(): void {
+    if (!this.ended && !this.blocked) this.write(HEARTBEAT, 0);
+  }
+
+  /** Ends with `done` (optionally with a payload). */
+  done(id: string, data: unknown = {}): void {
+    this.terminate(id, 'done', data, 'done');
+  }
+
+  /** Ends with `error` carrying a problem object. */
+  fail(id: string, problem: ProblemDetails, reason: StreamEndReason = 'error'): void {
+    this.terminate(id, 'error', problem, reason);
+  }
+
+  private terminate(id: string, event: string, data: unknown, reason: StreamEndReason): void {
+    if (this.ended) return;
+    this.endReason = reason;
+    // Whatever is queued, then the terminal event, even past the queue bound: `end()` delivers it.
+    for (const q of this.queue.splice(0)) this.write(q.frame, q.events);
+    this.write(formatSseFrame(id, event, data), 1);
+    this.res.end();
+    this.finish();
+  }
+
+  private flush(): void {
+    this.blocked = false;
+    if (this.dropped > 0) {
+      const gap = formatSseFrame(this.droppedTo as string, 'gap', {
+        dropped: this.dropped,
+        firstId: this.droppedFrom,
+        lastId: this.droppedTo,
+      });
+      this.dropped = 0;
+      this.droppedFrom = this.droppedTo = undefined;
+      this.write(gap, 1);
+    }
+    while (this.queue.length > 0 && !this.blocked) {
+      const next = this.queue.shift() as Queued;
+      this.write(next.frame, next.events);
+    }
+    if (!this.blocked) this.wakeWriters();
+  }
+
+  private wakeWriters(): void {
+    const waiters = this.writableWaiters;
+    this.writableWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private write(chunk: string, events: number): void {
+    if (this.res.destroyed) return;
+    if (!this.res.write(chunk)) this.blocked = true;
+    this.metrics.sent(events, Buffer.byteLength(chunk));
+  }
+
+  /** Runs once: cleanups, abort sources, metrics. Does not write. */
+  private finish(): void {
+    if (this.ended) {
+      return;
+    }
+    this.ended = true;
+    this.controller.abort();
+    this.wakeWriters();
+    for (const fn of this.cleanups.splice(0)) {
+      try {
+        fn();
+      } catch {
+        // A failing cleanup must not stop the others.
+      }
+    }
+    this.metrics.open.dec();
+    this.metrics.ended(this.endReason, (performance.now() - this.openedAt) / 1000);
+  }
+}
