@@ -18,6 +18,7 @@ import { MetricsService } from './metrics/metrics.service';
 import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 import { SecurityModule } from './security/security.module';
 import { RegistryModule } from './registry/registry.module';
+import { RuntimeConfigModule } from './runtime-config/runtime-config.module';
 import { StateModule } from './state/state.module';
 import { StreamingModule } from './streaming/streaming.module';
 import { UpstreamModule } from './upstream/upstream.module';

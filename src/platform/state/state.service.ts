@@ -28,6 +28,11 @@ export class StateService implements ManagedLifecycle {
     @Inject(stateConfig.KEY) private readonly config: StateConfig,
   ) {}
 
+  /** Which backend holds shared state. */
+  get backend(): StateStore['backend'] {
+    return this.store.backend;
+  }
+
   async start(): Promise<void> {
     if (!(this.store instanceof RedisStateStore)) return;
     if (!(await this.store.waitUntilReady(this.config.connectTimeoutMs))) {

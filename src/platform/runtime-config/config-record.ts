@@ -1,0 +1,41 @@
+import type { PlainObject } from './merge-patch';
+
+/** One accepted version of a service's runtime layer (the values set through the API). */
+export interface ConfigRecord {
+  version: number;
+  /** The runtime layer only: fields changed at runtime, layered over defaults, file and env. */
+  overrides: PlainObject;
+  updatedAt: string;
+  updatedBy: string;
+  action: 'patch' | 'rollback';
+  /** Top-level fields whose runtime value changed in this version. */
+  changed: string[];
+  /** For a rollback: the version whose values were restored. */
+  rolledBackTo?: number;
+}
+
+/** Version 0: nothing changed at runtime yet. */
+export const INITIAL_RECORD: ConfigRecord = Object.freeze({
+  version: 0,
+  overrides: {},
+  updatedAt: new Date(0).toISOString(),
+  updatedBy: 'defaults',
+  action: 'patch',
+  changed: [],
+});
+
+/**
+ * Where accepted versions live: Redis (through the StateStore) when instances share state,
+ * otherwise a JSON file in DATA_DIR.
+ */
+export interface ConfigPersistence {
+  /** True when other instances see the same records (changes must be broadcast). */
+  readonly shared: boolean;
+  read(service: string): Promise<ConfigRecord | undefined>;
+  /** Stores `record` (version `expectedVersion + 1`) only if the current version is `expectedVersion`. */
+  write(service: string, expectedVersion: number, record: ConfigRecord, historyLimit: number): Promise<boolean>;
+  /** Newest first. */
+  history(service: string, offset: number, limit: number): Promise<ConfigRecord[]>;
+}
+
+export const CONFIG_PERSISTENCE = Symbol('CONFIG_PERSISTENCE');

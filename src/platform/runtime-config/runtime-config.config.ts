@@ -1,0 +1,54 @@
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { defineEnvNamespace } from '../config/env-namespace';
+import { EnvInt } from '../config/env-transforms';
+
+class RuntimeConfigEnv {
+  /** Optional JSON file `{ "<service>": { "<field>": value } }`, layered over defaults and watched for changes. */
+  @Transform(({ value }: { value: unknown }) => (value === '' ? undefined : value))
+  @IsOptional()
+  @IsString()
+  FENNEC_CONFIG_FILE?: string;
+
+  /** How many versions of each service's runtime configuration are kept (for history and rollback). */
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  RUNTIME_CONFIG_HISTORY_LIMIT: number = 50;
+
+  /** Safety net for missed change events (e.g. during a Redis outage): re-read versions this often. */
+  @EnvInt()
+  @IsInt()
+  @Min(200)
+  @Max(600_000)
+  RUNTIME_CONFIG_RESYNC_MS: number = 5000;
+
+  /** How often the config file is checked for changes. */
+  @EnvInt()
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  FENNEC_CONFIG_FILE_POLL_MS: number = 500;
+}
+
+/** `FENNEC_<SERVICE>__<FIELD>=value` variables, grouped by service: `{ RAG: { TOP_K: '8' } }`. */
+export function serviceEnvOverrides(env: NodeJS.ProcessEnv = process.env): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const m = /^FENNEC_([A-Z0-9_]+?)__([A-Z0-9_]+)$/.exec(name);
+    if (!m || value === undefined) continue;
+    (out[m[1]] ??= {})[m[2]] = value;
+  }
+  return out;
+}
+
+/** Runtime (per-service, versioned) configuration: file source, history bound, resync period. */
+export const runtimeConfigEnv = defineEnvNamespace('runtimeConfig', RuntimeConfigEnv, (env) => ({
+  file: env.FENNEC_CONFIG_FILE,
+  filePollMs: env.FENNEC_CONFIG_FILE_POLL_MS,
+  historyLimit: env.RUNTIME_CONFIG_HISTORY_LIMIT,
+  resyncMs: env.RUNTIME_CONFIG_RESYNC_MS,
+  serviceEnv: serviceEnvOverrides(),
+}));
+export type RuntimeConfigEnvConfig = ReturnType<typeof runtimeConfigEnv>;

@@ -1,0 +1,26 @@
+import { FennecError, type FennecErrorOptions } from '../errors/fennec-error';
+
+/** `If-Match` named a version that is no longer current. */
+export class ConfigVersionConflictError extends FennecError {
+  readonly code = 'CONFIG.VERSION_CONFLICT';
+  readonly kind = 'conflict';
+  constructor(
+    readonly currentVersion: number,
+    message = `Configuration changed meanwhile; the current version is ${currentVersion}`,
+    options?: FennecErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** No managed service with runtime configuration has this name. */
+export class ConfigServiceNotFoundError extends FennecError {
+  readonly code = 'CONFIG.SERVICE_NOT_FOUND';
+  readonly kind = 'not_found';
+}
+
+/** The version to roll back to does not exist or has left the bounded history. */
+export class ConfigVersionNotFoundError extends FennecError {
+  readonly code = 'CONFIG.VERSION_NOT_FOUND';
+  readonly kind = 'not_found';
+}

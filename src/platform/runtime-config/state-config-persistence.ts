@@ -1,0 +1,31 @@
+import type { StateStore } from '../state/state-store';
+import type { ConfigPersistence, ConfigRecord } from './config-record';
+
+/**
+ * Versions in the shared state store: `config:<service>` is the current record written by
+ * compare-and-set (so concurrent writers on different instances cannot both win), and
+ * `config:<service>:history` a bounded list of accepted records.
+ */
+export class StateConfigPersistence implements ConfigPersistence {
+  readonly shared = true;
+
+  constructor(private readonly store: StateStore) {}
+
+  async read(service: string): Promise<ConfigRecord | undefined> {
+    const current = await this.store.getVersioned(`config:${service}`);
+    return current && (JSON.parse(current.value) as ConfigRecord);
+  }
+
+  async write(service: string, expectedVersion: number, record: ConfigRecord, historyLimit: number): Promise<boolean> {
+    const result = await this.store.compareAndSet(`config:${service}`, expectedVersion, JSON.stringify(record));
+    if (!result.ok) return false;
+    // Not atomic with the write: if this fails the version is current but absent from history.
+    await this.store.pushBounded(`config:${service}:history`, JSON.stringify(record), historyLimit);
+    return true;
+  }
+
+  async history(service: string, offset: number, limit: number): Promise<ConfigRecord[]> {
+    const entries = await this.store.range(`config:${service}:history`, offset, limit);
+    return entries.map((e) => JSON.parse(e) as ConfigRecord);
+  }
+}
