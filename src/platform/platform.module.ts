@@ -63,6 +63,7 @@ export class PlatformModule {
         RegistryModule,
         StorageModule,
         StateModule,
+        RuntimeConfigModule,
         StreamingModule,
         UpstreamModule,
       ],

@@ -65,7 +65,10 @@ export class RuntimeConfigController {
     operationId: 'getConfig',
     summary: 'Current values of a service (secrets masked), version, updatedAt, updatedBy',
   })
-  @ApiOkResponse({ type: ConfigSnapshotDto, headers: { ETag: { description: 'The version, quoted', schema: { type: 'string' } } } })
+  @ApiOkResponse({
+    type: ConfigSnapshotDto,
+    headers: { ETag: { description: 'The version, quoted', schema: { type: 'string' } } },
+  })
   @ApiProblems(404)
   get(@Param('service') service: string, @Res({ passthrough: true }) res: Response): ConfigSnapshotDto {
     const snapshot = this.config.snapshot(service);
