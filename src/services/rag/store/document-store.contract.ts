@@ -1,0 +1,169 @@
+import { chunkDocument } from '../chunking/markdown-chunker';
+import type { DocumentStore, Metadata, StoredChunk, StoredDocument } from './document-store';
+
+/** What a contract run needs: a fresh, open store, a way to reopen it over the same data, and cleanup. */
+export interface DocumentStoreSubject {
+  store: DocumentStore;
+  /** Closes the store and opens a new instance over the same data (a restart). */
+  reopen(): Promise<DocumentStore>;
+  cleanup(): Promise<void>;
+}
+
+let seq = 0;
+
+/** Documents for the contract: chunked for real, with toy 4-d embeddings when `vectors` are given. */
+export function makeDocument(
+  id: string,
+  text: string,
+  options: { metadata?: Metadata; vectors?: number[][]; title?: string; at?: string } = {},
+): { document: StoredDocument; chunks: StoredChunk[] } {
+  const chunks = chunkDocument(text, { targetChars: 120, overlapChars: 0 }).map((c, i) => ({
+    ...c,
+    ...(options.vectors ? { embedding: options.vectors[i % options.vectors.length] } : {}),
+  }));
+  const at = options.at ?? new Date(Date.UTC(2026, 0, 1, 0, 0, ++seq)).toISOString();
+  return {
+    document: {
+      id,
+      title: options.title,
+      format: 'markdown',
+      text,
+      metadata: options.metadata ?? {},
+      chunkCount: chunks.length,
+      ...(options.vectors ? { embeddingModel: 'toy' } : {}),
+      createdAt: at,
+      updatedAt: at,
+    },
+    chunks,
+  };
+}
+
+/**
+ * The {@link DocumentStore} contract, run against every implementation (embedded and PostgreSQL)
+ * so they behave alike: upsert/get/list/delete, lexical and vector search, filters, tenant
+ * isolation and durability across a reopen.
+ */
+export function describeDocumentStoreContract(name: string, open: () => Promise<DocumentStoreSubject>): void {
+  describe(`DocumentStore contract: ${name}`, () => {
+    let subject: DocumentStoreSubject;
+    let store: DocumentStore;
+    let tenant: string;
+    let n = 0;
+
+    beforeEach(async () => {
+      subject = await open();
+      store = subject.store;
+      tenant = `t${process.pid}-${Date.now().toString(36)}-${++n}`;
+    });
+    afterEach(() => subject.cleanup());
+
+    const put = (id: string, text: string, options?: Parameters<typeof makeDocument>[2], t = tenant) => {
+      const { document, chunks } = makeDocument(id, text, options);
+      return store.upsert(t, document, chunks);
+    };
+
+    it('should store, get and replace a document', async () => {
+      expect(await put('a', '# Foxes\n\nThe quick brown fox jumps over the lazy dog.')).toEqual({ created: true });
+      const got = await store.get(tenant, 'a');
+      expect(got).toMatchObject({
+        id: 'a',
+        chunkCount: 1,
+        text: '# Foxes\n\nThe quick brown fox jumps over the lazy dog.',
+      });
+      expect(await put('a', 'Cats sleep all day long.', { metadata: { lang: 'en' } })).toEqual({ created: false });
+      expect(await store.get(tenant, 'a')).toMatchObject({
+        text: 'Cats sleep all day long.',
+        metadata: { lang: 'en' },
+      });
+      expect(await store.searchLexical(tenant, 'fox', { topK: 5 })).toEqual([]);
+      expect(await store.get(tenant, 'missing')).toBeUndefined();
+    });
+
+    it('should list newest first with paging and a total, without the text', async () => {
+      for (const id of ['d1', 'd2', 'd3']) await put(id, `Document ${id} text.`);
+      const page = await store.list(tenant, { offset: 0, limit: 2 });
+      expect(page.total).toBe(3);
+      expect(page.items.map((d) => d.id)).toEqual(['d3', 'd2']);
+      expect(page.items[0]).not.toHaveProperty('text');
+      expect((await store.list(tenant, { offset: 2, limit: 2 })).items.map((d) => d.id)).toEqual(['d1']);
+    });
+
+    it('should delete a document and its chunks', async () => {
+      await put('gone', 'Walruses live in the Arctic.');
+      expect(await store.delete(tenant, 'gone')).toBe(true);
+      expect(await store.delete(tenant, 'gone')).toBe(false);
+      expect(await store.get(tenant, 'gone')).toBeUndefined();
+      expect(await store.searchLexical(tenant, 'walruses', { topK: 5 })).toEqual([]);
+    });
+
+    it('should rank lexical matches by relevance and return chunk offsets and metadata', async () => {
+      await put('solar', 'Solar panels convert sunlight. Solar power is cheap. Solar is growing.', {
+        metadata: { topic: 'energy' },
+        title: 'Solar',
+      });
+      await put('wind', 'Wind turbines turn wind into power.', { metadata: { topic: 'energy' } });
+      await put('cats', 'Cats purr and sleep in the sun.', { metadata: { topic: 'pets' } });
+      const hits = await store.searchLexical(tenant, 'solar power', { topK: 5 });
+      expect(hits.map((h) => h.documentId)).toEqual(['solar', 'wind']);
+      expect(hits[0].score).toBeGreaterThan(hits[1].score);
+      expect(hits[0]).toMatchObject({ title: 'Solar', metadata: { topic: 'energy' }, chunk: { index: 0, start: 0 } });
+      const doc = (await store.get(tenant, 'solar'))!;
+      expect(doc.text.slice(hits[0].chunk.start, hits[0].chunk.end)).toBe(hits[0].chunk.text);
+      expect(await store.searchLexical(tenant, 'solar power', { topK: 1 })).toHaveLength(1);
+    });
+
+    it('should apply metadata filters to both searches', async () => {
+      await put('e', 'Power from the sun.', { metadata: { topic: 'energy' }, vectors: [[1, 0, 0, 0]] });
+      await put('p', 'Power naps for cats.', { metadata: { topic: 'pets' }, vectors: [[1, 0.1, 0, 0]] });
+      expect(
+        (await store.searchLexical(tenant, 'power', { topK: 5, filter: { topic: 'pets' } })).map((h) => h.documentId),
+      ).toEqual(['p']);
+      expect(
+        (await store.searchVector(tenant, [1, 0, 0, 0], { topK: 5, filter: { topic: 'energy' } })).map(
+          (h) => h.documentId,
+        ),
+      ).toEqual(['e']);
+    });
+
+    it('should rank vector matches by cosine similarity and skip chunks without vectors', async () => {
+      await put('x', 'Along the x axis.', { vectors: [[1, 0, 0, 0]] });
+      await put('xy', 'Between x and y.', { vectors: [[1, 1, 0, 0]] });
+      await put('y', 'Along the y axis.', { vectors: [[0, 1, 0, 0]] });
+      await put('none', 'No vector here.');
+      const hits = await store.searchVector(tenant, [2, 0.2, 0, 0], { topK: 3 });
+      expect(hits.map((h) => h.documentId)).toEqual(['x', 'xy', 'y']);
+      expect(hits[0].score).toBeCloseTo(0.995, 2);
+    });
+
+    it("should never show one tenant another tenant's documents", async () => {
+      const other = `${tenant}-other`;
+      await put('shared-id', 'Secret plans of tenant one.', { vectors: [[1, 0, 0, 0]] });
+      await put('shared-id', 'Public notes of tenant two.', { vectors: [[1, 0, 0, 0]] }, other);
+      expect((await store.get(other, 'shared-id'))!.text).toBe('Public notes of tenant two.');
+      expect(await store.searchLexical(other, 'secret plans', { topK: 5 })).toEqual([]);
+      expect((await store.searchVector(other, [1, 0, 0, 0], { topK: 5 })).map((h) => h.chunk.text)).toEqual([
+        'Public notes of tenant two.',
+      ]);
+      expect((await store.list(other, { offset: 0, limit: 10 })).total).toBe(1);
+      expect(await store.delete(other, 'shared-id')).toBe(true);
+      expect(await store.get(tenant, 'shared-id')).toBeDefined();
+    });
+
+    it('should keep acknowledged writes across a restart', async () => {
+      await put('keep', '# Durable\n\nAcknowledged writes survive restarts.', {
+        vectors: [[0, 0, 1, 0]],
+        metadata: { v: 2 },
+      });
+      await put('drop', 'This one is deleted.');
+      await store.delete(tenant, 'drop');
+      store = await subject.reopen();
+      expect(await store.get(tenant, 'keep')).toMatchObject({ metadata: { v: 2 }, chunkCount: 1 });
+      expect(await store.get(tenant, 'drop')).toBeUndefined();
+      expect((await store.searchLexical(tenant, 'survive', { topK: 5 }))[0]).toMatchObject({
+        documentId: 'keep',
+        chunk: { headingPath: ['Durable'] },
+      });
+      expect((await store.searchVector(tenant, [0, 0, 1, 0], { topK: 1 }))[0].documentId).toBe('keep');
+    });
+  });
+}

@@ -1,0 +1,68 @@
+import type { Chunk } from '../chunking/chunk.types';
+
+export type MetadataValue = string | number | boolean;
+export type Metadata = Record<string, MetadataValue>;
+export const DOCUMENT_FORMATS = ['text', 'markdown'] as const;
+export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
+
+/** A document as stored: the source text, its metadata and bookkeeping. */
+export interface StoredDocument {
+  id: string;
+  title?: string;
+  format: DocumentFormat;
+  text: string;
+  metadata: Metadata;
+  chunkCount: number;
+  /** Model whose vectors the chunks carry; absent when the document was stored without embeddings. */
+  embeddingModel?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A chunk as stored: its place in the source, and optionally its embedding. */
+export interface StoredChunk extends Chunk {
+  embedding?: number[];
+}
+
+export type DocumentSummary = Omit<StoredDocument, 'text'>;
+
+/** One search result: the chunk, its document's id and metadata, and a score (higher is better). */
+export interface ChunkHit {
+  documentId: string;
+  chunk: Chunk;
+  score: number;
+  title?: string;
+  metadata: Metadata;
+}
+
+export interface SearchOptions {
+  topK: number;
+  /** Every key must equal the document's metadata value. */
+  filter?: Metadata;
+}
+
+/**
+ * Where RAG documents live. Every call is scoped to a tenant: nothing a tenant stores is listed,
+ * found or deleted through another tenant's calls. A write resolves only once it is durable.
+ * Implementations: {@link EmbeddedDocumentStore} (DATA_DIR) and {@link PostgresDocumentStore}.
+ */
+export interface DocumentStore {
+  readonly kind: 'embedded' | 'postgres';
+  open(): Promise<void>;
+  close(): Promise<void>;
+  /** Inserts or replaces a document and all its chunks; `created` is false for a replacement. */
+  upsert(tenant: string, document: StoredDocument, chunks: StoredChunk[]): Promise<{ created: boolean }>;
+  get(tenant: string, id: string): Promise<StoredDocument | undefined>;
+  /** Newest first (by `updatedAt`, then id). */
+  list(tenant: string, page: { offset: number; limit: number }): Promise<{ items: DocumentSummary[]; total: number }>;
+  delete(tenant: string, id: string): Promise<boolean>;
+  /** BM25-style full-text search over chunk text. */
+  searchLexical(tenant: string, query: string, options: SearchOptions): Promise<ChunkHit[]>;
+  /** Cosine similarity against chunk embeddings (chunks without one are not candidates). */
+  searchVector(tenant: string, vector: number[], options: SearchOptions): Promise<ChunkHit[]>;
+  /** Counts for health and benchmarks. */
+  stats(): Promise<{ documents: number; chunks: number; tenants: number }>;
+}
+
+/** DI token of the configured {@link DocumentStore}. */
+export const DOCUMENT_STORE = Symbol('DOCUMENT_STORE');
