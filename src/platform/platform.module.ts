@@ -20,6 +20,7 @@ import { SecurityModule } from './security/security.module';
 import { RegistryModule } from './registry/registry.module';
 import { RuntimeConfigModule } from './runtime-config/runtime-config.module';
 import { StateModule } from './state/state.module';
+import { FeatureFlagsModule } from './feature-flags/feature-flags.module';
 import { StreamingModule } from './streaming/streaming.module';
 import { UpstreamModule } from './upstream/upstream.module';
 import { StorageModule } from './storage/storage.module';
@@ -63,6 +64,7 @@ export class PlatformModule {
         RegistryModule,
         StorageModule,
         StateModule,
+        FeatureFlagsModule,
         RuntimeConfigModule,
         StreamingModule,
         UpstreamModule,
