@@ -8,13 +8,39 @@ import { createTestApp } from './support/create-test-app';
 import { bearer, TEST_AUTH } from './support/test-credentials';
 
 const PROBLEM = /^application\/problem\+json/;
+
+interface SseEvent {
+  id: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Collects a whole SSE body as text, then splits it into events. */
+const sseText = (res: NodeJS.ReadableStream, done: (err: Error | null, body: string) => void) => {
+  let text = '';
+  res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+  res.on('end', () => done(null, text));
+};
+function parseSse(text: string): SseEvent[] {
+  return text
+    .split('\n\n')
+    .filter((f) => f.includes('event: '))
+    .map((frame) => {
+      const field = (name: string) => [...frame.matchAll(new RegExp(`^${name}: (.*)$`, 'gm'))][0]?.[1];
+      return {
+        id: field('id') ?? '',
+        event: field('event') ?? '',
+        data: JSON.parse(field('data') ?? 'null') as Record<string, unknown>,
+      };
+    });
+}
 const AUTH = bearer(TEST_AUTH.viewer);
 
 describe('Summaries (e2e)', () => {
   describe('without an LLM gateway', () => {
     let app: NestExpressApplication;
     beforeAll(async () => {
-      app = await createTestApp({ env: { SUMMARY_MAX_TEXT_CHARS: '5000' } });
+      app = await createTestApp({ env: { SUMMARY_MAX_TEXT_CHARS: '5000', SUMMARY_BATCH_MAX_DOCUMENTS: '3' } });
     });
     afterAll(() => app.close());
     const post = (body: object) =>
@@ -96,6 +122,73 @@ describe('Summaries (e2e)', () => {
       const res = await post({ text: 'word '.repeat(1200) });
       expect(res.status).toBe(413);
       expect(res.body.code).toBe('SUMMARY.TEXT_TOO_LARGE');
+    });
+
+    it('should stream a batch: progress per document, failures reported, then done', async () => {
+      const res = await request(app.getHttpServer())
+        .post('/v1/summaries/batch')
+        .set('authorization', AUTH)
+        .send({
+          documents: [{ id: 'a', text: ARTICLE }, { text: TYPESCRIPT }, { id: 'c', text: ARTICLE }],
+          mode: 'extractive',
+          maxSentences: 1,
+        })
+        .buffer(true)
+        .parse(sseText);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+      const events = parseSse(res.body as string);
+      expect(events.map((e) => e.event)).toEqual(['progress', 'progress', 'progress', 'done']);
+      expect(events.map((e) => e.id)).toEqual(['1', '2', '3', '4']);
+      expect(events[0].data).toMatchObject({
+        index: 0,
+        id: 'a',
+        completed: 1,
+        total: 3,
+        status: 'ok',
+        result: { method: 'extractive' },
+      });
+      expect(events[1].data).toMatchObject({ index: 1, status: 'ok', result: { contentType: { type: 'code' } } });
+      expect(events[3].data).toEqual({ total: 3, succeeded: 3, failed: 0 });
+    });
+
+    it('should report a failed document in a batch and carry on', async () => {
+      const res = await request(app.getHttpServer())
+        .post('/v1/summaries/batch')
+        .set('authorization', AUTH)
+        .send({ documents: [{ text: ARTICLE }, { text: ARTICLE }], mode: 'abstractive' })
+        .buffer(true)
+        .parse(sseText);
+      const events = parseSse(res.body as string);
+      expect(events[0].data).toMatchObject({ status: 'failed', error: { code: 'LLM.UNAVAILABLE' } });
+      expect(events.at(-1)).toMatchObject({ event: 'done', data: { succeeded: 0, failed: 2 } });
+    });
+
+    it('should refuse a batch over the limit or with a bad document before streaming', async () => {
+      const many = Array.from({ length: 4 }, () => ({ text: 'Hello there.' }));
+      const tooMany = await request(app.getHttpServer())
+        .post('/v1/summaries/batch')
+        .set('authorization', AUTH)
+        .send({ documents: many });
+      expect(tooMany.status).toBe(413);
+      expect(tooMany.body.code).toBe('SUMMARY.BATCH_TOO_LARGE');
+      const empty = await request(app.getHttpServer())
+        .post('/v1/summaries/batch')
+        .set('authorization', AUTH)
+        .send({ documents: [] });
+      expect(empty.status).toBe(400);
+      const bad = await request(app.getHttpServer())
+        .post('/v1/summaries/batch')
+        .set('authorization', AUTH)
+        .send({ documents: [{ text: ' ' }] });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors[0].field).toBe('documents.0.text');
+      const huge = await request(app.getHttpServer())
+        .post('/v1/summaries/batch')
+        .set('authorization', AUTH)
+        .send({ documents: [{ text: 'x '.repeat(3000) }] });
+      expect(huge.status).toBe(413);
+      expect(huge.body.detail).toContain('documents.0.text');
     });
 
     it('should count summaries in /metrics', async () => {

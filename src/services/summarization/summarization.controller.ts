@@ -1,10 +1,14 @@
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { ApiProblems } from '../../platform/openapi/api-problems.decorator';
 import { ServiceRoute } from '../../platform/registry/service-route.decorator';
+import { SseEndpoint } from '../../platform/streaming/sse-endpoint.decorator';
+import { SseStreams } from '../../platform/streaming/sse-streams.service';
+import { SummarizeBatchRequestDto } from './dto/summarize-batch-request.dto';
 import { SummarizeRequestDto } from './dto/summarize-request.dto';
 import { SummaryDto } from './dto/summary-response.dto';
+import { type BatchDone, summariseBatch } from './summarization-batch';
 import { SummarizationService } from './summarization.service';
 
 /** Aborts when the client goes away before the answer, so an LLM call does not run for nobody. */
@@ -21,7 +25,10 @@ export function abortOnDisconnect(req: Request): AbortSignal {
 @ServiceRoute('summarization')
 @Controller({ path: 'summaries', version: '1' })
 export class SummarizationController {
-  constructor(private readonly summaries: SummarizationService) {}
+  constructor(
+    private readonly summaries: SummarizationService,
+    private readonly sse: SseStreams,
+  ) {}
 
   @Post()
   @HttpCode(200)
@@ -34,5 +41,35 @@ export class SummarizationController {
   summarize(@Body() body: SummarizeRequestDto, @Req() req: Request): Promise<SummaryDto> {
     const { text, ...options } = body;
     return this.summaries.summarize(text, options, abortOnDisconnect(req));
+  }
+
+  @Post('batch')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'createSummaryBatch',
+    summary: 'Summarise several texts; SSE `progress` event per document, then `done` with the tally',
+  })
+  @SseEndpoint('`progress` per document ({ index, id, completed, total, status, result | error }), then `done`')
+  @ApiProblems(400, 401, 403, 413, 429, 503)
+  async summarizeBatch(
+    @Body() body: SummarizeBatchRequestDto,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const { documents, ...options } = body;
+    // Everything checkable is checked before the stream opens, so bad input is a plain 4xx problem.
+    this.summaries.validateBatch(
+      documents.map((d) => d.text),
+      options,
+    );
+    const tally: BatchDone = { total: documents.length, succeeded: 0, failed: 0 };
+    await this.sse.stream(
+      req,
+      res,
+      (signal) => summariseBatch(documents, options, (t, o, s) => this.summaries.summarize(t, o, s), signal, tally),
+      {
+        doneData: tally,
+      },
+    );
   }
 }

@@ -10,7 +10,7 @@ import { summariseAbstractive } from './abstractive-summarizer';
 import type { SummaryMode, SummaryOptionsDto } from './dto/summary-options.dto';
 import type { SummaryDto } from './dto/summary-response.dto';
 import { summarizationConfig, type SummarizationConfig } from './summarization.config';
-import { SummaryTextTooLargeError } from './summarization.errors';
+import { SummaryBatchTooLargeError, SummaryTextTooLargeError } from './summarization.errors';
 import { detectContentType } from './text/content-detector';
 import { countUnits, summariseExtractive, type SummaryLength } from './text/extractive-summarizer';
 import { splitSentences } from './text/sentence-splitter';
@@ -76,6 +76,16 @@ export class SummarizationService implements ManagedLifecycle {
         fieldErrors: [{ field: 'ratio', message: 'ratio cannot be combined with maxSentences' }],
       });
     }
+  }
+
+  /** Checks a whole batch up front: its size, then every document. */
+  validateBatch(texts: string[], options: SummaryOptionsDto): void {
+    if (texts.length > this.config.batchMaxDocuments) {
+      throw new SummaryBatchTooLargeError(
+        `${texts.length} documents; a batch holds at most ${this.config.batchMaxDocuments}`,
+      );
+    }
+    texts.forEach((text, i) => this.validate(text, options, `documents.${i}.text`));
   }
 
   async summarize(text: string, options: SummaryOptionsDto, signal?: AbortSignal): Promise<SummaryDto> {
