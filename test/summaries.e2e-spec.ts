@@ -16,10 +16,11 @@ interface SseEvent {
 }
 
 /** Collects a whole SSE body as text, then splits it into events. */
-const sseText = (res: NodeJS.ReadableStream, done: (err: Error | null, body: string) => void) => {
+const sseText = (res: request.Response, done: (err: Error | null, body: string) => void) => {
+  const stream = res as unknown as NodeJS.ReadableStream;
   let text = '';
-  res.on('data', (c: Buffer) => (text += c.toString('utf8')));
-  res.on('end', () => done(null, text));
+  stream.on('data', (c: Buffer) => (text += c.toString('utf8')));
+  stream.on('end', () => done(null, text));
 };
 function parseSse(text: string): SseEvent[] {
   return text
