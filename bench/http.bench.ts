@@ -8,6 +8,7 @@
 import autocannon from 'autocannon';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -38,10 +39,19 @@ async function start(name: string, script: string, env: Record<string, string>):
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
   });
   child.stdout.resume();
-  return { name, child, url: `http://127.0.0.1:${port}/bench/ping?name=fennec` };
+  const path = name === 'fennec' ? (process.env.BENCH_PATH ?? '/bench/ping') : '/bench/ping';
+  return { name, child, url: `http://127.0.0.1:${port}${path}?name=fennec` };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 interface Sample {
+  /** Server CPU time per request in microseconds: robust on a shared, noisy machine. */
+  cpuUsPerReq: number;
   rps: number;
   p50: number;
   p99: number;
@@ -49,14 +59,23 @@ interface Sample {
   errors: number;
 }
 
-async function load(url: string, seconds: number): Promise<Sample> {
+async function load(server: Server, seconds: number): Promise<Sample> {
+  const cpuBefore = cpuSeconds(server.child.pid!);
   const r = await autocannon({
-    url,
+    url: server.url,
     connections: CONNECTIONS,
     duration: seconds,
     headers: { 'x-api-key': BENCH_KEY },
   });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
+  const cpu = cpuSeconds(server.child.pid!) - cpuBefore;
+  return {
+    cpuUsPerReq: (cpu * 1e6) / Math.max(1, r.requests.total),
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -77,14 +96,14 @@ async function main(): Promise<void> {
   const bare = await start('bare', 'bench/servers/bare-server.ts', { NODE_ENV: 'production' });
   const fennec = await start('fennec', 'bench/servers/fennec-server.ts', fennecEnv);
   try {
-    for (const s of [bare, fennec]) await load(s.url, 2); // warm-up (JIT, caches)
+    for (const s of [bare, fennec]) await load(s, 5); // warm-up (JIT, caches)
     const results: Record<string, Sample[]> = { bare: [], fennec: [] };
     for (let round = 1; round <= ROUNDS; round++) {
       for (const s of round % 2 ? [bare, fennec] : [fennec, bare]) {
-        const sample = await load(s.url, SECONDS);
+        const sample = await load(s, SECONDS);
         results[s.name].push(sample);
         console.log(
-          `round ${round} ${s.name.padEnd(6)} ${sample.rps.toFixed(0).padStart(7)} req/s  p50 ${sample.p50} ms  p99 ${sample.p99} ms  non2xx ${sample.non2xx}  errors ${sample.errors}`,
+          `round ${round} ${s.name.padEnd(6)} ${sample.rps.toFixed(0).padStart(7)} req/s  cpu ${sample.cpuUsPerReq.toFixed(0)} µs/req  p50 ${sample.p50} ms  p99 ${sample.p99} ms  non2xx ${sample.non2xx}  errors ${sample.errors}`,
         );
       }
     }
@@ -93,6 +112,7 @@ async function main(): Promise<void> {
         k,
         {
           rps: median(v.map((x) => x.rps)),
+          cpu: median(v.map((x) => x.cpuUsPerReq)),
           p50: median(v.map((x) => x.p50)),
           p99: median(v.map((x) => x.p99)),
           non2xx: v.reduce((a, x) => a + x.non2xx, 0),
@@ -102,11 +122,14 @@ async function main(): Promise<void> {
     console.log('\nmedian of rounds:');
     for (const [k, v] of Object.entries(summary)) {
       console.log(
-        `  ${k.padEnd(6)} ${v.rps.toFixed(0).padStart(7)} req/s  p50 ${v.p50} ms  p99 ${v.p99} ms  non2xx ${v.non2xx}`,
+        `  ${k.padEnd(6)} ${v.rps.toFixed(0).padStart(7)} req/s  cpu ${v.cpu.toFixed(0)} µs/req  p50 ${v.p50} ms  p99 ${v.p99} ms  non2xx ${v.non2xx}`,
       );
     }
     const ratio = summary.fennec.rps / summary.bare.rps;
     console.log(`\nratio fennec/bare throughput: ${ratio.toFixed(3)} (target >= 0.75)`);
+    // Throughput needs an idle machine; CPU per request does not: its inverse ratio is the
+    // throughput ratio a CPU-bound server would reach.
+    console.log(`ratio bare/fennec CPU per request: ${(summary.bare.cpu / summary.fennec.cpu).toFixed(3)}`);
     if (summary.fennec.non2xx > 0)
       console.log('WARNING: fennec answered non-2xx during the run; figures are not comparable');
   } finally {

@@ -1,4 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
+import { Public } from '../../src/platform/security/auth.decorators';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 
 export class PingQuery {
@@ -13,6 +15,14 @@ export class PingQuery {
 export class BenchController {
   @Get('ping')
   ping(@Query() query: PingQuery) {
+    return { ok: true, name: query.name ?? 'world' };
+  }
+
+  /** Ablation only (BENCH_PATH=/bench/public): the same route without auth and throttling. */
+  @Public()
+  @SkipThrottle()
+  @Get('public')
+  open(@Query() query: PingQuery) {
     return { ok: true, name: query.name ?? 'world' };
   }
 }

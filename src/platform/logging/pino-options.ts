@@ -20,6 +20,9 @@ export function buildPinoHttp(
     redact: { paths: REDACT_PATHS, censor: REDACTED },
     genReqId: assignRequestId,
     customAttributeKeys: { reqId: 'requestId' },
+    // The per-request child binds only the request id; method/url/status go on the one completion
+    // line. Serialising `req` into every child is the costliest part of pino-http.
+    quietReqLogger: true,
     // Set by the AuthGuard (src/platform/security); absent until the request is authenticated.
     customProps: (req) => {
       const caller = (req as { caller?: { id: string; tenant: string } }).caller;

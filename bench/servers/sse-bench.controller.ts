@@ -1,0 +1,34 @@
+import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import { Public } from '../../src/platform/security/auth.decorators';
+import { SseStreams } from '../../src/platform/streaming/sse-streams.service';
+import { SseTopics } from '../../src/platform/streaming/sse-topics.service';
+
+/** SSE broadcast routes for bench:sse: follow one topic, publish to it. */
+@Public()
+@SkipThrottle()
+@Controller('bench/sse')
+export class SseBenchController {
+  constructor(
+    private readonly sse: SseStreams,
+    private readonly topics: SseTopics,
+  ) {}
+
+  @Get('follow')
+  follow(@Req() req: Request, @Res() res: Response) {
+    return this.sse.topic(req, res, 'broadcast');
+  }
+
+  @Post('publish')
+  @HttpCode(200)
+  async publish(@Body() body: { seq: number }) {
+    return { id: await this.topics.publish('broadcast', 'tick', { seq: body.seq }) };
+  }
+
+  @Get('stats')
+  stats() {
+    (globalThis as { gc?: () => void }).gc?.();
+    return { open: this.sse.openCount, rss: process.memoryUsage().rss };
+  }
+}

@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { APP_INFO } from '../../src/app.info';
+import { AppModule } from '../../src/app.module';
+import { configurePlatformApp } from '../../src/platform/http/configure-app';
+import { SseBenchController } from './sse-bench.controller';
+
+@Module({})
+class SseBenchModule {
+  static forRoot(): DynamicModule {
+    return { module: SseBenchModule, imports: [AppModule.forRoot()], controllers: [SseBenchController] };
+  }
+}
+
+/** Fennec with the SSE toolkit behind the whole platform stack (bench:sse). */
+async function main(): Promise<void> {
+  const app = await NestFactory.create<NestExpressApplication>(SseBenchModule.forRoot(), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  configurePlatformApp(app, APP_INFO);
+  await app.listen(0, '127.0.0.1');
+  process.stdout.write(`READY ${(app.getHttpServer().address() as { port: number }).port}\n`);
+}
+void main();
