@@ -6,19 +6,23 @@ export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
 class AppEnv {
+  /** `development` (readable logs, generated dev key), `production` (JSON logs, credentials required, 5 s drain delay) or `test`. */
   @IsIn(NODE_ENVS)
   NODE_ENV: NodeEnv = 'development';
 
+  /** HTTP port to listen on. */
   @EnvInt()
   @IsInt()
   @Min(0)
   @Max(65535)
   PORT: number = 3000;
 
+  /** Interface to listen on. */
   @IsString()
   @IsNotEmpty()
   HOST: string = '0.0.0.0';
 
+  /** Directory for embedded state: runtime config versions, the RAG store; created at start if missing. */
   @IsString()
   @IsNotEmpty()
   DATA_DIR: string = './data';

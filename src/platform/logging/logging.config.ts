@@ -6,6 +6,7 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 export const LOG_FORMATS = ['json', 'pretty'] as const;
 
 class LoggingEnv {
+  /** Lowest level written: trace, debug, info, warn, error, fatal or silent. */
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 
@@ -14,6 +15,7 @@ class LoggingEnv {
   @IsIn(LOG_FORMATS)
   LOG_FORMAT?: (typeof LOG_FORMATS)[number];
 
+  /** Write one line per completed request (method, url, status, duration, request id). */
   @EnvBoolean()
   @IsBoolean()
   LOG_HTTP_REQUESTS: boolean = true;

@@ -3,6 +3,7 @@ import { defineEnvNamespace } from '../config/env-namespace';
 import { EnvBoolean } from '../config/env-transforms';
 
 class MetricsEnv {
+  /** Export prom-client's default process and Node.js metrics (CPU, memory, event loop, GC). */
   @EnvBoolean()
   @IsBoolean()
   METRICS_DEFAULT_PROCESS: boolean = true;
