@@ -2,6 +2,8 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 
 const WINDOW_MS = 5000;
+/** Readings are reused this long: read() sits on the request path (adaptive throttling). */
+const READING_TTL_MS = 100;
 
 /** Event-loop delay over a rolling window (the previous full window, so a reading is never empty). */
 @Injectable()
@@ -9,6 +11,8 @@ export class EventLoopMonitor implements OnModuleDestroy {
   private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
   private lastP99Ms = 0;
   private lastMaxMs = 0;
+  private reading = { p99Ms: 0, maxMs: 0 };
+  private readingAt = -Infinity;
   private readonly timer: NodeJS.Timeout;
 
   constructor() {
@@ -25,9 +29,13 @@ export class EventLoopMonitor implements OnModuleDestroy {
 
   /** p99 and max event-loop delay in milliseconds (the worse of the current and last window). */
   read(): { p99Ms: number; maxMs: number } {
+    const now = performance.now();
+    if (now - this.readingAt < READING_TTL_MS) return this.reading;
     const p99 = this.histogram.count > 0 ? this.histogram.percentile(99) / 1e6 : 0;
     const max = this.histogram.count > 0 ? this.histogram.max / 1e6 : 0;
-    return { p99Ms: Math.max(p99, this.lastP99Ms), maxMs: Math.max(max, this.lastMaxMs) };
+    this.reading = { p99Ms: Math.max(p99, this.lastP99Ms), maxMs: Math.max(max, this.lastMaxMs) };
+    this.readingAt = now;
+    return this.reading;
   }
 
   onModuleDestroy(): void {
