@@ -131,11 +131,12 @@ describe('Several instances sharing Redis (e2e)', () => {
     let redis: RedisProcess;
     let a: BuiltInstance;
     let b: BuiltInstance;
+    let prefix: string;
     const stateOf = async (i: BuiltInstance) => (await call(i, 'GET', '/services/state')).body.health?.status as string;
 
     beforeAll(async () => {
       redis = await RedisProcess.start();
-      const prefix = `fennec-e2e:${randomUUID()}:`;
+      prefix = `fennec-e2e:${randomUUID()}:`;
       [a, b] = await Promise.all([start(redis.url, prefix), start(redis.url, prefix)]);
     }, 60_000);
 
@@ -163,11 +164,13 @@ describe('Several instances sharing Redis (e2e)', () => {
         expect((await fetch(`${i.baseUrl}/health/live`)).status).toBe(200);
       }
 
+      // An instance booting while Redis is down still boots (DEGRADED, not stuck or crashed).
+      const c = await start(redis.url, prefix);
+      expect(await stateOf(c)).toBe('DOWN');
+
       await redis.start();
-      await within(
-        10_000,
-        'both report state UP',
-        async () => (await stateOf(a)) === 'UP' && (await stateOf(b)) === 'UP',
+      await within(10_000, 'all report state UP', async () =>
+        (await Promise.all([a, b, c].map(stateOf))).every((s) => s === 'UP'),
       );
       // Pub/sub is back too: a change on B reaches A within a second again.
       const patched = await call(b, 'PATCH', '/config/flags', { flags: { recovered: { enabled: true } } });
