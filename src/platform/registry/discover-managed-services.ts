@@ -14,7 +14,7 @@ export function discoverManagedServices(discovery: DiscoveryService): Discovered
   return discovery.getProviders({ metadataKey: ManagedService.KEY }).map((wrapper) => {
     const options = discovery.getMetadataByDecorator(ManagedService, wrapper)!;
     const className = wrapper.metatype?.name ?? String(wrapper.token);
-    if (!wrapper.isDependencyTreeStatic() || !wrapper.instance) {
+    if (!wrapper.instance || !wrapper.isDependencyTreeStatic()) {
       throw new Error(`Managed service ${className} must be a singleton (default-scoped) provider`);
     }
     return { definition: toServiceDefinition(options, className), instance: wrapper.instance as ManagedLifecycle };

@@ -145,6 +145,18 @@ export class LifecycleOrchestrator {
     return counts;
   }
 
+  /**
+   * DOWN if a critical service is not up, DEGRADED if any service is not RUNNING, UP otherwise.
+   */
+  overallStatus(): 'UP' | 'DEGRADED' | 'DOWN' {
+    let status: 'UP' | 'DEGRADED' = 'UP';
+    for (const e of this.entries.values()) {
+      if (e.node.definition.critical && !isUp(e.state)) return 'DOWN';
+      if (e.state !== 'RUNNING') status = 'DEGRADED';
+    }
+    return status;
+  }
+
   instanceOf(name: string): ManagedLifecycle | undefined {
     return this.entries.get(name)?.instance;
   }
@@ -177,7 +189,8 @@ export class LifecycleOrchestrator {
       this.transition(e, 'STARTING');
       const started = Date.now();
       try {
-        await withTimeout(() => e.instance.start?.(), e.node.definition.startTimeoutMs, `start of '${name}'`);
+        if (e.instance.start)
+          await withTimeout(() => e.instance.start!(), e.node.definition.startTimeoutMs, `start of '${name}'`);
       } catch (err) {
         const cause = message(err);
         e.startDurationMs = Date.now() - started;
@@ -206,7 +219,8 @@ export class LifecycleOrchestrator {
       this.transition(e, 'STOPPING');
       const started = Date.now();
       try {
-        await withTimeout(() => e.instance.stop?.(), e.node.definition.stopTimeoutMs, `stop of '${name}'`);
+        if (e.instance.stop)
+          await withTimeout(() => e.instance.stop!(), e.node.definition.stopTimeoutMs, `stop of '${name}'`);
         e.stoppedAt = new Date();
         e.stopDurationMs = e.stoppedAt.getTime() - started;
         this.transition(e, 'STOPPED');
@@ -231,8 +245,8 @@ export class LifecycleOrchestrator {
       to,
       at,
       durationMs: at.getTime() - e.stateSince.getTime(),
-      ...(reason === undefined ? {} : { reason }),
     };
+    if (reason !== undefined) change.reason = reason;
     e.state = to;
     e.stateSince = at;
     e.reason = reason;

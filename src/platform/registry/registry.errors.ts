@@ -56,3 +56,9 @@ export class ServiceUnavailableError extends FennecError {
   readonly code = 'REGISTRY.SERVICE_UNAVAILABLE';
   readonly kind = 'unavailable';
 }
+
+/** A `@ServiceRoute(name)` names a service nobody declares (its routes would answer 503 forever). Refuses boot. */
+export class UnknownServiceRouteError extends FennecError {
+  readonly code = 'REGISTRY.UNKNOWN_SERVICE_ROUTE';
+  readonly kind = 'internal';
+}

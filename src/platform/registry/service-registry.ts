@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { DiscoveryService } from '@nestjs/core';
 import { type Observable, Subject } from 'rxjs';
 import { LifecyclePhaseService } from '../health/lifecycle-phase.service';
+import { checkServiceRoutes } from './check-service-routes';
 import { discoverManagedServices } from './discover-managed-services';
 import { LifecycleOrchestrator } from './lifecycle-orchestrator';
 import type { HealthStatus, ManagedLifecycle, ServiceHealthReport } from './managed-service.types';
@@ -38,6 +39,7 @@ export class ServiceRegistry implements OnApplicationBootstrap, OnApplicationShu
     const began = Date.now();
     const discovered = discoverManagedServices(this.discovery);
     const graph = ServiceGraph.build(discovered.map((d) => d.definition));
+    checkServiceRoutes(this.discovery, (name) => graph.has(name));
     const instances = new Map<string, ManagedLifecycle>(discovered.map((d) => [d.definition.name, d.instance]));
     const orchestrator = new LifecycleOrchestrator(graph, instances, {
       onChange: (change) => this.onChange(change),
@@ -99,7 +101,7 @@ export class ServiceRegistry implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** Stops `name` and its dependents (reverse order), starts them again; resolves with the start order. */
-  restart(name: string): Promise<string[]> {
+  async restart(name: string): Promise<string[]> {
     return this.required(name).restart(name);
   }
 
@@ -113,10 +115,7 @@ export class ServiceRegistry implements OnApplicationBootstrap, OnApplicationShu
    * DEGRADED, UP otherwise; UNKNOWN before bootstrap.
    */
   status(): HealthStatus {
-    if (!this.orchestrator) return 'UNKNOWN';
-    const services = this.orchestrator.snapshots();
-    if (services.some((s) => s.critical && !isUp(s.state))) return 'DOWN';
-    return services.every((s) => s.state === 'RUNNING') ? 'UP' : 'DEGRADED';
+    return this.orchestrator?.overallStatus() ?? 'UNKNOWN';
   }
 
   /**
@@ -158,16 +157,9 @@ export class ServiceRegistry implements OnApplicationBootstrap, OnApplicationShu
 
   private onChange(change: ServiceStateChange): void {
     const line = `${change.service}: ${change.from} → ${change.to}${change.reason ? ` (${change.reason})` : ''}`;
-    const fields = {
-      service: change.service,
-      from: change.from,
-      to: change.to,
-      durationMs: change.durationMs,
-      reason: change.reason,
-    };
-    if (change.to === 'FAILED') this.logger.error(fields, line);
-    else if (change.to === 'BLOCKED' || change.to === 'DEGRADED') this.logger.warn(fields, line);
-    else this.logger.log(fields, line);
+    if (change.to === 'FAILED') this.logger.error(change, line);
+    else if (change.to === 'BLOCKED' || change.to === 'DEGRADED') this.logger.warn(change, line);
+    else this.logger.log(change, line);
     this.changes.next(change);
   }
 }
