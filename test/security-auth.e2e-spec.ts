@@ -69,19 +69,28 @@ describe('Authentication and roles (e2e)', () => {
   it('should accept a key as Bearer or x-api-key and expose the caller and tenant', async () => {
     const a = await http().get('/caller-probe').set('authorization', bearer(TEST_AUTH.viewer));
     expect(a.status).toBe(200);
-    expect(a.body).toEqual({ caller: { id: 'acme-viewer', kind: 'api-key', roles: ['viewer'], tenant: 'acme' }, tenant: 'acme' });
+    expect(a.body).toEqual({
+      caller: { id: 'acme-viewer', kind: 'api-key', roles: ['viewer'], tenant: 'acme' },
+      tenant: 'acme',
+    });
     const b = await http().get('/caller-probe').set('x-api-key', TEST_KEYS.globex.viewer.key);
     expect(b.body.tenant).toBe('globex');
   });
 
   it('should keep the caller context across body parsing and awaits', async () => {
-    const res = await http().post('/caller-probe/notes').set('x-api-key', TEST_KEYS.globex.operator.key).send({ text: 'hello' });
+    const res = await http()
+      .post('/caller-probe/notes')
+      .set('x-api-key', TEST_KEYS.globex.operator.key)
+      .send({ text: 'hello' });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ tenant: 'globex', length: 5 });
   });
 
   it('should answer 403 AUTH.FORBIDDEN when the role ranks too low, and let higher roles in', async () => {
-    const viewer = await http().post('/caller-probe/notes').set('authorization', bearer(TEST_AUTH.viewer)).send({ text: 'x' });
+    const viewer = await http()
+      .post('/caller-probe/notes')
+      .set('authorization', bearer(TEST_AUTH.viewer))
+      .send({ text: 'x' });
     expect(viewer.status).toBe(403);
     expect(viewer.body.code).toBe('AUTH.FORBIDDEN');
     const op = await http().get('/caller-probe/admin').set('authorization', bearer(TEST_AUTH.operator));
@@ -159,7 +168,10 @@ describe('Authentication and roles (e2e)', () => {
 describe('Authentication with RS256 JWT (e2e)', () => {
   it('should verify RS256 tokens against the configured public key', async () => {
     const { publicKey, privateKey } = await generateKeyPair('RS256');
-    const app = await createTestApp({ extra, env: { JWT_PUBLIC_KEY: await exportSPKI(publicKey), FENNEC_API_KEYS: '' } });
+    const app = await createTestApp({
+      extra,
+      env: { JWT_PUBLIC_KEY: await exportSPKI(publicKey), FENNEC_API_KEYS: '' },
+    });
     try {
       const token = await new SignJWT({ tenant: 'acme', roles: 'viewer operator' })
         .setProtectedHeader({ alg: 'RS256' })
@@ -174,7 +186,9 @@ describe('Authentication with RS256 JWT (e2e)', () => {
         .setSubject('x')
         .setExpirationTime('1m')
         .sign(new TextEncoder().encode(SECRET));
-      expect((await request(app.getHttpServer()).get('/caller-probe').set('authorization', `Bearer ${hs}`)).status).toBe(401);
+      expect(
+        (await request(app.getHttpServer()).get('/caller-probe').set('authorization', `Bearer ${hs}`)).status,
+      ).toBe(401);
     } finally {
       await app.close();
     }
@@ -211,7 +225,9 @@ describe('Credentials configuration at boot (e2e)', () => {
     try {
       const res = await request(app.getHttpServer()).get('/caller-probe').set('x-api-key', TEST_KEYS.globex.admin.key);
       expect(res.body.tenant).toBe('globex');
-      expect((await request(app.getHttpServer()).get('/caller-probe').set('x-api-key', TEST_AUTH.admin.key)).status).toBe(401);
+      expect(
+        (await request(app.getHttpServer()).get('/caller-probe').set('x-api-key', TEST_AUTH.admin.key)).status,
+      ).toBe(401);
     } finally {
       await app.close();
     }
@@ -221,7 +237,9 @@ describe('Credentials configuration at boot (e2e)', () => {
     const app = await createTestApp({ env: { METRICS_PUBLIC: 'false' } });
     try {
       expect((await request(app.getHttpServer()).get('/metrics')).status).toBe(401);
-      expect((await request(app.getHttpServer()).get('/metrics').set('authorization', bearer(TEST_AUTH.viewer))).status).toBe(200);
+      expect(
+        (await request(app.getHttpServer()).get('/metrics').set('authorization', bearer(TEST_AUTH.viewer))).status,
+      ).toBe(200);
     } finally {
       await app.close();
     }

@@ -9,7 +9,12 @@ describe('Dev-mode credentials (e2e)', () => {
   const extra = { controllers: [CallerProbeController] };
   it('should generate and log one dev admin key when nothing is configured outside production', async () => {
     const logs = new LogCapture();
-    const app = await createTestApp({ extra, testAuth: false, logStream: logs, env: { NODE_ENV: 'development', LOG_LEVEL: 'info' } });
+    const app = await createTestApp({
+      extra,
+      testAuth: false,
+      logStream: logs,
+      env: { NODE_ENV: 'development', LOG_LEVEL: 'info' },
+    });
     try {
       const isKeyLine = (l: Record<string, unknown>) => String(l.msg).includes('development admin key');
       // Log lines reach the stream asynchronously.
@@ -24,5 +29,4 @@ describe('Dev-mode credentials (e2e)', () => {
       await app.close();
     }
   });
-
 });

@@ -47,14 +47,18 @@ describe('Every documented route is protected (e2e)', () => {
   });
 
   it('should mark only the allowed routes public', () => {
-    const open = ops.filter((o) => Array.isArray(o.op.security) && o.op.security.length === 0).map((o) => `${o.method.toUpperCase()} ${o.path}`);
+    const open = ops
+      .filter((o) => Array.isArray(o.op.security) && o.op.security.length === 0)
+      .map((o) => `${o.method.toUpperCase()} ${o.path}`);
     expect(open.sort()).toEqual([...ALLOWED_PUBLIC].sort());
   });
 
   it('should answer 401 AUTH.REQUIRED on every non-public route without credentials', async () => {
     const secured = ops.filter((o) => !(Array.isArray(o.op.security) && o.op.security.length === 0));
     expect(secured.length).toBeGreaterThan(0);
-    process.stdout.write(`walking ${secured.length} secured operations: ${secured.map((o) => o.method + ' ' + o.path).join(', ')}\n`);
+    process.stdout.write(
+      `walking ${secured.length} secured operations: ${secured.map((o) => o.method + ' ' + o.path).join(', ')}\n`,
+    );
     const answers: string[] = [];
     for (const { method, url } of secured) {
       const res = await send(method, url);

@@ -61,7 +61,10 @@ describe('Rate limits shared by two processes through Redis (e2e, real processes
     });
     expect(res.status).toBe(200);
     const { items } = (await res.json()) as { items: { type: string; requestId: string; client: string }[] };
-    expect(items.find((e) => e.requestId === `multi-${process.pid}`)).toMatchObject({ type: 'auth.forbidden', client: 'key:acme-operator' });
+    expect(items.find((e) => e.requestId === `multi-${process.pid}`)).toMatchObject({
+      type: 'auth.forbidden',
+      client: 'key:acme-operator',
+    });
     expect(items.filter((e) => e.type === 'rate_limit.exceeded' && e.client === 'key:acme-admin')).toHaveLength(2);
   });
 });

@@ -20,7 +20,12 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 export const TEST_KEYS: Record<TestTenant, Record<Role, TestKey>> = Object.fromEntries(
   TEST_TENANTS.map((tenant) => [
     tenant,
-    Object.fromEntries(ROLES.map((role) => [role, { id: `${tenant}-${role}`, key: `fk_test_${tenant}_${role}_0123456789abcdef`, role, tenant }])),
+    Object.fromEntries(
+      ROLES.map((role) => [
+        role,
+        { id: `${tenant}-${role}`, key: `fk_test_${tenant}_${role}_0123456789abcdef`, role, tenant },
+      ]),
+    ),
   ]),
 ) as Record<TestTenant, Record<Role, TestKey>>;
 
@@ -29,7 +34,9 @@ export const TEST_AUTH = TEST_KEYS.acme;
 
 /** `FENNEC_API_KEYS` JSON for the given keys (default: all test keys). */
 export function apiKeysJson(keys: TestKey[] = TEST_TENANTS.flatMap((t) => Object.values(TEST_KEYS[t]))): string {
-  return JSON.stringify(keys.map((k) => ({ id: k.id, hash: `sha256:${sha256(k.key)}`, roles: [k.role], tenant: k.tenant })));
+  return JSON.stringify(
+    keys.map((k) => ({ id: k.id, hash: `sha256:${sha256(k.key)}`, roles: [k.role], tenant: k.tenant })),
+  );
 }
 
 /** Env vars configuring every test key. */

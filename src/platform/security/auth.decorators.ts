@@ -26,4 +26,5 @@ export const PublicIf = (setting: PublicSwitch) =>
  * The caller needs at least this role (`viewer` < `operator` < `admin`). Routes without it need
  * an authenticated caller with any role (at least `viewer`).
  */
-export const Roles = (role: Role) => applyDecorators(SetMetadata(REQUIRED_ROLE_KEY, role), ApiExtension(ROLE_EXTENSION, role));
+export const Roles = (role: Role) =>
+  applyDecorators(SetMetadata(REQUIRED_ROLE_KEY, role), ApiExtension(ROLE_EXTENSION, role));

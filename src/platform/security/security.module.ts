@@ -13,6 +13,8 @@ import { SecurityEventsController } from './events/security-events.controller';
 import { SecurityEventsService } from './events/security-events.service';
 import { requestLimitsConfig } from './http/request-limits.config';
 import { UrlLengthMiddleware } from './http/url-length.middleware';
+import { InputInspectionGuard } from './inspection/input-inspection.guard';
+import { inspectionConfig } from './inspection/inspection.config';
 import { securityStateProvider } from './security-state';
 import { AdaptiveLimiter } from './throttling/adaptive-limiter.service';
 import { FennecThrottlerGuard } from './throttling/fennec-throttler.guard';
@@ -22,7 +24,8 @@ import { throttlingConfig, type ThrottlingConfig } from './throttling/throttling
 import { TrustScoreService } from './throttling/trust-score.service';
 
 /**
- * Authentication (API keys, JWT) and roles, rate limiting with adaptive limits, security events.
+ * Authentication (API keys, JWT) and roles, rate limiting with adaptive limits, input threat
+ * inspection, security events.
  * Guards run in this order: throttling (which resolves the caller for its tracker), auth, then
  * input inspection. {@link CallerContext} is exported for services that scope data per tenant.
  */
@@ -32,6 +35,7 @@ import { TrustScoreService } from './throttling/trust-score.service';
     ConfigModule.forFeature(authConfig),
     ConfigModule.forFeature(throttlingConfig),
     ConfigModule.forFeature(requestLimitsConfig),
+    ConfigModule.forFeature(inspectionConfig),
     HealthModule,
   ],
   controllers: [SecurityEventsController],
@@ -59,6 +63,7 @@ import { TrustScoreService } from './throttling/trust-score.service';
     },
     { provide: APP_GUARD, useClass: FennecThrottlerGuard },
     { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_GUARD, useClass: InputInspectionGuard },
     { provide: APP_INTERCEPTOR, useClass: CallerContextInterceptor },
   ],
   exports: [CallerContext, SecurityEventsService],

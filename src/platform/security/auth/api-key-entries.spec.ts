@@ -5,7 +5,9 @@ const HASH = `sha256:${'ab'.repeat(32)}`;
 describe('parseApiKeyJson', () => {
   it('should parse valid entries with optional expiry', () => {
     const r = parseApiKeyJson(
-      JSON.stringify([{ id: 'ci', hash: HASH, roles: ['operator'], tenant: 'acme', expiresAt: '2030-01-01T00:00:00Z' }]),
+      JSON.stringify([
+        { id: 'ci', hash: HASH, roles: ['operator'], tenant: 'acme', expiresAt: '2030-01-01T00:00:00Z' },
+      ]),
       'FENNEC_API_KEYS',
     );
     expect(r.problems).toEqual([]);
@@ -41,8 +43,8 @@ describe('parseApiKeyJson', () => {
   });
 
   it('should show only a count when serialised into a boot error', () => {
-    expect(JSON.stringify(parseApiKeyJson(JSON.stringify([{ id: 'a', hash: HASH, roles: ['viewer'], tenant: 't' }]), 'S'))).toBe(
-      '"1 valid API key entry"',
-    );
+    expect(
+      JSON.stringify(parseApiKeyJson(JSON.stringify([{ id: 'a', hash: HASH, roles: ['viewer'], tenant: 't' }]), 'S')),
+    ).toBe('"1 valid API key entry"');
   });
 });

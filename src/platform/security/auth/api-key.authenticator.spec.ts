@@ -15,7 +15,10 @@ const config = (apiKeys: AuthConfig['apiKeys'], devMode = false) =>
 describe(ApiKeyAuthenticator.name, () => {
   it('should find the entry whose hash matches the presented key', () => {
     const auth = new ApiKeyAuthenticator(config([entry('a', 'key-a'), entry('b', 'key-b')]));
-    expect(auth.authenticate('key-b')).toEqual({ ok: true, caller: { id: 'b', kind: 'api-key', roles: ['operator'], tenant: 'acme' } });
+    expect(auth.authenticate('key-b')).toEqual({
+      ok: true,
+      caller: { id: 'b', kind: 'api-key', roles: ['operator'], tenant: 'acme' },
+    });
     expect(auth.authenticate('key-c')).toEqual({ ok: false, reason: 'unknown' });
   });
 

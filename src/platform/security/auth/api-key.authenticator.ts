@@ -29,7 +29,12 @@ export class ApiKeyAuthenticator implements OnApplicationBootstrap {
     this.entries = [...config.apiKeys];
     if (config.devMode) {
       this.devKey = `fk_dev_${randomBytes(24).toString('base64url')}`;
-      this.entries.push({ id: 'dev', hash: Buffer.from(hashApiKey(this.devKey), 'hex'), roles: ['admin'], tenant: DEV_TENANT });
+      this.entries.push({
+        id: 'dev',
+        hash: Buffer.from(hashApiKey(this.devKey), 'hex'),
+        roles: ['admin'],
+        tenant: DEV_TENANT,
+      });
     }
   }
 

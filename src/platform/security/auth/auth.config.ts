@@ -64,7 +64,13 @@ const CredentialsInProduction = () =>
       validate: (value: unknown, args) => {
         if (value !== 'production') return true;
         const env = args?.object as AuthEnv;
-        return Boolean(env.FENNEC_API_KEYS || env.FENNEC_API_KEYS_FILE || env.JWT_SECRET || env.JWT_PUBLIC_KEY || env.JWT_PUBLIC_KEY_FILE);
+        return Boolean(
+          env.FENNEC_API_KEYS ||
+          env.FENNEC_API_KEYS_FILE ||
+          env.JWT_SECRET ||
+          env.JWT_PUBLIC_KEY ||
+          env.JWT_PUBLIC_KEY_FILE,
+        );
       },
       defaultMessage: () =>
         'production needs credentials: set FENNEC_API_KEYS or FENNEC_API_KEYS_FILE (API keys), or JWT_SECRET / JWT_PUBLIC_KEY (JWT); the generated dev key exists only outside production',
@@ -121,7 +127,9 @@ class AuthEnv {
 
   /** Extra mappings from claim values to Fennec roles; Fennec role names always map to themselves. */
   @IsOptional()
-  @Matches(ROLE_MAP, { message: 'JWT_ROLE_MAP must look like "claimValue:role,other:role" with roles viewer|operator|admin' })
+  @Matches(ROLE_MAP, {
+    message: 'JWT_ROLE_MAP must look like "claimValue:role,other:role" with roles viewer|operator|admin',
+  })
   JWT_ROLE_MAP?: string;
 
   @IsString()

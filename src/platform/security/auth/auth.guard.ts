@@ -29,9 +29,11 @@ export class AuthGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<Request>();
     const resolution = await this.resolver.resolve(req);
     if (resolution.status === 'ok') this.bindToLogs(resolution.caller);
-    if (this.isPublic(this.reflector.getAllAndOverride<boolean | PublicSwitch | undefined>(IS_PUBLIC_KEY, targets))) return true;
+    if (this.isPublic(this.reflector.getAllAndOverride<boolean | PublicSwitch | undefined>(IS_PUBLIC_KEY, targets)))
+      return true;
 
-    if (resolution.status === 'none') throw new AuthRequiredError('This route needs credentials: send Authorization: Bearer <key or JWT> or x-api-key');
+    if (resolution.status === 'none')
+      throw new AuthRequiredError('This route needs credentials: send Authorization: Bearer <key or JWT> or x-api-key');
     if (resolution.status === 'invalid') {
       this.events.record(req, 'auth.invalid', resolution.reason);
       throw new AuthInvalidError(`Credentials rejected: ${resolution.reason}`);

@@ -6,9 +6,7 @@ import { JwtAuthenticator, looksLikeJwt } from './jwt.authenticator';
 
 /** What the credentials on a request amount to. */
 export type CallerResolution =
-  | { status: 'none' }
-  | { status: 'ok'; caller: Caller }
-  | { status: 'invalid'; reason: string };
+  { status: 'none' } | { status: 'ok'; caller: Caller } | { status: 'invalid'; reason: string };
 
 /** A request that has been through authentication. */
 export interface RequestWithCaller extends Request {
@@ -54,7 +52,10 @@ export class CallerResolver {
     }
     const r = this.apiKeys.authenticate(token);
     if (r.ok) return { status: 'ok', caller: r.caller };
-    return { status: 'invalid', reason: r.reason === 'expired' ? 'API key has expired' : 'credentials are not recognised' };
+    return {
+      status: 'invalid',
+      reason: r.reason === 'expired' ? 'API key has expired' : 'credentials are not recognised',
+    };
   }
 }
 

@@ -7,5 +7,6 @@ import type { Caller } from './caller';
  * credentials). `@CurrentCaller() caller: Caller`.
  */
 export const CurrentCaller = createParamDecorator(
-  (_data: unknown, ctx: ExecutionContext): Caller | undefined => ctx.switchToHttp().getRequest<RequestWithCaller>().caller,
+  (_data: unknown, ctx: ExecutionContext): Caller | undefined =>
+    ctx.switchToHttp().getRequest<RequestWithCaller>().caller,
 );

@@ -12,7 +12,9 @@ export function looksLikeJwt(token: string): boolean {
 }
 
 function claimAt(payload: JWTPayload, path: string): unknown {
-  return path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), payload);
+  return path
+    .split('.')
+    .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), payload);
 }
 
 /**
@@ -39,20 +41,27 @@ export class JwtAuthenticator {
     if (!s) return { ok: false, reason: 'JWT is not accepted here' };
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => (header.alg === 'HS256' ? s.secret! : s.publicKey!), {
-        algorithms: this.algorithms,
-        issuer: s.issuer,
-        audience: s.audience,
-        clockTolerance: s.clockSkewSeconds,
-        requiredClaims: ['sub', 'exp'],
-      }));
+      ({ payload } = await jwtVerify(
+        token,
+        (header: JWTHeaderParameters) => (header.alg === 'HS256' ? s.secret! : s.publicKey!),
+        {
+          algorithms: this.algorithms,
+          issuer: s.issuer,
+          audience: s.audience,
+          clockTolerance: s.clockSkewSeconds,
+          requiredClaims: ['sub', 'exp'],
+        },
+      ));
     } catch (e) {
       return { ok: false, reason: describeJoseError(e) };
     }
     const tenantClaim = claimAt(payload, s.tenantClaim);
     const tenant = typeof tenantClaim === 'string' && tenantClaim !== '' ? tenantClaim : s.defaultTenant;
     if (!tenant) return { ok: false, reason: `token has no "${s.tenantClaim}" claim` };
-    return { ok: true, caller: { id: payload.sub!, kind: 'jwt', roles: this.mapRoles(claimAt(payload, s.rolesClaim)), tenant } };
+    return {
+      ok: true,
+      caller: { id: payload.sub!, kind: 'jwt', roles: this.mapRoles(claimAt(payload, s.rolesClaim)), tenant },
+    };
   }
 
   private mapRoles(claim: unknown): Role[] {

@@ -40,7 +40,10 @@ export function applyOperationSecurity(app: INestApplication, doc: OpenAPIObject
         op.security = [];
       } else {
         op.responses['401'] ??= problemResponse(401, 'No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID)');
-        op.responses['403'] ??= problemResponse(403, `Caller lacks the ${(op[ROLE_EXTENSION] as string) ?? 'viewer'} role (AUTH.FORBIDDEN)`);
+        op.responses['403'] ??= problemResponse(
+          403,
+          `Caller lacks the ${(op[ROLE_EXTENSION] as string) ?? 'viewer'} role (AUTH.FORBIDDEN)`,
+        );
       }
       op.responses['429'] ??= problemResponse(429, 'Rate limit exceeded (RATE_LIMIT.EXCEEDED)');
     }

@@ -46,7 +46,7 @@ export class SecurityEventsService {
       method: req.method,
       client,
       tenant: (req as RequestWithCaller).caller?.tenant,
-      requestId: String(req.id ?? ''),
+      requestId: typeof req.id === 'string' || typeof req.id === 'number' ? String(req.id) : '',
       time: new Date().toISOString(),
       ...(detail ? { detail: detail.slice(0, 200) } : {}),
     };

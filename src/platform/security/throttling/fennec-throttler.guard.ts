@@ -49,9 +49,9 @@ export class FennecThrottlerGuard extends ThrottlerGuard {
     return super.canActivate(context);
   }
 
-  protected override async getTracker(req: Record<string, any>): Promise<string> {
-    await this.resolver.resolve(req as Request);
-    return clientKey(req as Request);
+  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
+    await this.resolver.resolve(req as unknown as Request);
+    return clientKey(req as unknown as Request);
   }
 
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
@@ -68,11 +68,17 @@ export class FennecThrottlerGuard extends ThrottlerGuard {
     }
   }
 
-  protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+  protected override async throwThrottlingException(
+    context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
     const req = context.switchToHttp().getRequest<Request>();
     this.events.record(req, 'rate_limit.exceeded', `limit ${detail.limit} per ${detail.ttl} ms`);
-    throw new RateLimitExceededError(`Rate limit exceeded: at most ${detail.limit} requests per ${detail.ttl / 1000} s`, {
-      retryAfterSeconds: detail.timeToBlockExpire,
-    });
+    throw new RateLimitExceededError(
+      `Rate limit exceeded: at most ${detail.limit} requests per ${detail.ttl / 1000} s`,
+      {
+        retryAfterSeconds: detail.timeToBlockExpire,
+      },
+    );
   }
 }

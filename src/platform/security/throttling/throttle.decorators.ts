@@ -11,5 +11,6 @@ export const SkipAllThrottles = () => SkipThrottle({ burst: true, sustained: tru
  * `@ThrottleLimits({ burst: { limit: 2, ttl: 1000 } })` for an expensive route.
  * (`@Throttle` / `@SkipThrottle` from @nestjs/throttler work too; this only types the names.)
  */
-export const ThrottleLimits = (limits: Partial<Record<ThrottlerName, { limit: number; ttl: number; blockDuration?: number }>>) =>
-  Throttle(limits);
+export const ThrottleLimits = (
+  limits: Partial<Record<ThrottlerName, { limit: number; ttl: number; blockDuration?: number }>>,
+) => Throttle(limits);
