@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { HealthModule } from '../health/health.module';
 import { RegistryController } from './registry.controller';
@@ -9,8 +9,9 @@ import { ServiceRegistry } from './service-registry';
 /**
  * Discovers `@ManagedService` providers in every module, starts them in dependency order before
  * the app listens, stops them in reverse on shutdown, guards `@ServiceRoute` routes and serves
- * the `/services` admin API.
+ * the `/services` admin API. Global: any module may inject {@link ServiceRegistry}.
  */
+@Global()
 @Module({
   imports: [DiscoveryModule, HealthModule],
   controllers: [RegistryController],
