@@ -1,12 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule } from './platform/platform.module';
 import type { PlatformOptions } from './platform/platform.options';
+import { RagModule } from './services/rag/rag.module';
 import { SummarizationModule } from './services/summarization/summarization.module';
 
 /** The application: the platform core plus the service modules. */
 @Module({})
 export class AppModule {
   static forRoot(options: PlatformOptions = {}): DynamicModule {
-    return { module: AppModule, imports: [PlatformModule.forRoot(options), SummarizationModule] };
+    return { module: AppModule, imports: [PlatformModule.forRoot(options), SummarizationModule, RagModule] };
   }
 }

@@ -1,0 +1,77 @@
+import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { defineEnvNamespace } from '../../platform/config/env-namespace';
+import { EnvBoolean, EnvInt } from '../../platform/config/env-transforms';
+
+class RagEnv {
+  /** PostgreSQL connection string; set: documents live in PostgreSQL (shared by all instances). */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  /** PostgreSQL schema of the RAG tables (created if missing). */
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'RAG_DATABASE_SCHEMA must be a lowercase SQL identifier' })
+  RAG_DATABASE_SCHEMA: string = 'public';
+
+  @EnvInt()
+  @IsInt()
+  @Min(100)
+  @Max(20_000)
+  RAG_CHUNK_TARGET_CHARS: number = 1_000;
+
+  @EnvInt()
+  @IsInt()
+  @Min(0)
+  @Max(5_000)
+  RAG_CHUNK_OVERLAP_CHARS: number = 150;
+
+  /** Longest document accepted, in characters (413 beyond; the HTTP body limit applies first). */
+  @EnvInt()
+  @IsInt()
+  @Min(1_000)
+  RAG_MAX_DOCUMENT_CHARS: number = 1_000_000;
+
+  /** How long a search answer is reused; 0 disables the cache. */
+  @EnvInt()
+  @IsInt()
+  @Min(0)
+  RAG_SEARCH_CACHE_TTL_MS: number = 30_000;
+
+  /** Embedded store: fsync each write before acknowledging it. */
+  @EnvBoolean()
+  @IsBoolean()
+  RAG_FSYNC: boolean = true;
+
+  /** Embedded store: compact the log into a snapshot after this many writes. */
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  RAG_SNAPSHOT_EVERY: number = 1_000;
+
+  /** Embedding model; unset: the LLM gateway's default embedding model. */
+  @IsOptional()
+  @IsString()
+  RAG_EMBED_MODEL?: string;
+
+  /** Chunks per embedding request. */
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(512)
+  RAG_EMBED_BATCH: number = 64;
+}
+
+export const ragConfig = defineEnvNamespace('rag', RagEnv, (env) => ({
+  databaseUrl: env.DATABASE_URL || undefined,
+  databaseSchema: env.RAG_DATABASE_SCHEMA,
+  chunking: {
+    targetChars: env.RAG_CHUNK_TARGET_CHARS,
+    overlapChars: Math.min(env.RAG_CHUNK_OVERLAP_CHARS, Math.floor(env.RAG_CHUNK_TARGET_CHARS / 2)),
+  },
+  maxDocumentChars: env.RAG_MAX_DOCUMENT_CHARS,
+  searchCacheTtlMs: env.RAG_SEARCH_CACHE_TTL_MS,
+  fsync: env.RAG_FSYNC,
+  snapshotEvery: env.RAG_SNAPSHOT_EVERY,
+  embedModel: env.RAG_EMBED_MODEL || undefined,
+  embedBatch: env.RAG_EMBED_BATCH,
+}));
+export type RagConfig = ReturnType<typeof ragConfig>;

@@ -1,0 +1,75 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ApiProblems } from '../../platform/openapi/api-problems.decorator';
+import { ServiceRoute } from '../../platform/registry/service-route.decorator';
+import type { Caller } from '../../platform/security/auth/caller';
+import { CurrentCaller } from '../../platform/security/auth/current-caller.decorator';
+import { DocumentIdParamDto } from './dto/document-id-param.dto';
+import { DocumentDto, DocumentListDto, UpsertResultDto } from './dto/document.dto';
+import { ListDocumentsQueryDto } from './dto/list-documents-query.dto';
+import { SearchRequestDto, SearchResponseDto } from './dto/search.dto';
+import { UpsertDocumentDto } from './dto/upsert-document.dto';
+import { tenantOf } from './rag-tenant';
+import { RagService } from './rag.service';
+
+@ApiTags('rag')
+@ServiceRoute('rag')
+@Controller({ path: 'rag', version: '1' })
+export class RagController {
+  constructor(private readonly rag: RagService) {}
+
+  @Post('documents')
+  @ApiOperation({
+    operationId: 'upsertRagDocument',
+    summary: "Store (or replace) a document in the caller's tenant; 201 created, 200 replaced",
+  })
+  @ApiOkResponse({ type: UpsertResultDto, description: 'Replaced (201 with the same body when created)' })
+  @ApiProblems(400, 401, 403, 413, 429, 503)
+  async upsert(
+    @Body() body: UpsertDocumentDto,
+    @CurrentCaller() caller: Caller | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<UpsertResultDto> {
+    const result = await this.rag.upsert(tenantOf(caller), body);
+    res.status(result.created ? 201 : 200);
+    return result;
+  }
+
+  @Get('documents')
+  @ApiOperation({
+    operationId: 'listRagDocuments',
+    summary: "The caller's tenant's documents, newest first (without text)",
+  })
+  @ApiOkResponse({ type: DocumentListDto })
+  @ApiProblems(400, 401, 403, 429, 503)
+  list(@Query() query: ListDocumentsQueryDto, @CurrentCaller() caller: Caller | undefined): Promise<DocumentListDto> {
+    return this.rag.list(tenantOf(caller), query.offset, query.limit);
+  }
+
+  @Get('documents/:id')
+  @ApiOperation({ operationId: 'getRagDocument', summary: 'One document with its text' })
+  @ApiOkResponse({ type: DocumentDto })
+  @ApiProblems(400, 401, 403, 404, 429, 503)
+  get(@Param() params: DocumentIdParamDto, @CurrentCaller() caller: Caller | undefined): Promise<DocumentDto> {
+    return this.rag.get(tenantOf(caller), params.id);
+  }
+
+  @Delete('documents/:id')
+  @HttpCode(204)
+  @ApiOperation({ operationId: 'deleteRagDocument', summary: 'Delete a document and its chunks' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblems(400, 401, 403, 404, 429, 503)
+  async delete(@Param() params: DocumentIdParamDto, @CurrentCaller() caller: Caller | undefined): Promise<void> {
+    await this.rag.delete(tenantOf(caller), params.id);
+  }
+
+  @Post('search')
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'searchRag', summary: 'Lexical (BM25), vector or hybrid (RRF) search over chunks' })
+  @ApiOkResponse({ type: SearchResponseDto })
+  @ApiProblems(400, 401, 403, 429, 503)
+  search(@Body() body: SearchRequestDto, @CurrentCaller() caller: Caller | undefined): Promise<SearchResponseDto> {
+    return this.rag.search(tenantOf(caller), body);
+  }
+}

@@ -1,0 +1,217 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Counter, Histogram } from 'prom-client';
+import { MetricsService } from '../../platform/metrics/metrics.service';
+import { ManagedService } from '../../platform/registry/managed-service.decorator';
+import type { ManagedLifecycle, ServiceHealthReport } from '../../platform/registry/managed-service.types';
+import { STATE_STORE, type StateStore } from '../../platform/state/state-store';
+import { LLM_CLIENT, type LlmClient } from '../llm';
+import { chunkDocument } from './chunking/markdown-chunker';
+import type { DocumentListDto, UpsertResultDto } from './dto/document.dto';
+import type { SearchHitDto, SearchMode, SearchRequestDto, SearchResponseDto } from './dto/search.dto';
+import type { UpsertDocumentDto } from './dto/upsert-document.dto';
+import { ragConfig, type RagConfig } from './rag.config';
+import { RagDocumentEmptyError, RagDocumentNotFoundError, RagDocumentTooLargeError } from './rag.errors';
+import { RagSearchCache } from './rag-search-cache';
+import { DOCUMENT_STORE, type ChunkHit, type DocumentStore, type StoredDocument } from './store/document-store';
+import { reciprocalRankFusion } from './store/rank-fusion';
+
+const DEFAULT_TOP_K = 5;
+/** Each list fused by hybrid search brings this many candidates per requested result. */
+const HYBRID_CANDIDATES_PER_RESULT = 4;
+
+/**
+ * Documents and search for retrieval-augmented generation. Lexical search always works;
+ * vector and hybrid need embeddings from the LLM gateway (optional) and fall back to lexical,
+ * saying so, without it. Depends on `state` for the search cache and `data-dir` for the
+ * embedded store's files.
+ */
+@ManagedService({
+  name: 'rag',
+  dependsOn: ['state', 'data-dir', { name: 'llm', optional: true }],
+  critical: false,
+  description: 'Document store and lexical/vector/hybrid search for RAG',
+  startTimeoutMs: 60_000,
+})
+@Injectable()
+export class RagService implements ManagedLifecycle {
+  private readonly logger = new Logger('rag');
+  private readonly cache: RagSearchCache;
+  private readonly searches: Counter<'mode' | 'cached'>;
+  private readonly searchDuration: Histogram<'mode'>;
+
+  constructor(
+    @Inject(ragConfig.KEY) private readonly config: RagConfig,
+    @Inject(DOCUMENT_STORE) private readonly store: DocumentStore,
+    @Inject(STATE_STORE) state: StateStore,
+    metrics: MetricsService,
+    @Optional() @Inject(LLM_CLIENT) private readonly llm?: LlmClient,
+  ) {
+    this.cache = new RagSearchCache(state, config.searchCacheTtlMs);
+    this.searches = new Counter({
+      name: metrics.name('rag_searches_total'),
+      help: 'RAG searches, by the mode that ran and whether the cache answered',
+      labelNames: ['mode', 'cached'],
+      registers: [metrics.registry],
+    });
+    this.searchDuration = new Histogram({
+      name: metrics.name('rag_search_duration_seconds'),
+      help: 'Time to answer a RAG search (uncached), by the mode that ran',
+      labelNames: ['mode'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [metrics.registry],
+    });
+  }
+
+  async start(): Promise<void> {
+    const began = Date.now();
+    await this.store.open();
+    this.logger.log(
+      { store: this.store.kind, ...(await this.store.stats()), durationMs: Date.now() - began },
+      'document store open',
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.store.close();
+  }
+
+  async checkHealth(): Promise<ServiceHealthReport> {
+    const stats = await this.store.stats();
+    return {
+      status: 'UP',
+      details: { store: this.store.kind, ...stats, vectorSearch: this.llmAvailable() ? 'available' : 'unavailable' },
+    };
+  }
+
+  async upsert(tenant: string, input: UpsertDocumentDto): Promise<UpsertResultDto> {
+    if (input.text.length > this.config.maxDocumentChars) {
+      throw new RagDocumentTooLargeError(
+        `The document is ${input.text.length} characters; the limit is ${this.config.maxDocumentChars}`,
+      );
+    }
+    const id = input.id ?? randomUUID();
+    const chunks = chunkDocument(input.text, this.config.chunking);
+    if (chunks.length === 0) throw new RagDocumentEmptyError('The document has no text to index');
+    const embedded = await this.embedChunks(chunks.map((c) => c.text));
+    const now = new Date().toISOString();
+    const previous = await this.store.get(tenant, id);
+    const document: StoredDocument = {
+      id,
+      title: input.title,
+      format: input.format ?? 'markdown',
+      text: input.text,
+      metadata: input.metadata ?? {},
+      chunkCount: chunks.length,
+      ...(embedded ? { embeddingModel: embedded.model } : {}),
+      createdAt: previous?.createdAt ?? now,
+      updatedAt: now,
+    };
+    const { created } = await this.store.upsert(
+      tenant,
+      document,
+      chunks.map((c, i) => ({ ...c, embedding: embedded?.vectors[i] })),
+    );
+    await this.cache.invalidate(tenant);
+    return { id, created, chunks: chunks.length, embedded: embedded !== undefined };
+  }
+
+  async get(tenant: string, id: string): Promise<StoredDocument> {
+    const doc = await this.store.get(tenant, id);
+    if (!doc) throw new RagDocumentNotFoundError(id);
+    return doc;
+  }
+
+  async list(tenant: string, offset: number, limit: number): Promise<DocumentListDto> {
+    return { ...(await this.store.list(tenant, { offset, limit })), offset, limit };
+  }
+
+  async delete(tenant: string, id: string): Promise<void> {
+    if (!(await this.store.delete(tenant, id))) throw new RagDocumentNotFoundError(id);
+    await this.cache.invalidate(tenant);
+  }
+
+  async search(tenant: string, request: SearchRequestDto): Promise<SearchResponseDto> {
+    const started = performance.now();
+    const mode: SearchMode = request.mode ?? 'hybrid';
+    const topK = request.topK ?? DEFAULT_TOP_K;
+    const modeUsed: SearchMode = mode === 'lexical' || this.llmAvailable() ? mode : 'lexical';
+    const fallbackReason = modeUsed === mode ? undefined : this.llm ? 'llm unavailable' : 'llm not configured';
+    const cacheKey = { q: request.query, topK, modeUsed, filter: request.filter ?? null };
+    const cached = await this.cache.get<SearchHitDto[]>(tenant, cacheKey);
+    if (cached.value) {
+      this.searches.inc({ mode: modeUsed, cached: 'true' });
+      return { mode, modeUsed, fallbackReason, cached: true, results: cached.value, timingMs: elapsed(started) };
+    }
+    const options = { topK, filter: request.filter };
+    let hits: ChunkHit[];
+    switch (modeUsed) {
+      case 'lexical':
+        hits = await this.store.searchLexical(tenant, request.query, options);
+        break;
+      case 'vector':
+        hits = await this.store.searchVector(tenant, await this.embedQuery(request.query), options);
+        break;
+      case 'hybrid': {
+        const wide = { ...options, topK: Math.min(200, topK * HYBRID_CANDIDATES_PER_RESULT) };
+        const [lexical, vector] = await Promise.all([
+          this.store.searchLexical(tenant, request.query, wide),
+          this.embedQuery(request.query).then((v) => this.store.searchVector(tenant, v, wide)),
+        ]);
+        hits = reciprocalRankFusion([lexical, vector], topK);
+        break;
+      }
+    }
+    const results = hits.map(toHitDto);
+    await this.cache.set(cached.key, results);
+    this.searches.inc({ mode: modeUsed, cached: 'false' });
+    this.searchDuration.observe({ mode: modeUsed }, (performance.now() - started) / 1000);
+    return { mode, modeUsed, fallbackReason, cached: false, results, timingMs: elapsed(started) };
+  }
+
+  private llmAvailable(): boolean {
+    return this.llm?.isAvailable() ?? false;
+  }
+
+  private async embedQuery(query: string): Promise<number[]> {
+    const { embeddings } = await this.llm!.embed({ input: [query], model: this.config.embedModel });
+    return embeddings[0];
+  }
+
+  /** Embeddings for every chunk, or undefined when the LLM is down or fails (stored lexical-only). */
+  private async embedChunks(texts: string[]): Promise<{ vectors: number[][]; model: string } | undefined> {
+    if (!this.llmAvailable()) return undefined;
+    try {
+      const vectors: number[][] = [];
+      let model = '';
+      for (let i = 0; i < texts.length; i += this.config.embedBatch) {
+        const out = await this.llm!.embed({
+          input: texts.slice(i, i + this.config.embedBatch),
+          model: this.config.embedModel,
+        });
+        vectors.push(...out.embeddings);
+        model = out.model;
+      }
+      return { vectors, model };
+    } catch (err) {
+      this.logger.warn({ err }, 'embedding failed; storing the document for lexical search only');
+      return undefined;
+    }
+  }
+}
+
+const elapsed = (started: number) => Math.round((performance.now() - started) * 100) / 100;
+
+function toHitDto(hit: ChunkHit): SearchHitDto {
+  return {
+    documentId: hit.documentId,
+    chunkIndex: hit.chunk.index,
+    text: hit.chunk.text,
+    score: hit.score,
+    start: hit.chunk.start,
+    end: hit.chunk.end,
+    headingPath: hit.chunk.headingPath,
+    title: hit.title,
+    metadata: hit.metadata,
+  };
+}

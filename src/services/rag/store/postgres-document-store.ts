@@ -1,0 +1,255 @@
+import { Pool, type PoolClient } from 'pg';
+import type {
+  ChunkHit,
+  DocumentStore,
+  DocumentSummary,
+  SearchOptions,
+  StoredChunk,
+  StoredDocument,
+} from './document-store';
+import { RAG_MIGRATIONS } from './postgres-migrations';
+import { dot, normalise } from './vector-math';
+
+export interface PostgresStoreOptions {
+  connectionString: string;
+  /** Schema holding the tables (created if missing). Default `public`. */
+  schema?: string;
+  poolSize?: number;
+}
+
+/** Arbitrary constant: the advisory lock key that serialises migrations across instances. */
+const MIGRATION_LOCK = 0x7a6_f00d;
+
+interface DocumentRow {
+  id: string;
+  title: string | null;
+  format: StoredDocument['format'];
+  body?: string;
+  metadata: StoredDocument['metadata'];
+  chunk_count: number;
+  embedding_model: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+interface ChunkRow {
+  document_id: string;
+  idx: number;
+  start_offset: number;
+  end_offset: number;
+  heading_path: string[];
+  body: string;
+  score?: number;
+  embedding?: number[];
+  title: string | null;
+  metadata: StoredDocument['metadata'];
+}
+
+function toSummary(r: DocumentRow): DocumentSummary {
+  return {
+    id: r.id,
+    ...(r.title !== null ? { title: r.title } : {}),
+    format: r.format,
+    metadata: r.metadata,
+    chunkCount: r.chunk_count,
+    ...(r.embedding_model !== null ? { embeddingModel: r.embedding_model } : {}),
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+function toHit(r: ChunkRow, score: number): ChunkHit {
+  return {
+    documentId: r.document_id,
+    chunk: { index: r.idx, text: r.body, start: r.start_offset, end: r.end_offset, headingPath: r.heading_path },
+    score,
+    ...(r.title !== null ? { title: r.title } : {}),
+    metadata: r.metadata,
+  };
+}
+
+/**
+ * PostgreSQL document store: one corpus shared by every Fennec instance. Lexical search is
+ * full-text search (`tsvector`, `ts_rank_cd`, terms OR-ed like BM25 engines do); vectors are
+ * stored as `real[]` and ranked by cosine in this process (pgvector is not used yet, see
+ * docs/services.md). Tenancy is a column in every key and every query.
+ */
+export class PostgresDocumentStore implements DocumentStore {
+  readonly kind = 'postgres';
+  private pool?: Pool;
+  private readonly schema: string;
+
+  constructor(private readonly options: PostgresStoreOptions) {
+    this.schema = options.schema ?? 'public';
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) throw new Error(`invalid schema name '${this.schema}'`);
+  }
+
+  private get t() {
+    return {
+      docs: `${this.schema}.rag_documents`,
+      chunks: `${this.schema}.rag_chunks`,
+      migrations: `${this.schema}.rag_schema_migrations`,
+    };
+  }
+
+  async open(): Promise<void> {
+    this.pool = new Pool({ connectionString: this.options.connectionString, max: this.options.poolSize ?? 10 });
+    this.pool.on('error', () => undefined); // idle client errors surface on the next query
+    await this.migrate();
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.end();
+    this.pool = undefined;
+  }
+
+  private db(): Pool {
+    if (!this.pool) throw new Error('document store is not open');
+    return this.pool;
+  }
+
+  private async migrate(): Promise<void> {
+    await this.transaction(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+      await c.query(
+        `CREATE TABLE IF NOT EXISTS ${this.t.migrations} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+      );
+      const done = new Set(
+        (await c.query<{ version: number }>(`SELECT version FROM ${this.t.migrations}`)).rows.map((r) => r.version),
+      );
+      for (const m of RAG_MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        await c.query(m.sql.replaceAll('{schema}', this.schema));
+        await c.query(`INSERT INTO ${this.t.migrations} (version, name) VALUES ($1, $2)`, [m.version, m.name]);
+      }
+    });
+  }
+
+  private async transaction<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.db().connect();
+    try {
+      await client.query('BEGIN');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async upsert(tenant: string, d: StoredDocument, chunks: StoredChunk[]): Promise<{ created: boolean }> {
+    return this.transaction(async (c) => {
+      const { rows } = await c.query<{ created: boolean }>(
+        `INSERT INTO ${this.t.docs} (tenant, id, title, format, body, metadata, chunk_count, embedding_model, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (tenant, id) DO UPDATE SET title = EXCLUDED.title, format = EXCLUDED.format, body = EXCLUDED.body,
+           metadata = EXCLUDED.metadata, chunk_count = EXCLUDED.chunk_count, embedding_model = EXCLUDED.embedding_model,
+           updated_at = EXCLUDED.updated_at
+         RETURNING (xmax = 0) AS created`,
+        [
+          tenant,
+          d.id,
+          d.title ?? null,
+          d.format,
+          d.text,
+          JSON.stringify(d.metadata),
+          chunks.length,
+          d.embeddingModel ?? null,
+          d.createdAt,
+          d.updatedAt,
+        ],
+      );
+      await c.query(`DELETE FROM ${this.t.chunks} WHERE tenant = $1 AND document_id = $2`, [tenant, d.id]);
+      if (chunks.length > 0) {
+        await c.query(
+          `INSERT INTO ${this.t.chunks} (tenant, document_id, idx, start_offset, end_offset, heading_path, body, embedding)
+           SELECT $1, $2, u.idx, u.s, u.e, ARRAY(SELECT json_array_elements_text(u.hp)), u.body,
+                  CASE WHEN u.emb IS NULL THEN NULL ELSE ARRAY(SELECT json_array_elements_text(u.emb)::real) END
+           FROM unnest($3::int[], $4::int[], $5::int[], $6::json[], $7::text[], $8::json[]) AS u(idx, s, e, hp, body, emb)`,
+          [
+            tenant,
+            d.id,
+            chunks.map((ch) => ch.index),
+            chunks.map((ch) => ch.start),
+            chunks.map((ch) => ch.end),
+            chunks.map((ch) => JSON.stringify(ch.headingPath)),
+            chunks.map((ch) => ch.text),
+            chunks.map((ch) => (ch.embedding ? JSON.stringify(Array.from(normalise(ch.embedding))) : null)),
+          ],
+        );
+      }
+      return { created: rows[0].created };
+    });
+  }
+
+  async get(tenant: string, id: string): Promise<StoredDocument | undefined> {
+    const { rows } = await this.db().query<DocumentRow>(`SELECT * FROM ${this.t.docs} WHERE tenant = $1 AND id = $2`, [
+      tenant,
+      id,
+    ]);
+    return rows[0] ? { ...toSummary(rows[0]), text: rows[0].body! } : undefined;
+  }
+
+  async list(
+    tenant: string,
+    page: { offset: number; limit: number },
+  ): Promise<{ items: DocumentSummary[]; total: number }> {
+    const [items, total] = await Promise.all([
+      this.db().query<DocumentRow>(
+        `SELECT id, title, format, metadata, chunk_count, embedding_model, created_at, updated_at FROM ${this.t.docs}
+         WHERE tenant = $1 ORDER BY updated_at DESC, id ASC OFFSET $2 LIMIT $3`,
+        [tenant, page.offset, page.limit],
+      ),
+      this.db().query<{ n: string }>(`SELECT count(*) AS n FROM ${this.t.docs} WHERE tenant = $1`, [tenant]),
+    ]);
+    return { items: items.rows.map(toSummary), total: Number(total.rows[0].n) };
+  }
+
+  async delete(tenant: string, id: string): Promise<boolean> {
+    const { rowCount } = await this.db().query(`DELETE FROM ${this.t.docs} WHERE tenant = $1 AND id = $2`, [
+      tenant,
+      id,
+    ]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async searchLexical(tenant: string, query: string, options: SearchOptions): Promise<ChunkHit[]> {
+    // plainto_tsquery ANDs the terms; ranking engines (BM25) OR them and let relevance sort.
+    const { rows } = await this.db().query<ChunkRow>(
+      `WITH q AS (SELECT NULLIF(replace(plainto_tsquery('english', $2)::text, '&', '|'), '')::tsquery AS q)
+       SELECT c.document_id, c.idx, c.start_offset, c.end_offset, c.heading_path, c.body, d.title, d.metadata,
+              ts_rank_cd(c.tsv, q.q, 32) AS score
+       FROM ${this.t.chunks} c JOIN ${this.t.docs} d ON d.tenant = c.tenant AND d.id = c.document_id, q
+       WHERE c.tenant = $1 AND q.q IS NOT NULL AND c.tsv @@ q.q AND ($3::jsonb IS NULL OR d.metadata @> $3::jsonb)
+       ORDER BY score DESC, c.document_id, c.idx LIMIT $4`,
+      [tenant, query, options.filter ? JSON.stringify(options.filter) : null, options.topK],
+    );
+    return rows.map((r) => toHit(r, Number(r.score)));
+  }
+
+  async searchVector(tenant: string, vector: number[], options: SearchOptions): Promise<ChunkHit[]> {
+    const { rows } = await this.db().query<ChunkRow>(
+      `SELECT c.document_id, c.idx, c.start_offset, c.end_offset, c.heading_path, c.body, c.embedding, d.title, d.metadata
+       FROM ${this.t.chunks} c JOIN ${this.t.docs} d ON d.tenant = c.tenant AND d.id = c.document_id
+       WHERE c.tenant = $1 AND c.embedding IS NOT NULL AND ($2::jsonb IS NULL OR d.metadata @> $2::jsonb)`,
+      [tenant, options.filter ? JSON.stringify(options.filter) : null],
+    );
+    const q = normalise(vector);
+    return rows
+      .map((r) => ({ r, score: dot(q, Float32Array.from(r.embedding!)) }))
+      .sort((a, b) => b.score - a.score || a.r.document_id.localeCompare(b.r.document_id) || a.r.idx - b.r.idx)
+      .slice(0, options.topK)
+      .map(({ r, score }) => toHit(r, score));
+  }
+
+  async stats(): Promise<{ documents: number; chunks: number; tenants: number }> {
+    const { rows } = await this.db().query<{ documents: string; chunks: string; tenants: string }>(
+      `SELECT (SELECT count(*) FROM ${this.t.docs}) AS documents, (SELECT count(*) FROM ${this.t.chunks}) AS chunks,
+              (SELECT count(DISTINCT tenant) FROM ${this.t.docs}) AS tenants`,
+    );
+    return { documents: Number(rows[0].documents), chunks: Number(rows[0].chunks), tenants: Number(rows[0].tenants) };
+  }
+}
