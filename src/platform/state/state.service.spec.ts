@@ -42,8 +42,15 @@ describe(StateService.name, () => {
       await redis.stop();
       for (let i = 0; i < 200 && store.connected; i++) await sleep(10);
       expect((await service.checkHealth()).status).toBe('DOWN');
+
+      // A registry restart (stop + start) must not leave the store closed.
+      await service.stop();
+      await redis.start();
+      await service.start();
+      expect((await service.checkHealth()).status).toBe('UP');
     } finally {
       await service.stop();
+      await store.close();
       await redis.stop();
     }
   });

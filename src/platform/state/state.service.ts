@@ -43,9 +43,11 @@ export class StateService implements ManagedLifecycle {
     }
   }
 
-  async stop(): Promise<void> {
-    if (this.store instanceof RedisStateStore) await this.store.close();
-  }
+  /**
+   * Keeps the connections open on purpose: services that stop after this one (or a registry
+   * restart of `state`) may still need shared state. StateModule closes them at app shutdown.
+   */
+  async stop(): Promise<void> {}
 
   /** Reuses the existing connections: status first, then one PING on the command connection. */
   async checkHealth(): Promise<ServiceHealthReport> {
