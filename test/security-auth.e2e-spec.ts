@@ -149,6 +149,8 @@ describe('Authentication and roles (e2e)', () => {
     await http().get('/caller-probe').set('authorization', bearer(TEST_AUTH.admin)).set('x-request-id', 'auth-log-1');
     const line = logs.forRequest('auth-log-1').find((l) => l.msg === 'request completed');
     expect(line).toMatchObject({ callerId: 'acme-admin', tenant: 'acme' });
+    const own = logs.forRequest('auth-log-1').find((l) => l.msg === 'whoami called');
+    expect(own).toMatchObject({ callerId: 'acme-admin', tenant: 'acme' });
     expect(JSON.stringify(logs.lines)).not.toContain(TEST_AUTH.admin.key);
   });
 

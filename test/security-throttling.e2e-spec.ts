@@ -85,3 +85,47 @@ describe('Rate limiting (e2e)', () => {
     for (let i = 0; i < 3; i++) expect((await get('/caller-probe', '10.0.0.67')).status).toBe(401);
   });
 });
+
+describe('Per-tenant rate limits (e2e)', () => {
+  let app: NestExpressApplication;
+  const get = (path: string, key?: string) => {
+    const req = request(app.getHttpServer()).get(path);
+    return key ? req.set('x-api-key', key) : req;
+  };
+
+  beforeAll(async () => {
+    app = await createTestApp({
+      extra: { controllers: [ThrottleProbeController, CallerProbeController] },
+      env: {
+        THROTTLE_TENANT_LIMIT: '4',
+        THROTTLE_TENANT_LIMITS: 'globex:2',
+        THROTTLE_LAG_THRESHOLD_MS: '100000',
+        THROTTLE_INFLIGHT_THRESHOLD: '100000',
+      },
+    });
+  });
+  afterAll(() => app.close());
+
+  it('should share one quota among all callers and routes of a tenant, with per-tenant overrides', async () => {
+    const acme = [
+      await get('/throttle-probe/open', TEST_KEYS.acme.viewer.key),
+      await get('/caller-probe', TEST_KEYS.acme.operator.key),
+      await get('/throttle-probe/tight', TEST_KEYS.acme.admin.key),
+      await get('/caller-probe', TEST_KEYS.acme.viewer.key),
+      await get('/throttle-probe/open', TEST_KEYS.acme.admin.key),
+    ];
+    expect(acme.map((r) => r.status)).toEqual([200, 200, 200, 200, 429]);
+    expect(acme[0].headers['x-ratelimit-limit-tenant']).toBe('4');
+    const globex = [];
+    for (let i = 0; i < 3; i++) globex.push((await get('/caller-probe', TEST_KEYS.globex.viewer.key)).status);
+    expect(globex).toEqual([200, 200, 429]);
+  });
+
+  it('should not apply tenant limits to unauthenticated requests', async () => {
+    for (let i = 0; i < 6; i++) {
+      const res = await get('/throttle-probe/open');
+      expect(res.status).toBe(200);
+      expect(res.headers['x-ratelimit-limit-tenant']).toBeUndefined();
+    }
+  });
+});

@@ -20,6 +20,7 @@ import { AdaptiveLimiter } from './throttling/adaptive-limiter.service';
 import { FennecThrottlerGuard } from './throttling/fennec-throttler.guard';
 import { InFlightRequests } from './throttling/in-flight-requests';
 import { StateThrottlerStorage } from './throttling/state-throttler.storage';
+import { tenantThrottler } from './throttling/tenant-throttler';
 import { throttlingConfig, type ThrottlingConfig } from './throttling/throttling.config';
 import { TrustScoreService } from './throttling/trust-score.service';
 
@@ -58,6 +59,7 @@ import { TrustScoreService } from './throttling/trust-score.service';
         throttlers: [
           { name: 'burst', limit: c.burst.limit, ttl: c.burst.ttlMs },
           { name: 'sustained', limit: c.sustained.limit, ttl: c.sustained.ttlMs },
+          tenantThrottler(c.tenant),
         ],
       }),
     },

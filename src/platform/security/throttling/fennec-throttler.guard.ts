@@ -46,6 +46,8 @@ export class FennecThrottlerGuard extends ThrottlerGuard {
     if (context.getType() !== 'http') return true;
     this.inFlight.track(context.switchToHttp().getResponse<Response>());
     if (!this.config.enabled) return true;
+    // Resolved first so per-throttler options (the tenant throttler's skipIf) can see the caller.
+    await this.resolver.resolve(context.switchToHttp().getRequest<Request>());
     return super.canActivate(context);
   }
 

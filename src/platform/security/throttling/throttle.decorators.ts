@@ -1,10 +1,10 @@
 import { SkipThrottle, Throttle } from '@nestjs/throttler';
 
-/** Names of the configured throttlers (THROTTLE_BURST_*, THROTTLE_SUSTAINED_*). */
-export type ThrottlerName = 'burst' | 'sustained';
+/** Names of the configured throttlers (THROTTLE_BURST_*, THROTTLE_SUSTAINED_*, THROTTLE_TENANT_*). */
+export type ThrottlerName = 'burst' | 'sustained' | 'tenant';
 
 /** Exempts a route (or controller) from every rate limit, e.g. orchestrator probes. */
-export const SkipAllThrottles = () => SkipThrottle({ burst: true, sustained: true });
+export const SkipAllThrottles = () => SkipThrottle({ burst: true, sustained: true, tenant: true });
 
 /**
  * Per-route limits overriding the configured ones, e.g.

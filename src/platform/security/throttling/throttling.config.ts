@@ -1,7 +1,7 @@
-import { IsBoolean, IsInt, IsNumber, Max, Min } from 'class-validator';
+import { IsArray, IsBoolean, IsInt, IsNumber, Matches, Max, Min } from 'class-validator';
 import { Transform } from 'class-transformer';
 import { defineEnvNamespace } from '../../config/env-namespace';
-import { EnvBoolean, EnvInt } from '../../config/env-transforms';
+import { EnvBoolean, EnvInt, EnvList } from '../../config/env-transforms';
 
 const EnvFloat = () =>
   Transform(({ value }: { value: unknown }) =>
@@ -34,6 +34,26 @@ class ThrottlingEnv {
   @IsInt()
   @Min(1000)
   THROTTLE_SUSTAINED_TTL_MS: number = 60_000;
+
+  /** `tenant` throttler: requests per THROTTLE_TENANT_TTL_MS shared by all callers of a tenant; 0 = off. */
+  @EnvInt()
+  @IsInt()
+  @Min(0)
+  THROTTLE_TENANT_LIMIT: number = 0;
+
+  @EnvInt()
+  @IsInt()
+  @Min(1000)
+  THROTTLE_TENANT_TTL_MS: number = 60_000;
+
+  /** Per-tenant overrides of THROTTLE_TENANT_LIMIT, e.g. `acme:5000,trial:100`. */
+  @EnvList()
+  @IsArray()
+  @Matches(/^[A-Za-z0-9._-]{1,64}:\d+$/, {
+    each: true,
+    message: 'THROTTLE_TENANT_LIMITS must look like "tenant:limit,other:limit"',
+  })
+  THROTTLE_TENANT_LIMITS: string[] = [];
 
   /** State backend unreachable: true lets requests through (logged), false answers 503. */
   @EnvBoolean()
@@ -82,6 +102,13 @@ export const throttlingConfig = defineEnvNamespace('throttling', ThrottlingEnv, 
   enabled: env.THROTTLE_ENABLED,
   burst: { limit: env.THROTTLE_BURST_LIMIT, ttlMs: env.THROTTLE_BURST_TTL_MS },
   sustained: { limit: env.THROTTLE_SUSTAINED_LIMIT, ttlMs: env.THROTTLE_SUSTAINED_TTL_MS },
+  tenant: {
+    limit: env.THROTTLE_TENANT_LIMIT,
+    ttlMs: env.THROTTLE_TENANT_TTL_MS,
+    overrides: new Map(
+      env.THROTTLE_TENANT_LIMITS.map((p) => [p.slice(0, p.lastIndexOf(':')), Number(p.slice(p.lastIndexOf(':') + 1))]),
+    ),
+  },
   failOpen: env.THROTTLE_FAIL_OPEN,
   adaptive: {
     enabled: env.THROTTLE_ADAPTIVE,
