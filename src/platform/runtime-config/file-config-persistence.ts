@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ConfigPersistence, ConfigRecord } from './config-record';
 
@@ -21,7 +21,6 @@ export class FileConfigPersistence implements ConfigPersistence {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
     this.data = this.load();
   }
 
@@ -66,6 +65,7 @@ export class FileConfigPersistence implements ConfigPersistence {
   }
 
   private async persist(data: FileShape): Promise<void> {
+    await mkdir(dirname(this.path), { recursive: true });
     const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     const handle = await open(tmp, 'w', 0o600);
     try {
