@@ -17,6 +17,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/summaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Summarise one text (extractive TextRank in-process, or abstractive through the LLM gateway) */
+        post: operations["createSummary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/summaries/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Summarise several texts; SSE `progress` event per document, then `done` with the tally */
+        post: operations["createSummaryBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rag/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's tenant's documents, newest first (without text) */
+        get: operations["listRagDocuments"];
+        put?: never;
+        /** Store (or replace) a document in the caller's tenant; 201 created, 200 replaced */
+        post: operations["upsertRagDocument"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rag/documents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One document with its text */
+        get: operations["getRagDocument"];
+        put?: never;
+        post?: never;
+        /** Delete a document and its chunks */
+        delete: operations["deleteRagDocument"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rag/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lexical (BM25), vector or hybrid (RRF) search over chunks */
+        post: operations["searchRag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -85,6 +172,160 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every managed service: state, dependencies, durations, last error */
+        get: operations["listServices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/services/graph": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dependency graph as JSON nodes/edges, or Mermaid text */
+        get: operations["getServiceGraph"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/services/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One managed service with a fresh health check */
+        get: operations["getService"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/services/{name}/restart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop the service and everything depending on it (reverse order), then start them again */
+        post: operations["restartService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Services with runtime configuration and their current versions */
+        get: operations["listConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/config/{service}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Current values of a service (secrets masked), version, updatedAt, updatedBy */
+        get: operations["getConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change some values (JSON merge patch; null clears a runtime value). Validated; applied on every instance. */
+        patch: operations["patchConfig"];
+        trace?: never;
+    };
+    "/config/{service}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Accepted versions, newest first (bounded) */
+        get: operations["getConfigHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/config/{service}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore the runtime values of an earlier version, as a new version */
+        post: operations["rollbackConfig"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/upstreams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Upstream pools: instances, breaker states, ejections, load */
+        get: operations["listUpstreams"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -136,6 +377,309 @@ export interface components {
              */
             retryAfter?: number;
         };
+        SummarizeRequestDto: {
+            /**
+             * @description auto: abstractive when the LLM is up, else extractive
+             * @default auto
+             * @enum {string}
+             */
+            mode: "extractive" | "abstractive" | "auto";
+            /**
+             * @description Most sentences (or items, turns, declarations) to keep
+             * @example 3
+             */
+            maxSentences?: number;
+            /**
+             * @description Share of the sentences to keep, in (0, 1]
+             * @example 0.2
+             */
+            ratio?: number;
+            /**
+             * @description Text to summarise (prose, transcript, code, markdown or a list)
+             * @example Solar capacity grew faster than any other source last year. …
+             */
+            text: string;
+        };
+        ContentTypeDto: {
+            /**
+             * @example prose
+             * @enum {string}
+             */
+            type: "prose" | "conversation" | "code" | "markdown" | "list";
+            /**
+             * @description Heuristic confidence, 0..1
+             * @example 0.82
+             */
+            confidence: number;
+        };
+        SummaryStatsDto: {
+            /** @example 4210 */
+            inputChars: number;
+            /** @example 512 */
+            summaryChars: number;
+            /**
+             * @description summaryChars / inputChars (smaller is shorter)
+             * @example 0.12
+             */
+            compressionRatio: number;
+            /**
+             * @description Sentences (or items, turns, declarations) in the input
+             * @example 31
+             */
+            inputSentences: number;
+            /** @example 3 */
+            summarySentences: number;
+        };
+        SummaryDto: {
+            /** @example Solar capacity grew faster than any other source last year. … */
+            summary: string;
+            /**
+             * @description The method that actually ran
+             * @enum {string}
+             */
+            method: "extractive" | "abstractive";
+            /**
+             * @example textrank-sentences
+             * @enum {string}
+             */
+            strategy: "textrank-sentences" | "textrank-markdown" | "textrank-items" | "textrank-turns" | "code-outline" | "llm";
+            /** @enum {string} */
+            requestedMode: "extractive" | "abstractive" | "auto";
+            /**
+             * @description Why auto ran extractive
+             * @example llm unavailable
+             */
+            fallbackReason?: string;
+            /**
+             * @description Model that wrote an abstractive summary
+             * @example llama3.2:3b
+             */
+            model?: string;
+            contentType: components["schemas"]["ContentTypeDto"];
+            stats: components["schemas"]["SummaryStatsDto"];
+            /**
+             * @description Time spent summarising, in milliseconds
+             * @example 3.4
+             */
+            timingMs: number;
+        };
+        BatchDocumentDto: {
+            /**
+             * @description Caller's id, echoed in the events
+             * @example doc-1
+             */
+            id?: string;
+            /** @example Solar capacity grew faster than any other source last year. … */
+            text: string;
+        };
+        SummarizeBatchRequestDto: {
+            /**
+             * @description auto: abstractive when the LLM is up, else extractive
+             * @default auto
+             * @enum {string}
+             */
+            mode: "extractive" | "abstractive" | "auto";
+            /**
+             * @description Most sentences (or items, turns, declarations) to keep
+             * @example 3
+             */
+            maxSentences?: number;
+            /**
+             * @description Share of the sentences to keep, in (0, 1]
+             * @example 0.2
+             */
+            ratio?: number;
+            documents: components["schemas"]["BatchDocumentDto"][];
+        };
+        UpsertDocumentDto: {
+            /**
+             * @description Your id (upsert); omitted: a UUID is assigned
+             * @example handbook-2026
+             */
+            id?: string;
+            /** @example Employee handbook */
+            title?: string;
+            /**
+             * @example # Leave
+             *
+             *     Employees get 25 days of paid leave per year.
+             */
+            text: string;
+            /**
+             * @description markdown: chunks follow headings
+             * @default markdown
+             * @enum {string}
+             */
+            format: "text" | "markdown";
+            /**
+             * @example {
+             *       "team": "hr",
+             *       "year": 2026
+             *     }
+             */
+            metadata?: {
+                [key: string]: string | number | boolean;
+            };
+        };
+        UpsertResultDto: {
+            /** @example handbook-2026 */
+            id: string;
+            /** @description false: an existing document was replaced */
+            created: boolean;
+            /** @example 12 */
+            chunks: number;
+            /** @description Whether chunks got embeddings (vector search); false when the LLM is down */
+            embedded: boolean;
+        };
+        DocumentSummaryDto: {
+            /** @example handbook-2026 */
+            id: string;
+            /** @example Employee handbook */
+            title?: string;
+            /** @enum {string} */
+            format: "text" | "markdown";
+            /**
+             * @example {
+             *       "team": "hr"
+             *     }
+             */
+            metadata: {
+                [key: string]: string | number | boolean;
+            };
+            /** @example 12 */
+            chunkCount: number;
+            /**
+             * @description Absent: stored without vectors (LLM was down)
+             * @example nomic-embed-text:latest
+             */
+            embeddingModel?: string;
+            /** @example 2026-01-01T00:00:00.000Z */
+            createdAt: string;
+            /** @example 2026-01-01T00:00:00.000Z */
+            updatedAt: string;
+        };
+        DocumentListDto: {
+            items: components["schemas"]["DocumentSummaryDto"][];
+            /** @example 42 */
+            total: number;
+            /** @example 0 */
+            offset: number;
+            /** @example 20 */
+            limit: number;
+        };
+        DocumentDto: {
+            /** @example handbook-2026 */
+            id: string;
+            /** @example Employee handbook */
+            title?: string;
+            /** @enum {string} */
+            format: "text" | "markdown";
+            /**
+             * @example {
+             *       "team": "hr"
+             *     }
+             */
+            metadata: {
+                [key: string]: string | number | boolean;
+            };
+            /** @example 12 */
+            chunkCount: number;
+            /**
+             * @description Absent: stored without vectors (LLM was down)
+             * @example nomic-embed-text:latest
+             */
+            embeddingModel?: string;
+            /** @example 2026-01-01T00:00:00.000Z */
+            createdAt: string;
+            /** @example 2026-01-01T00:00:00.000Z */
+            updatedAt: string;
+            /**
+             * @example # Leave
+             *
+             *     Employees get 25 days of paid leave per year.
+             */
+            text: string;
+        };
+        SearchRequestDto: {
+            /** @example how many days of leave */
+            query: string;
+            /** @default 5 */
+            topK: number;
+            /**
+             * @description vector/hybrid fall back to lexical when the LLM is down
+             * @default hybrid
+             * @enum {string}
+             */
+            mode: "lexical" | "vector" | "hybrid";
+            /**
+             * @description Only documents whose metadata has all these values
+             * @example {
+             *       "team": "hr"
+             *     }
+             */
+            filter?: {
+                [key: string]: string | number | boolean;
+            };
+        };
+        SearchHitDto: {
+            /** @example handbook-2026 */
+            documentId: string;
+            /** @example 3 */
+            chunkIndex: number;
+            /** @example Employees get 25 days of paid leave per year. */
+            text: string;
+            /**
+             * @description BM25, cosine, or fused RRF score by mode; higher is better
+             * @example 7.31
+             */
+            score: number;
+            /**
+             * @description Offset of the chunk in the document text (UTF-16 units)
+             * @example 120
+             */
+            start: number;
+            /** @example 240 */
+            end: number;
+            /**
+             * @example [
+             *       "Handbook",
+             *       "Leave"
+             *     ]
+             */
+            headingPath: string[];
+            /** @example Employee handbook */
+            title?: string;
+            /**
+             * @example {
+             *       "team": "hr"
+             *     }
+             */
+            metadata: {
+                [key: string]: string | number | boolean;
+            };
+        };
+        SearchResponseDto: {
+            /**
+             * @description What was asked for
+             * @enum {string}
+             */
+            mode: "lexical" | "vector" | "hybrid";
+            /**
+             * @description What ran
+             * @enum {string}
+             */
+            modeUsed: "lexical" | "vector" | "hybrid";
+            /**
+             * @description Why modeUsed differs from mode
+             * @example llm unavailable
+             */
+            fallbackReason?: string;
+            /** @description Answered from the search cache */
+            cached: boolean;
+            results: components["schemas"]["SearchHitDto"][];
+            /** @example 4.2 */
+            timingMs: number;
+        };
         SecurityEventDto: {
             /**
              * @example auth.invalid
@@ -172,6 +716,323 @@ export interface components {
             offset: number;
             /** @example 50 */
             limit: number;
+        };
+        ServiceDependencyDto: {
+            /** @example state */
+            name: string;
+            /**
+             * @description The service can run (DEGRADED) without it
+             * @example false
+             */
+            optional: boolean;
+            /**
+             * @description false: an optional dependency no provider declares
+             * @example true
+             */
+            registered: boolean;
+        };
+        ServiceLastErrorDto: {
+            /** @enum {string} */
+            phase: "start" | "stop";
+            /** @example start of 'rag' timed out after 15000 ms */
+            message: string;
+            /** Format: date-time */
+            at: string;
+        };
+        ServiceDto: {
+            /** @example rag */
+            name: string;
+            /** @example Retrieval over ingested documents */
+            description?: string;
+            /**
+             * @description A critical service that fails to start fails boot
+             * @example true
+             */
+            critical: boolean;
+            /**
+             * @example RUNNING
+             * @enum {string}
+             */
+            state: "REGISTERED" | "STARTING" | "RUNNING" | "DEGRADED" | "FAILED" | "BLOCKED" | "STOPPING" | "STOPPED";
+            /**
+             * Format: date-time
+             * @description When the service entered its state
+             */
+            stateSince: string;
+            /**
+             * @description Why it is DEGRADED, BLOCKED or FAILED
+             * @example optional 'llm' not running
+             */
+            reason?: string;
+            dependsOn: components["schemas"]["ServiceDependencyDto"][];
+            /**
+             * @description Services that depend on this one directly
+             * @example [
+             *       "summarization"
+             *     ]
+             */
+            dependents: string[];
+            /** @example 15000 */
+            startTimeoutMs: number;
+            /** @example 10000 */
+            stopTimeoutMs: number;
+            /** Format: date-time */
+            startedAt?: string;
+            /**
+             * @description Duration of the last start hook
+             * @example 42
+             */
+            startDurationMs?: number;
+            /** Format: date-time */
+            stoppedAt?: string;
+            /**
+             * @description Duration of the last stop hook
+             * @example 3
+             */
+            stopDurationMs?: number;
+            lastError?: components["schemas"]["ServiceLastErrorDto"];
+        };
+        ServiceListDto: {
+            /**
+             * @description DOWN if a critical service is not up, DEGRADED if any service is not fully up
+             * @example UP
+             * @enum {string}
+             */
+            status: "UP" | "DEGRADED" | "DOWN" | "OUT_OF_SERVICE" | "UNKNOWN";
+            /** @description Dependencies before dependents */
+            services: components["schemas"]["ServiceDto"][];
+        };
+        ServiceGraphNodeDto: {
+            /** @example rag */
+            name: string;
+            /**
+             * @example RUNNING
+             * @enum {string}
+             */
+            state: "REGISTERED" | "STARTING" | "RUNNING" | "DEGRADED" | "FAILED" | "BLOCKED" | "STOPPING" | "STOPPED";
+            /** @example true */
+            critical: boolean;
+        };
+        ServiceGraphEdgeDto: {
+            /**
+             * @description The dependent service
+             * @example rag
+             */
+            from: string;
+            /**
+             * @description The service it depends on
+             * @example state
+             */
+            to: string;
+            /** @example false */
+            optional: boolean;
+        };
+        ServiceGraphDto: {
+            /** @description In start order */
+            nodes: components["schemas"]["ServiceGraphNodeDto"][];
+            edges: components["schemas"]["ServiceGraphEdgeDto"][];
+        };
+        ServiceHealthDto: {
+            /**
+             * @example UP
+             * @enum {string}
+             */
+            status: "UP" | "DEGRADED" | "DOWN" | "OUT_OF_SERVICE" | "UNKNOWN";
+            /** @example free space below 100 MiB */
+            reason?: string;
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+        ServiceDetailDto: {
+            /** @example rag */
+            name: string;
+            /** @example Retrieval over ingested documents */
+            description?: string;
+            /**
+             * @description A critical service that fails to start fails boot
+             * @example true
+             */
+            critical: boolean;
+            /**
+             * @example RUNNING
+             * @enum {string}
+             */
+            state: "REGISTERED" | "STARTING" | "RUNNING" | "DEGRADED" | "FAILED" | "BLOCKED" | "STOPPING" | "STOPPED";
+            /**
+             * Format: date-time
+             * @description When the service entered its state
+             */
+            stateSince: string;
+            /**
+             * @description Why it is DEGRADED, BLOCKED or FAILED
+             * @example optional 'llm' not running
+             */
+            reason?: string;
+            dependsOn: components["schemas"]["ServiceDependencyDto"][];
+            /**
+             * @description Services that depend on this one directly
+             * @example [
+             *       "summarization"
+             *     ]
+             */
+            dependents: string[];
+            /** @example 15000 */
+            startTimeoutMs: number;
+            /** @example 10000 */
+            stopTimeoutMs: number;
+            /** Format: date-time */
+            startedAt?: string;
+            /**
+             * @description Duration of the last start hook
+             * @example 42
+             */
+            startDurationMs?: number;
+            /** Format: date-time */
+            stoppedAt?: string;
+            /**
+             * @description Duration of the last stop hook
+             * @example 3
+             */
+            stopDurationMs?: number;
+            lastError?: components["schemas"]["ServiceLastErrorDto"];
+            health: components["schemas"]["ServiceHealthDto"];
+        };
+        RestartResultDto: {
+            /**
+             * @description Services restarted, in start order
+             * @example [
+             *       "state",
+             *       "rag"
+             *     ]
+             */
+            restarted: string[];
+            /** @description Their state afterwards, in the same order */
+            services: components["schemas"]["ServiceDto"][];
+        };
+        ConfigSummaryDto: {
+            /** @example rag */
+            service: string;
+            /** @example 3 */
+            version: number;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ConfigStoreStatusDto: {
+            /** @enum {string} */
+            backend: "memory" | "redis";
+            /**
+             * @description Health of the `state` service on this instance
+             * @enum {string}
+             */
+            status: "UP" | "DEGRADED" | "DOWN";
+        };
+        ConfigListDto: {
+            services: components["schemas"]["ConfigSummaryDto"][];
+            store: components["schemas"]["ConfigStoreStatusDto"];
+        };
+        ConfigSnapshotDto: {
+            /** @example rag */
+            service: string;
+            /**
+             * @description Runtime configuration version (0: never changed at runtime); also the ETag
+             * @example 3
+             */
+            version: number;
+            /**
+             * @description Effective values (defaults < file < env < runtime); secret fields are masked
+             * @example {
+             *       "topK": 8
+             *     }
+             */
+            values: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * @description Caller id that made the current version
+             * @example ops-key
+             */
+            updatedBy: string;
+            /**
+             * @description Which layer each value comes from
+             * @example {
+             *       "topK": "runtime"
+             *     }
+             */
+            sources: {
+                [key: string]: "default" | "file" | "env" | "runtime";
+            };
+        };
+        ConfigHistoryEntryDto: {
+            /** @example 3 */
+            version: number;
+            /** @enum {string} */
+            action: "patch" | "rollback";
+            /**
+             * @description For a rollback: the version restored
+             * @example 1
+             */
+            rolledBackTo?: number;
+            /** @description Runtime layer of this version (secrets masked) */
+            overrides: {
+                [key: string]: unknown;
+            };
+            /** @description Fields whose runtime value changed */
+            changed: string[];
+            /** Format: date-time */
+            updatedAt: string;
+            updatedBy: string;
+        };
+        ConfigHistoryDto: {
+            service: string;
+            /** @description Newest first; bounded by RUNTIME_CONFIG_HISTORY_LIMIT */
+            entries: components["schemas"]["ConfigHistoryEntryDto"][];
+        };
+        ConfigRollbackDto: {
+            /**
+             * @description Version whose runtime values to restore (0: clear all runtime values)
+             * @example 2
+             */
+            version: number;
+        };
+        UpstreamInstanceStatusDto: {
+            /** @example 10.0.0.5:11434 */
+            id: string;
+            /** @example http://10.0.0.5:11434 */
+            url: string;
+            weight: number;
+            /** @description Not ejected and the circuit admits calls */
+            up: boolean;
+            /** @enum {string} */
+            breaker: "closed" | "open" | "half_open" | "isolated";
+            ejected: boolean;
+            /** Format: date-time */
+            ejectedUntil?: string;
+            /** @description Times ejected (drives the growing ejection time) */
+            ejections: number;
+            /** @description Calls in flight */
+            outstanding: number;
+            consecutiveFailures: number;
+            /** @description EWMA of recent failures, 0..1 */
+            errorScore: number;
+            /** @description Calls in the breaker window */
+            windowCalls: number;
+            failureRate: number;
+            slowCallRate: number;
+        };
+        UpstreamPoolStatusDto: {
+            /** @example ollama */
+            name: string;
+            /** @enum {string} */
+            strategy: "round-robin" | "weighted-round-robin" | "least-outstanding" | "random" | "consistent-hash" | "health-preference";
+            up: number;
+            total: number;
+            instances: components["schemas"]["UpstreamInstanceStatusDto"][];
+        };
+        UpstreamsStatusDto: {
+            pools: components["schemas"]["UpstreamPoolStatusDto"][];
         };
     };
     responses: never;
@@ -214,6 +1075,617 @@ export interface operations {
             /** @description Internal Server Error */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    createSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SummarizeRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SummaryDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    createSummaryBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Resume after this event id */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SummarizeBatchRequestDto"];
+            };
+        };
+        responses: {
+            /** @description `progress` per document ({ index, id, completed, total, status, result | error }), then `done` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    listRagDocuments: {
+        parameters: {
+            query?: {
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentListDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    upsertRagDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpsertDocumentDto"];
+            };
+        };
+        responses: {
+            /** @description Replaced (201 with the same body when created) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpsertResultDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    getRagDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    deleteRagDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    searchRag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SearchRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResponseDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -766,6 +2238,769 @@ export interface operations {
                 };
             };
             /** @description Caller lacks the admin role (AUTH.FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    listServices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceListDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    getServiceGraph: {
+        parameters: {
+            query?: {
+                /** @description `mermaid`: text/plain Mermaid flowchart */
+                format?: "json" | "mermaid";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON by default; text/plain Mermaid with ?format=mermaid */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceGraphDto"];
+                    "text/plain": components["schemas"]["ServiceGraphDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    getService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A managed service name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceDetailDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    restartService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A managed service name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestartResultDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    listConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigListDto"];
+                };
+            };
+            /** @description No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Caller lacks the operator role (AUTH.FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    getConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description The version, quoted */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigSnapshotDto"];
+                };
+            };
+            /** @description No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Caller lacks the operator role (AUTH.FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    patchConfig: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Apply only if the current version is this one (e.g. "3"); otherwise 409 CONFIG.VERSION_CONFLICT */
+                "If-Match"?: string;
+            };
+            path: {
+                service: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigSnapshotDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Caller lacks the admin role (AUTH.FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    getConfigHistory: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Entries to skip, newest first */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                service: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigHistoryDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Caller lacks the operator role (AUTH.FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    rollbackConfig: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Apply only if the current version is this one (e.g. "3"); otherwise 409 CONFIG.VERSION_CONFLICT */
+                "If-Match"?: string;
+            };
+            path: {
+                service: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfigRollbackDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConfigSnapshotDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Caller lacks the admin role (AUTH.FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    listUpstreams: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpstreamsStatusDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
             403: {
                 headers: {
                     [name: string]: unknown;
