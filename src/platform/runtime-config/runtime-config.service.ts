@@ -11,10 +11,11 @@ import type { ManagedLifecycle } from '../registry/managed-service.types';
 import { STATE_STORE, type StateStore } from '../state/state-store';
 import { ConfigFileSource } from './config-file-source';
 import { CONFIG_PERSISTENCE, INITIAL_RECORD, type ConfigPersistence, type ConfigRecord } from './config-record';
-import { ConfigSchema, toEnvName } from './config-schema';
+import { ConfigSchema } from './config-schema';
 import { ConfigSection, type ConfigSource } from './config-section';
 import { changedFields, isPlainObject, mergePatch, type PlainObject } from './merge-patch';
 import { runtimeConfigEnv, type RuntimeConfigEnvConfig } from './runtime-config.config';
+import { applyStaticLayers } from './static-layers';
 import {
   ConfigServiceNotFoundError,
   ConfigVersionConflictError,
@@ -303,35 +304,9 @@ export class RuntimeConfigService implements OnModuleInit, OnModuleDestroy {
 
   /** Env and file layers; anything invalid fails boot with every problem named. */
   private loadStaticLayers(): void {
-    const problems: string[] = [];
     if (this.env.file) this.fileSource = new ConfigFileSource(this.env.file, this.env.filePollMs);
     const file = this.fileSource?.read() ?? {};
-    const byEnvName = new Map([...this.sections.values()].map((s) => [toEnvName(s.name), s]));
-    for (const [envService, vars] of Object.entries(this.env.serviceEnv)) {
-      const s = byEnvName.get(envService);
-      if (!s) {
-        this.logger.warn({ prefix: `FENNEC_${envService}__` }, 'environment sets config for an unknown service');
-        continue;
-      }
-      const { values, unknown } = s.schema.fromEnv(vars);
-      problems.push(...unknown.map((v) => `FENNEC_${envService}__${v}: ${s.name} has no such setting`));
-      s.env = values;
-    }
-    for (const [service, layer] of Object.entries(file)) {
-      const s = this.sections.get(service);
-      if (!s) this.logger.warn({ service, file: this.env.file }, 'config file names an unknown service');
-      else {
-        problems.push(
-          ...s.schema.unknownFields(layer).map((e) => `${this.env.file}: ${service}.${e.field}: ${e.message}`),
-        );
-        s.file = layer;
-      }
-    }
-    for (const s of this.sections.values()) {
-      const errors = s.schema.validate(s.compose());
-      problems.push(...errors.map((e) => `${s.name}.${e.field}: ${e.message}`));
-      s.effective = s.compose();
-    }
+    const problems = applyStaticLayers(this.sections, this.env.serviceEnv, file, this.env.file, this.logger);
     if (problems.length > 0) throw new ConfigValidationError(problems);
   }
 
