@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiProblems } from '../../platform/openapi/api-problems.decorator';
 import { ServiceRoute } from '../../platform/registry/service-route.decorator';
@@ -24,7 +24,8 @@ export class RagController {
     operationId: 'upsertRagDocument',
     summary: "Store (or replace) a document in the caller's tenant; 201 created, 200 replaced",
   })
-  @ApiOkResponse({ type: UpsertResultDto, description: 'Replaced (201 with the same body when created)' })
+  @ApiCreatedResponse({ type: UpsertResultDto, description: 'Created' })
+  @ApiOkResponse({ type: UpsertResultDto, description: 'Replaced an existing document' })
   @ApiProblems(400, 401, 403, 413, 429, 503)
   async upsert(
     @Body() body: UpsertDocumentDto,
