@@ -36,14 +36,17 @@ export async function buildPrivateDist(name: string): Promise<{ outDir: string; 
       ].map((p) => join(ROOT, p)),
     }),
   );
-  await promisify(execFile)('npx', ['nest', 'build', '-p', relative(ROOT, tsconfig)], { cwd: ROOT });
-  return {
-    outDir,
-    cleanup: () => {
-      rmSync(outDir, { recursive: true, force: true });
-      rmSync(work, { recursive: true, force: true });
-    },
+  const cleanup = () => {
+    rmSync(outDir, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   };
+  try {
+    await promisify(execFile)('npx', ['nest', 'build', '-p', relative(ROOT, tsconfig)], { cwd: ROOT });
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  return { outDir, cleanup };
 }
 
 /** A `node <outDir>/main.js` child on a free loopback port, with the test API keys configured. */
