@@ -1360,8 +1360,17 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Replaced (201 with the same body when created) */
+            /** @description Replaced an existing document */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpsertResultDto"];
+                };
+            };
+            /** @description Created */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
