@@ -25,7 +25,10 @@ interface StartOutcome {
 }
 
 interface Entry {
+  readonly index: number;
   readonly node: ServiceNode;
+  /** Direct dependencies, resolved (filled once all entries exist). */
+  deps: { entry: Entry; optional: boolean }[];
   readonly instance: ManagedLifecycle;
   state: ServiceState;
   stateSince: Date;
@@ -47,7 +50,10 @@ const quoteList = (names: string[]) => names.map((n) => `'${n}'`).join(', ');
  */
 export class LifecycleOrchestrator {
   private readonly entries = new Map<string, Entry>();
+  /** The same entries by position in `graph.order`. */
+  private readonly list: Entry[] = [];
   private readonly queue = new SerialQueue();
+  private readonly all: number[];
 
   constructor(
     readonly graph: ServiceGraph,
@@ -55,10 +61,21 @@ export class LifecycleOrchestrator {
     private readonly hooks: OrchestratorHooks = {},
   ) {
     const now = new Date();
-    for (const name of graph.order) {
-      const instance = instances.get(name) ?? {};
-      this.entries.set(name, { node: graph.node(name)!, instance, state: 'REGISTERED', stateSince: now });
-    }
+    graph.order.forEach((name, index) => {
+      const entry: Entry = {
+        index,
+        node: graph.node(name)!,
+        deps: [],
+        instance: instances.get(name) ?? {},
+        state: 'REGISTERED',
+        stateSince: now,
+      };
+      this.entries.set(name, entry);
+      this.list.push(entry);
+    });
+    for (const e of this.list)
+      e.deps = e.node.deps.map((d) => ({ entry: this.entries.get(d.name)!, optional: d.optional }));
+    this.all = this.list.map((e) => e.index);
   }
 
   /**
@@ -69,9 +86,9 @@ export class LifecycleOrchestrator {
    */
   startAll(): Promise<void> {
     return this.queue.run(async () => {
-      const outcome = await this.startSet(this.graph.order, true);
+      const outcome = await this.startSet(this.all, true);
       if (!outcome.critical) return;
-      const rollback = await this.stopSet(this.graph.order);
+      const rollback = await this.stopSet(this.all);
       const { service, message: cause } = outcome.critical;
       throw new RegistryBootError(
         `critical service '${service}' failed to start: ${cause}; rolled back ${rollback.stopped.length} started service(s)`,
@@ -81,13 +98,13 @@ export class LifecycleOrchestrator {
 
   /** Shutdown: stops every running service, dependents first, all of them even if some fail. */
   stopAll(): Promise<StopSummary> {
-    return this.queue.run(() => this.stopSet(this.graph.order));
+    return this.queue.run(() => this.stopSet(this.all));
   }
 
   /** Starts `name`, first starting any required dependency that is not up. No-op if it is up. */
   start(name: string): Promise<void> {
     return this.queue.run(async () => {
-      const set = this.inOrder(new Set([...this.graph.requiredDependenciesOf(name), name]));
+      const set = this.inOrder([...this.graph.requiredDependenciesOf(name), name]);
       await this.startSet(set, false);
       this.throwIfNotUp(name, set);
     });
@@ -95,7 +112,7 @@ export class LifecycleOrchestrator {
 
   /** Stops `name` and, first, everything that depends on it (reverse order). */
   stop(name: string): Promise<StopSummary> {
-    return this.queue.run(() => this.stopSet(this.inOrder(new Set([name, ...this.graph.dependentsOf(name)]))));
+    return this.queue.run(() => this.stopSet(this.inOrder([name, ...this.graph.dependentsOf(name)])));
   }
 
   /**
@@ -104,11 +121,11 @@ export class LifecycleOrchestrator {
    */
   restart(name: string): Promise<string[]> {
     return this.queue.run(async () => {
-      const set = this.inOrder(new Set([name, ...this.graph.dependentsOf(name)]));
+      const set = this.inOrder([name, ...this.graph.dependentsOf(name)]);
       await this.stopSet(set);
       await this.startSet(set, false);
       this.throwIfNotUp(name, set);
-      return set;
+      return set.map((i) => this.list[i].node.definition.name);
     });
   }
 
@@ -122,7 +139,7 @@ export class LifecycleOrchestrator {
 
   /** Snapshots of every service, in dependency order. */
   snapshots(): ServiceSnapshot[] {
-    return [...this.entries.values()].map((e) => this.toSnapshot(e));
+    return this.list.map((e) => this.toSnapshot(e));
   }
 
   snapshot(name: string): ServiceSnapshot | undefined {
@@ -161,78 +178,95 @@ export class LifecycleOrchestrator {
     return this.entries.get(name)?.instance;
   }
 
-  private inOrder(set: Set<string>): string[] {
-    return this.graph.order.filter((n) => set.has(n));
+  /** Positions of the named services, in dependency order. */
+  private inOrder(names: Iterable<string>): number[] {
+    return [...new Set(names)].map((n) => this.graph.positionOf(n)).sort((a, b) => a - b);
   }
 
-  private throwIfNotUp(target: string, names: readonly string[]): void {
-    const notUp = names.filter((n) => !isUp(this.entries.get(n)!.state));
+  private throwIfNotUp(target: string, set: readonly number[]): void {
+    const notUp = set.map((i) => this.list[i]).filter((e) => !isUp(e.state));
     if (notUp.length === 0) return;
-    const details = notUp.map(
-      (n) => `'${n}' is ${this.entries.get(n)!.state}: ${this.entries.get(n)!.reason ?? 'unknown'}`,
-    );
+    const details = notUp.map((e) => `'${e.node.definition.name}' is ${e.state}: ${e.reason ?? 'unknown'}`);
     throw new ServiceStartFailedError(`Could not start '${target}': ${details.join('; ')}`, { retryAfterSeconds: 5 });
   }
 
-  private async startSet(names: readonly string[], abortOnCritical: boolean): Promise<StartOutcome> {
+  private async startSet(set: readonly number[], abortOnCritical: boolean): Promise<StartOutcome> {
     const outcome: StartOutcome = {};
-    const deps = (name: string) => this.entries.get(name)!.node.deps.map((d) => d.name);
-    await runDataflow(names, deps, async (name) => {
-      const e = this.entries.get(name)!;
-      if (outcome.critical || isUp(e.state)) return;
-      const down = e.node.deps.filter((d) => !isUp(this.entries.get(d.name)!.state));
-      const blockedBy = down.filter((d) => !d.optional).map((d) => d.name);
-      if (blockedBy.length > 0) {
-        this.transition(e, 'BLOCKED', `requires ${quoteList(blockedBy)}, not running`);
-        return;
-      }
-      this.transition(e, 'STARTING');
-      const started = Date.now();
-      try {
-        if (e.instance.start)
-          await withTimeout(() => e.instance.start!(), e.node.definition.startTimeoutMs, `start of '${name}'`);
-      } catch (err) {
-        const cause = message(err);
-        e.startDurationMs = Date.now() - started;
-        e.lastError = { phase: 'start', message: cause, at: new Date() };
-        this.transition(e, 'FAILED', cause);
-        if (abortOnCritical && e.node.definition.critical) outcome.critical ??= { service: name, message: cause };
-        return;
-      }
-      e.startedAt = new Date();
-      e.startDurationMs = e.startedAt.getTime() - started;
-      this.hooks.onStarted?.(name, e.startDurationMs / 1000);
-      const degradedBy = down.map((d) => d.name);
-      if (degradedBy.length > 0) this.transition(e, 'DEGRADED', `optional ${quoteList(degradedBy)} not running`);
-      else this.transition(e, 'RUNNING');
-    });
+    const g = this.graph;
+    await runDataflow(
+      this.list.length,
+      set,
+      (i) => g.dependencyPositions(i),
+      (i) => g.dependentPositionsOf(i),
+      async (i) => {
+        const e = this.list[i];
+        if (outcome.critical || isUp(e.state)) return;
+        let blockedBy: string[] | undefined;
+        let degradedBy: string[] | undefined;
+        for (const d of e.deps) {
+          if (isUp(d.entry.state)) continue;
+          const name = d.entry.node.definition.name;
+          if (d.optional) (degradedBy ??= []).push(name);
+          else (blockedBy ??= []).push(name);
+        }
+        if (blockedBy) {
+          this.transition(e, 'BLOCKED', `requires ${quoteList(blockedBy)}, not running`);
+          return;
+        }
+        const def = e.node.definition;
+        this.transition(e, 'STARTING');
+        const started = Date.now();
+        try {
+          if (e.instance.start)
+            await withTimeout(() => e.instance.start!(), def.startTimeoutMs, `start of '${def.name}'`);
+        } catch (err) {
+          const cause = message(err);
+          e.startDurationMs = Date.now() - started;
+          e.lastError = { phase: 'start', message: cause, at: new Date() };
+          this.transition(e, 'FAILED', cause);
+          if (abortOnCritical && def.critical) outcome.critical ??= { service: def.name, message: cause };
+          return;
+        }
+        e.startedAt = new Date();
+        e.startDurationMs = e.startedAt.getTime() - started;
+        this.hooks.onStarted?.(def.name, e.startDurationMs / 1000);
+        if (degradedBy) this.transition(e, 'DEGRADED', `optional ${quoteList(degradedBy)} not running`);
+        else this.transition(e, 'RUNNING');
+      },
+    );
     return outcome;
   }
 
-  private async stopSet(names: readonly string[]): Promise<StopSummary> {
+  private async stopSet(set: readonly number[]): Promise<StopSummary> {
     const began = Date.now();
     const summary: StopSummary = { stopped: [], failed: [], durationMs: 0 };
-    const dependents = (name: string) => this.entries.get(name)!.node.dependents;
-    await runDataflow([...names].reverse(), dependents, async (name) => {
-      const e = this.entries.get(name)!;
-      if (!isUp(e.state)) return;
-      this.transition(e, 'STOPPING');
-      const started = Date.now();
-      try {
-        if (e.instance.stop)
-          await withTimeout(() => e.instance.stop!(), e.node.definition.stopTimeoutMs, `stop of '${name}'`);
-        e.stoppedAt = new Date();
-        e.stopDurationMs = e.stoppedAt.getTime() - started;
-        this.transition(e, 'STOPPED');
-        summary.stopped.push(name);
-      } catch (err) {
-        const cause = message(err);
-        e.stopDurationMs = Date.now() - started;
-        e.lastError = { phase: 'stop', message: cause, at: new Date() };
-        this.transition(e, 'FAILED', cause);
-        summary.failed.push({ service: name, message: cause });
-      }
-    });
+    const g = this.graph;
+    await runDataflow(
+      this.list.length,
+      set,
+      (i) => g.dependentPositionsOf(i),
+      (i) => g.dependencyPositions(i),
+      async (i) => {
+        const e = this.list[i];
+        if (!isUp(e.state)) return;
+        const def = e.node.definition;
+        this.transition(e, 'STOPPING');
+        const started = Date.now();
+        try {
+          if (e.instance.stop) await withTimeout(() => e.instance.stop!(), def.stopTimeoutMs, `stop of '${def.name}'`);
+          e.stoppedAt = new Date();
+          e.stopDurationMs = e.stoppedAt.getTime() - started;
+          this.transition(e, 'STOPPED');
+          summary.stopped.push(def.name);
+        } catch (err) {
+          const cause = message(err);
+          e.stopDurationMs = Date.now() - started;
+          e.lastError = { phase: 'stop', message: cause, at: new Date() };
+          this.transition(e, 'FAILED', cause);
+          summary.failed.push({ service: def.name, message: cause });
+        }
+      },
+    );
     summary.durationMs = Date.now() - began;
     return summary;
   }

@@ -1,40 +1,30 @@
 /**
- * Runs `task(name)` for every name in `names` as soon as every name it waits for (restricted to
- * `names`) has finished, with no limit on parallelism: wall time approaches the critical path.
- * Tasks must not reject; they record their own outcome. O(V + E).
+ * Runs `task(i)` for every member index as soon as every member it waits for has finished, with
+ * no limit on parallelism: wall time approaches the critical path. Indexes are positions in a
+ * graph of `size` nodes; `waitsFor(i)` and `wakes(i)` are the two directions of the same edges
+ * (non-members are ignored). Tasks must not reject; they record their own outcome. O(V + E), no
+ * per-node allocation beyond the tasks themselves.
  */
-export async function runDataflow(
-  names: readonly string[],
-  waitsFor: (name: string) => readonly string[],
-  task: (name: string) => Promise<void>,
+export function runDataflow(
+  size: number,
+  members: readonly number[],
+  waitsFor: (i: number) => readonly number[],
+  wakes: (i: number) => readonly number[],
+  task: (i: number) => Promise<void>,
 ): Promise<void> {
-  const members = new Set(names);
-  const pending = new Map<string, number>();
-  const waiters = new Map<string, string[]>();
-  for (const name of names) {
-    let count = 0;
-    for (const before of waitsFor(name)) {
-      if (!members.has(before)) continue;
-      count++;
-      const list = waiters.get(before);
-      if (list) list.push(name);
-      else waiters.set(before, [name]);
-    }
-    pending.set(name, count);
-  }
-  await new Promise<void>((resolve) => {
-    let left = names.length;
+  // -1: not a member; otherwise the number of members still to finish before this one may run.
+  const pending = new Int32Array(size).fill(-1);
+  for (const m of members) pending[m] = 0;
+  for (const m of members) for (const w of waitsFor(m)) if (pending[w] !== -1) pending[m]++;
+  return new Promise<void>((resolve) => {
+    let left = members.length;
     if (left === 0) return resolve();
-    const launch = (name: string): void => {
-      void task(name).then(() => {
-        for (const next of waiters.get(name) ?? []) {
-          const count = pending.get(next)! - 1;
-          pending.set(next, count);
-          if (count === 0) launch(next);
-        }
+    const launch = (i: number): void => {
+      void task(i).then(() => {
+        for (const next of wakes(i)) if (pending[next] > 0 && --pending[next] === 0) launch(next);
         if (--left === 0) resolve();
       });
     };
-    for (const name of names) if (pending.get(name) === 0) launch(name);
+    for (const m of members) if (pending[m] === 0) launch(m);
   });
 }

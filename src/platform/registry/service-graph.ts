@@ -26,12 +26,18 @@ export interface ServiceNode {
 export class ServiceGraph {
   /** Topological order: every service after all of its dependencies. */
   readonly order: readonly string[];
+  private readonly position = new Map<string, number>();
+  private readonly depPositions: number[][];
+  private readonly dependentPositions: number[][];
 
   private constructor(
     private readonly nodes: ReadonlyMap<string, ServiceNode>,
     order: string[],
   ) {
     this.order = order;
+    order.forEach((name, i) => this.position.set(name, i));
+    this.depPositions = order.map((name) => nodes.get(name)!.deps.map((d) => this.position.get(d.name)!));
+    this.dependentPositions = order.map((name) => nodes.get(name)!.dependents.map((d) => this.position.get(d)!));
   }
 
   /** Validates the definitions and builds the graph; throws a one-line error naming the problem. */
@@ -81,6 +87,21 @@ export class ServiceGraph {
 
   node(name: string): ServiceNode | undefined {
     return this.nodes.get(name);
+  }
+
+  /** Position of `name` in {@link order}, or -1. */
+  positionOf(name: string): number {
+    return this.position.get(name) ?? -1;
+  }
+
+  /** Positions (in {@link order}) of the direct dependencies of the service at position `i`. */
+  dependencyPositions(i: number): readonly number[] {
+    return this.depPositions[i];
+  }
+
+  /** Positions (in {@link order}) of the direct dependents of the service at position `i`. */
+  dependentPositionsOf(i: number): readonly number[] {
+    return this.dependentPositions[i];
   }
 
   /** Every service that depends on `name`, directly or transitively (not `name` itself). */
