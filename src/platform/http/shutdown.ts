@@ -23,7 +23,8 @@ export function installShutdownHandlers(app: INestApplication, timeoutMs: number
       process.exit(1);
     }, timeoutMs);
     deadline.unref();
-    app
+    // The implementation passes the signal on to the shutdown hooks; the interface type omits it.
+    (app as INestApplication & { close(signal?: string): Promise<void> })
       .close(signal)
       .then(() => {
         logger.log('shutdown complete');
