@@ -123,6 +123,12 @@ describe('Service registry (e2e)', () => {
     expect((await get('/fixture/mixed/free')).status).toBe(200);
   });
 
+  it('should check credentials and roles before service availability', async () => {
+    expect((await request(app.getHttpServer()).get('/fixture/flaky')).status).toBe(401);
+    expect((await get('/services', 'viewer')).status).toBe(403);
+    expect((await post('/services/fixture-store/restart', 'operator')).status).toBe(403);
+  });
+
   it('should restart a service and its dependents over HTTP, stopping in reverse and starting forward', async () => {
     changes.length = 0;
     const res = await post('/services/fixture-store/restart');

@@ -374,6 +374,21 @@ describe(LifecycleOrchestrator.name, () => {
       expect(state('y')).toBe('RUNNING');
     });
 
+    it('should refuse to start anything once shutdown has begun, even a command queued before it', async () => {
+      const gate = deferred();
+      const { orchestrator, state } = setup({ a: { stop: () => gate.promise }, b: {} });
+      await orchestrator.startAll();
+      const stopB = orchestrator.stop('b');
+      const restartA = orchestrator.restart('a');
+      const shutdown = orchestrator.stopAll();
+      gate.resolve();
+      await stopB;
+      await expect(restartA).rejects.toThrow("Could not start 'a': the application is shutting down");
+      await shutdown;
+      expect([state('a'), state('b')]).toEqual(['STOPPED', 'STOPPED']);
+      await expect(orchestrator.start('b')).rejects.toThrow('shutting down');
+    });
+
     it('should emit every transition with its duration', async () => {
       const { orchestrator, changes } = setup({ a: {} });
       await orchestrator.startAll();

@@ -54,6 +54,8 @@ export class LifecycleOrchestrator {
   private readonly list: Entry[] = [];
   private readonly queue = new SerialQueue();
   private readonly all: number[];
+  /** Set by {@link stopAll}: nothing may start after shutdown began. */
+  private closed = false;
 
   constructor(
     readonly graph: ServiceGraph,
@@ -98,12 +100,14 @@ export class LifecycleOrchestrator {
 
   /** Shutdown: stops every running service, dependents first, all of them even if some fail. */
   stopAll(): Promise<StopSummary> {
+    this.closed = true;
     return this.queue.run(() => this.stopSet(this.all));
   }
 
   /** Starts `name`, first starting any required dependency that is not up. No-op if it is up. */
   start(name: string): Promise<void> {
     return this.queue.run(async () => {
+      this.throwIfClosed(name);
       const set = this.inOrder([...this.graph.requiredDependenciesOf(name), name]);
       await this.startSet(set, false);
       this.throwIfNotUp(name, set);
@@ -121,6 +125,7 @@ export class LifecycleOrchestrator {
    */
   restart(name: string): Promise<string[]> {
     return this.queue.run(async () => {
+      this.throwIfClosed(name);
       const set = this.inOrder([name, ...this.graph.dependentsOf(name)]);
       await this.stopSet(set);
       await this.startSet(set, false);
@@ -181,6 +186,10 @@ export class LifecycleOrchestrator {
   /** Positions of the named services, in dependency order. */
   private inOrder(names: Iterable<string>): number[] {
     return [...new Set(names)].map((n) => this.graph.positionOf(n)).sort((a, b) => a - b);
+  }
+
+  private throwIfClosed(target: string): void {
+    if (this.closed) throw new ServiceStartFailedError(`Could not start '${target}': the application is shutting down`);
   }
 
   private throwIfNotUp(target: string, set: readonly number[]): void {
