@@ -27,16 +27,6 @@ describe('Service registry in a real process (e2e)', () => {
           tsBuildInfoFile: join(OUT, '.tsbuildinfo'),
           typeRoots: [join(ROOT, 'node_modules/@types')],
         },
-        // Test helpers that live beside the code (*.contract.ts, *.testing.ts) are not part of the app.
-        exclude: [
-          'node_modules',
-          'dist',
-          'test',
-          'bench',
-          'src/**/*.spec.ts',
-          'src/**/*.contract.ts',
-          'src/**/*.testing.ts',
-        ].map((p) => join(ROOT, p)),
       }),
     );
     await promisify(execFile)('npx', ['nest', 'build', '-p', relative(ROOT, tsconfig)], { cwd: ROOT });
@@ -64,9 +54,13 @@ describe('Service registry in a real process (e2e)', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
+    let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const ready = await waitForReady(`http://127.0.0.1:${port}/health/ready`, exited);
+    const ready = await waitForReady(`http://127.0.0.1:${port}/health/ready`, exited).catch((e: Error) => {
+      throw new Error(`${e.message}\n${err.slice(-2000)}`);
+    });
     expect(ready).toBe(200);
 
     child.kill('SIGTERM');
