@@ -199,9 +199,15 @@ describe('Authentication with RS256 JWT (e2e)', () => {
 
 describe('Credentials configuration at boot (e2e)', () => {
   it('should refuse to boot in production without credentials, saying what to set', async () => {
-    await expect(createTestApp({ testAuth: false, env: { NODE_ENV: 'production' } })).rejects.toThrow(
-      /NODE_ENV.*production needs credentials: set FENNEC_API_KEYS/s,
-    );
+    const envs: Record<string, string>[] = [
+      { NODE_ENV: 'production' },
+      { NODE_ENV: 'production', FENNEC_API_KEYS: '[]' },
+    ];
+    for (const env of envs) {
+      await expect(createTestApp({ testAuth: false, env })).rejects.toThrow(
+        /NODE_ENV.*production needs credentials: set FENNEC_API_KEYS/s,
+      );
+    }
   });
 
   it('should refuse to boot on a malformed key entry, naming the entry and not printing hashes', async () => {

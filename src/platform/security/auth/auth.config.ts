@@ -64,13 +64,9 @@ const CredentialsInProduction = () =>
       validate: (value: unknown, args) => {
         if (value !== 'production') return true;
         const env = args?.object as AuthEnv;
-        return Boolean(
-          env.FENNEC_API_KEYS ||
-          env.FENNEC_API_KEYS_FILE ||
-          env.JWT_SECRET ||
-          env.JWT_PUBLIC_KEY ||
-          env.JWT_PUBLIC_KEY_FILE,
-        );
+        // An empty key list ("[]") is not a credential.
+        const keys = (env.FENNEC_API_KEYS?.entries.length ?? 0) + (env.FENNEC_API_KEYS_FILE?.entries.length ?? 0);
+        return keys > 0 || Boolean(env.JWT_SECRET || env.JWT_PUBLIC_KEY || env.JWT_PUBLIC_KEY_FILE);
       },
       defaultMessage: () =>
         'production needs credentials: set FENNEC_API_KEYS or FENNEC_API_KEYS_FILE (API keys), or JWT_SECRET / JWT_PUBLIC_KEY (JWT); the generated dev key exists only outside production',
