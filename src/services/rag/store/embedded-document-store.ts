@@ -10,6 +10,7 @@ import type {
   StoredDocument,
 } from './document-store';
 import { DurableLog } from './durable-log';
+import { processLexicalTerm } from './lexical-terms';
 import { dot, fromBase64, normalise, toBase64 } from './vector-math';
 
 /** A chunk on disk: its text is `document.text.slice(start, end)`, so only offsets are kept. */
@@ -45,6 +46,14 @@ export interface EmbeddedStoreOptions {
   /** Snapshot (and empty the log) after this many writes. */
   snapshotEvery: number;
 }
+
+/** MiniSearch settings of every tenant's index. */
+const LEXICAL_OPTIONS = {
+  fields: ['text', 'heading'],
+  storeFields: [],
+  processTerm: processLexicalTerm,
+  searchOptions: { boost: { heading: 1.5 }, processTerm: processLexicalTerm },
+};
 
 const chunkId = (documentId: string, index: number) => `${documentId}#${index}`;
 
