@@ -51,6 +51,9 @@ function decodeEscapes(s: string): string {
 // eslint-disable-next-line no-control-regex -- stripping control characters is the point
 const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u200b-\u200d\ufeff]/g;
 
+// eslint-disable-next-line no-control-regex -- control characters are among what gets decoded
+const ENCODED = /[%&\\\u0000-\u001f\u007f-\uffff]/;
+
 /**
  * The forms of a string the detectors look at: undone percent-encoding (twice, for double
  * encoding), HTML entities, JS escapes, Unicode compatibility forms (full-width `＜`), and NULs and
@@ -58,6 +61,8 @@ const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u200b-\u200d\ufeff]/g
  */
 export function normalizedForms(input: string): string[] {
   const raw = input.toLowerCase();
+  // Nothing to decode: plain ASCII without escapes of any kind (the common case) is its own normal form.
+  if (!ENCODED.test(input)) return [raw];
   let s = input;
   for (let i = 0; i < 2; i++) s = decodePercent(s);
   s = decodeEscapes(decodeEntities(decodeEntities(s)));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectThreat, type ThreatFamily } from './threat-detectors';
+import { detectThreat, matchSignatures, mayContainThreat, type ThreatFamily } from './threat-detectors';
 
 const FIXTURES = join(__dirname, '..', '..', '..', '..', 'test', 'fixtures', 'security');
 const FAMILY: Record<string, ThreatFamily> = {
@@ -32,6 +32,19 @@ describe('threat detection accuracy', () => {
     expect(benign.length).toBeGreaterThanOrEqual(300);
     expect(malicious.length).toBeGreaterThanOrEqual(300);
     expect(malicious.every((m) => m.family !== undefined)).toBe(true);
+  });
+
+  it('should never let the prefilter skip a value the signatures would match', () => {
+    const all = [
+      ...benign,
+      ...malicious.map((m) => m.payload),
+      ...lines('holdout-benign.txt'),
+      ...payloads('holdout-malicious.txt').map((m) => m.payload),
+    ];
+    const skippedButMatching = all.filter((v) => !mayContainThreat(v) && matchSignatures(v) !== undefined);
+    expect(skippedButMatching).toEqual([]);
+    // And it does skip ordinary text, which is the point of it.
+    expect(benign.filter((b) => !mayContainThreat(b)).length).toBeGreaterThan(benign.length / 3);
   });
 
   it('should flag at most 1% of benign strings and detect at least 95% of payloads', () => {

@@ -104,8 +104,29 @@ const RULES: [ThreatFamily, RegExp[]][] = [
 /** Longest prefix of a string that is inspected; payloads sit at the start of a field in practice. */
 export const MAX_INSPECTED_LENGTH = 16_384;
 
+/**
+ * Every signature needs one of these characters or words (or an encoding of one, which needs
+ * `%`, `&`, `\` or a non-ASCII character): a value without any cannot match, and most ordinary
+ * text is rejected here without running the signatures. A unit test holds this against the corpus.
+ */
+const MAY_MATCH =
+  // eslint-disable-next-line no-control-regex -- control and zero-width characters can hide keywords
+  /[<>"'`;|&$(){}[\]\\/%#=:@_\n\r\u0000-\u0008\u000b\u000c\u000e-\u001f\u0080-\uffff]|--|union|\.ini\b|htpasswd|\bsh\s+-|powershell|prototype|document/i;
+
+/** False when no signature can match the value: the cheap test that runs first. */
+export function mayContainThreat(value: string): boolean {
+  return MAY_MATCH.test(value);
+}
+
 /** The first threat family whose signature matches the value (in any normalised form), if any. */
 export function detectThreat(value: string): ThreatFamily | undefined {
+  if (!MAY_MATCH.test(value.length > MAX_INSPECTED_LENGTH ? value.slice(0, MAX_INSPECTED_LENGTH) : value))
+    return undefined;
+  return matchSignatures(value);
+}
+
+/** {@link detectThreat} without the prefilter (exported for the test that keeps the two in step). */
+export function matchSignatures(value: string): ThreatFamily | undefined {
   const forms = normalizedForms(value.length > MAX_INSPECTED_LENGTH ? value.slice(0, MAX_INSPECTED_LENGTH) : value);
   for (const [family, rules] of RULES) {
     for (const form of forms) {
