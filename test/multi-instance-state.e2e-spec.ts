@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisProcess } from '../src/platform/state/redis-process.testing';
 import { RedisStateStore } from '../src/platform/state/redis-state-store';
-import { type BuiltInstance, buildPrivateDist, startBuiltInstance } from './support/built-app';
+import { type BuiltInstance, ensureBuilt, startBuiltInstance } from './support/built-app';
 import { bearer, TEST_AUTH } from './support/test-credentials';
 
 jest.setTimeout(60_000);
@@ -46,12 +46,12 @@ async function within(timeoutMs: number, what: string, check: () => Promise<bool
 }
 
 describe('Several instances sharing Redis (e2e)', () => {
-  let build: { outDir: string; cleanup: () => void };
+  let outDir: string;
   let dataDir: string;
   const instances: BuiltInstance[] = [];
 
   const start = async (redisUrl: string, prefix: string) => {
-    const instance = await startBuiltInstance(build.outDir, {
+    const instance = await startBuiltInstance(outDir, {
       REDIS_URL: redisUrl,
       STATE_KEY_PREFIX: prefix,
       STATE_CONNECT_TIMEOUT_MS: '1000',
@@ -65,12 +65,11 @@ describe('Several instances sharing Redis (e2e)', () => {
   beforeAll(async () => {
     Logger.overrideLogger(false);
     dataDir = mkdtempSync(join(tmpdir(), 'fennec-multi-'));
-    build = await buildPrivateDist('state-e2e');
+    outDir = await ensureBuilt();
   }, 180_000);
 
   afterAll(async () => {
     await Promise.all(instances.map((i) => i.stop()));
-    build?.cleanup();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -1,45 +1,28 @@
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { ensureBuilt } from './support/built-app';
 import { freePort } from './support/spawn-app';
 
 const ROOT = join(__dirname, '..');
-// A private output directory (one level under the repo, as dist/ is, so relative paths hold):
-// other suites build or delete dist/ concurrently.
-const OUT = join(ROOT, '.registry-e2e-dist');
 
 type LogLine = Record<string, unknown>;
 
 describe('Service registry in a real process (e2e)', () => {
   let work: string;
+  let distDir: string;
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'fennec-registry-proc-'));
-    const tsconfig = join(work, 'tsconfig.json');
-    writeFileSync(
-      tsconfig,
-      JSON.stringify({
-        extends: join(ROOT, 'tsconfig.build.json'),
-        compilerOptions: {
-          outDir: OUT,
-          tsBuildInfoFile: join(OUT, '.tsbuildinfo'),
-          typeRoots: [join(ROOT, 'node_modules/@types')],
-        },
-      }),
-    );
-    await promisify(execFile)('npx', ['nest', 'build', '-p', relative(ROOT, tsconfig)], { cwd: ROOT });
+    distDir = await ensureBuilt();
   }, 120_000);
 
-  afterAll(() => {
-    rmSync(OUT, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('should start services before readiness, stop them on SIGTERM in reverse order and exit 0', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [join(OUT, 'main.js')], {
+    const child = spawn(process.execPath, [join(distDir, 'main.js')], {
       cwd: ROOT,
       env: {
         ...process.env,

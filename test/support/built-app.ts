@@ -1,7 +1,8 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './spawn-app';
 import { testAuthEnv } from './test-credentials';
@@ -9,44 +10,60 @@ import { testAuthEnv } from './test-credentials';
 const ROOT = join(__dirname, '..', '..');
 
 /**
- * Builds the app with `nest build` into a private directory one level under the repo (so
- * `dist`-relative paths hold), because other suites build or delete dist/ concurrently.
+ * One compiled build of src/ for every real-process test in a run, in `.e2e-dist/` (one level
+ * under the repo, as dist/ is, so relative paths hold; private, because dist/ belongs to
+ * `npm run build`). It is rebuilt only when a source file changed since the last build, so a
+ * suite of several real-process tests pays for one compilation.
  */
-export async function buildPrivateDist(name: string): Promise<{ outDir: string; cleanup: () => void }> {
-  const outDir = join(ROOT, `.${name}-dist`);
-  const work = mkdtempSync(join(tmpdir(), `fennec-${name}-`));
-  const tsconfig = join(work, 'tsconfig.json');
-  writeFileSync(
-    tsconfig,
-    JSON.stringify({
-      extends: join(ROOT, 'tsconfig.build.json'),
-      compilerOptions: {
-        outDir,
-        tsBuildInfoFile: join(outDir, '.tsbuildinfo'),
-        typeRoots: [join(ROOT, 'node_modules/@types')],
-      },
-      exclude: [
-        'node_modules',
-        'dist',
-        'test',
-        'bench',
-        'src/**/*.spec.ts',
-        'src/**/*.contract.ts',
-        'src/**/*.testing.ts',
-      ].map((p) => join(ROOT, p)),
-    }),
-  );
-  const cleanup = () => {
-    rmSync(outDir, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
+export const E2E_DIST = join(ROOT, '.e2e-dist');
+
+function sourceStamp(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (p.endsWith('.ts')) hash.update(p).update(readFileSync(p));
+    }
   };
-  try {
-    await promisify(execFile)('npx', ['nest', 'build', '-p', relative(ROOT, tsconfig)], { cwd: ROOT });
-  } catch (err) {
-    cleanup();
-    throw err;
-  }
-  return { outDir, cleanup };
+  walk(join(ROOT, 'src'));
+  for (const f of ['tsconfig.json', 'tsconfig.build.json', 'package.json']) hash.update(readFileSync(join(ROOT, f)));
+  return hash.digest('hex');
+}
+
+let building: Promise<string> | undefined;
+
+/** Compiles src/ into {@link E2E_DIST} unless an up-to-date build is there; returns its path. */
+export function ensureBuilt(): Promise<string> {
+  building ??= (async () => {
+    const stamp = sourceStamp();
+    const stampFile = join(E2E_DIST, '.source-stamp');
+    if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return E2E_DIST;
+    const work = mkdtempSync(join(tmpdir(), 'fennec-e2e-build-'));
+    const tsconfig = join(work, 'tsconfig.json');
+    writeFileSync(
+      tsconfig,
+      JSON.stringify({
+        extends: join(ROOT, 'tsconfig.build.json'),
+        compilerOptions: {
+          outDir: E2E_DIST,
+          tsBuildInfoFile: join(E2E_DIST, '.tsbuildinfo'),
+          typeRoots: [join(ROOT, 'node_modules/@types')],
+        },
+      }),
+    );
+    try {
+      rmSync(E2E_DIST, { recursive: true, force: true });
+      await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], {
+        cwd: ROOT,
+      });
+      writeFileSync(stampFile, stamp);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    return E2E_DIST;
+  })();
+  return building;
 }
 
 /** A `node <outDir>/main.js` child on a free loopback port, with the test API keys configured. */
