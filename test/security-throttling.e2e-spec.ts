@@ -121,6 +121,14 @@ describe('Per-tenant rate limits (e2e)', () => {
     expect(globex).toEqual([200, 200, 429]);
   });
 
+  it('should ignore X-Forwarded-For entirely when no proxy is trusted (TRUST_PROXY_HOPS=0)', async () => {
+    const statuses = [];
+    for (let i = 0; i < 3; i++) {
+      statuses.push((await get('/throttle-probe/tight').set('x-forwarded-for', `203.0.113.${i}`)).status);
+    }
+    expect(statuses).toEqual([200, 200, 429]);
+  });
+
   it('should not apply tenant limits to unauthenticated requests', async () => {
     for (let i = 0; i < 6; i++) {
       const res = await get('/throttle-probe/open');
