@@ -54,9 +54,15 @@ export function ensureBuilt(): Promise<string> {
     );
     try {
       rmSync(E2E_DIST, { recursive: true, force: true });
-      await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], {
-        cwd: ROOT,
-      });
+      // tsc emits despite type errors (those fail `npm run typecheck` in CI); a missing main.js is fatal.
+      const result = await promisify(execFile)(
+        process.execPath,
+        [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', tsconfig],
+        {
+          cwd: ROOT,
+        },
+      ).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+      if (!existsSync(join(E2E_DIST, 'main.js'))) throw new Error(`build failed:\n${result.stdout}`);
       writeFileSync(stampFile, stamp);
     } finally {
       rmSync(work, { recursive: true, force: true });
