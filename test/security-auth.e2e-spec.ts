@@ -1,5 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
 import { CallerProbeController } from './fixtures/security/caller-probe.controller';
 import { createTestApp } from './support/create-test-app';
@@ -193,6 +195,46 @@ describe('Authentication with RS256 JWT (e2e)', () => {
       ).toBe(401);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('Authentication with a JWKS endpoint (e2e)', () => {
+  it('should verify RS256 tokens with keys fetched from JWT_JWKS_URL, by kid', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const stranger = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    let fetches = 0;
+    const idp: Server = createServer((_req, res) => {
+      fetches++;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((r) => idp.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/.well-known/jwks.json`;
+    const app = await createTestApp({ extra, env: { JWT_JWKS_URL: url, JWT_AUDIENCE: 'fennec' } });
+    const sign = (key: typeof privateKey, kid: string) =>
+      new SignJWT({ tenant: 'acme', roles: ['viewer'] })
+        .setProtectedHeader({ alg: 'RS256', kid })
+        .setSubject('idp-user')
+        .setAudience('fennec')
+        .setExpirationTime('1m')
+        .sign(key);
+    try {
+      const http = () => request(app.getHttpServer()).get('/caller-probe');
+      const ok = await http().set('authorization', `Bearer ${await sign(privateKey, 'k1')}`);
+      expect(ok.status).toBe(200);
+      expect(ok.body.caller).toMatchObject({ id: 'idp-user', kind: 'jwt', tenant: 'acme' });
+      expect((await http().set('authorization', `Bearer ${await sign(privateKey, 'k1')}`)).status).toBe(200);
+      expect(fetches).toBe(1);
+      const forged = await http().set('authorization', `Bearer ${await sign(stranger.privateKey, 'k1')}`);
+      expect(forged.status).toBe(401);
+      const unknownKid = await http().set('authorization', `Bearer ${await sign(stranger.privateKey, 'k2')}`);
+      expect(unknownKid.status).toBe(401);
+      expect(unknownKid.body.detail).toContain('key id');
+    } finally {
+      await app.close();
+      await new Promise((r) => idp.close(r));
     }
   });
 });

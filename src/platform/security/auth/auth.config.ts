@@ -66,10 +66,10 @@ const CredentialsInProduction = () =>
         const env = args?.object as AuthEnv;
         // An empty key list ("[]") is not a credential.
         const keys = (env.FENNEC_API_KEYS?.entries.length ?? 0) + (env.FENNEC_API_KEYS_FILE?.entries.length ?? 0);
-        return keys > 0 || Boolean(env.JWT_SECRET || env.JWT_PUBLIC_KEY || env.JWT_PUBLIC_KEY_FILE);
+        return keys > 0 || Boolean(env.JWT_SECRET || env.JWT_PUBLIC_KEY || env.JWT_PUBLIC_KEY_FILE || env.JWT_JWKS_URL);
       },
       defaultMessage: () =>
-        'production needs credentials: set FENNEC_API_KEYS or FENNEC_API_KEYS_FILE (API keys), or JWT_SECRET / JWT_PUBLIC_KEY (JWT); the generated dev key exists only outside production',
+        'production needs credentials: set FENNEC_API_KEYS or FENNEC_API_KEYS_FILE (API keys), or JWT_SECRET / JWT_PUBLIC_KEY / JWT_JWKS_URL (JWT); the generated dev key exists only outside production',
     },
   });
 
@@ -102,6 +102,11 @@ class AuthEnv {
   @parsedPublicKey(true)
   @ValidPublicKey()
   JWT_PUBLIC_KEY_FILE?: PublicKeyValue;
+
+  /** RS256 keys from a JWKS endpoint (an identity provider's `jwks_uri`), cached and refetched on unknown `kid`. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'JWT_JWKS_URL must be an http(s) URL' })
+  JWT_JWKS_URL?: string;
 
   @IsOptional()
   @IsString()
@@ -159,13 +164,14 @@ function roleMap(spec: string | undefined): Map<string, Role> {
 export const authConfig = defineEnvNamespace('auth', AuthEnv, (env) => {
   const apiKeys = [...(env.FENNEC_API_KEYS?.entries ?? []), ...(env.FENNEC_API_KEYS_FILE?.entries ?? [])];
   const publicKey = (env.JWT_PUBLIC_KEY ?? env.JWT_PUBLIC_KEY_FILE)?.key;
-  const jwtConfigured = Boolean(env.JWT_SECRET || publicKey);
+  const jwtConfigured = Boolean(env.JWT_SECRET || publicKey || env.JWT_JWKS_URL);
   return {
     apiKeys,
     jwt: jwtConfigured
       ? {
           secret: env.JWT_SECRET ? new TextEncoder().encode(env.JWT_SECRET) : undefined,
           publicKey,
+          jwksUrl: env.JWT_JWKS_URL,
           issuer: env.JWT_ISSUER,
           audience: env.JWT_AUDIENCE,
           clockSkewSeconds: env.JWT_CLOCK_SKEW_SECONDS,

@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { errors, type JWTPayload, jwtVerify, type JWTHeaderParameters } from 'jose';
+import {
+  createRemoteJWKSet,
+  errors,
+  type JWTPayload,
+  jwtVerify,
+  type JWTHeaderParameters,
+  type FlattenedJWSInput,
+} from 'jose';
 import type { Role } from '../auth.decorators';
 import { authConfig, type AuthConfig, type JwtSettings } from './auth.config';
 import { type Caller, isRole } from './caller';
@@ -26,10 +33,14 @@ function claimAt(payload: JWTPayload, path: string): unknown {
 export class JwtAuthenticator {
   private readonly settings?: JwtSettings;
   private readonly algorithms: string[];
+  private readonly jwks?: ReturnType<typeof createRemoteJWKSet>;
 
   constructor(@Inject(authConfig.KEY) config: AuthConfig) {
     this.settings = config.jwt;
-    this.algorithms = [...(config.jwt?.secret ? ['HS256'] : []), ...(config.jwt?.publicKey ? ['RS256'] : [])];
+    const rsa = Boolean(config.jwt?.publicKey || config.jwt?.jwksUrl);
+    this.algorithms = [...(config.jwt?.secret ? ['HS256'] : []), ...(rsa ? ['RS256'] : [])];
+    // jose caches the set, refetches on an unknown `kid` at most every 30 s, and times out after 5 s.
+    if (config.jwt?.jwksUrl) this.jwks = createRemoteJWKSet(new URL(config.jwt.jwksUrl), { timeoutDuration: 5000 });
   }
 
   get configured(): boolean {
@@ -43,7 +54,10 @@ export class JwtAuthenticator {
     try {
       ({ payload } = await jwtVerify(
         token,
-        (header: JWTHeaderParameters) => (header.alg === 'HS256' ? s.secret! : s.publicKey!),
+        (header: JWTHeaderParameters, input: FlattenedJWSInput) => {
+          if (header.alg === 'HS256') return s.secret!;
+          return s.publicKey ?? this.jwks!(header, input);
+        },
         {
           algorithms: this.algorithms,
           issuer: s.issuer,
@@ -81,5 +95,8 @@ function describeJoseError(e: unknown): string {
   if (e instanceof errors.JWTClaimValidationFailed) return `token claim "${e.claim}" is not acceptable`;
   if (e instanceof errors.JOSEAlgNotAllowed) return 'token algorithm is not accepted';
   if (e instanceof errors.JWSSignatureVerificationFailed) return 'token signature is invalid';
-  return 'token is malformed';
+  if (e instanceof errors.JWKSNoMatchingKey) return 'token key id is not in the key set';
+  if (e instanceof errors.JWSInvalid || e instanceof errors.JWTInvalid) return 'token is malformed';
+  // JWKS unreachable, timed out or invalid: the caller cannot tell, and it is not their fault.
+  return 'token could not be verified';
 }
