@@ -26,9 +26,10 @@ interface Server {
 }
 
 async function start(name: string, script: string): Promise<Server> {
+  const prof = process.env.BENCH_CPU_PROF === name ? ['--cpu-prof', '--cpu-prof-dir=/tmp/sse-prof'] : [];
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--max-old-space-size=2048', '-r', '@swc-node/register', script],
+    [...prof, '--expose-gc', '--max-old-space-size=2048', '-r', '@swc-node/register', script],
     {
       cwd: ROOT,
       env: {
@@ -37,7 +38,10 @@ async function start(name: string, script: string): Promise<Server> {
         LOG_LEVEL: 'warn',
         HEALTH_DRAIN_DELAY_MS: '0',
         THROTTLE_ENABLED: 'false',
-        FENNEC_API_KEYS: '[]',
+        // Production refuses to boot without credentials; the bench routes are @Public().
+        FENNEC_API_KEYS: JSON.stringify([
+          { id: 'bench', hash: `sha256:${'0'.repeat(64)}`, roles: ['viewer'], tenant: 'bench' },
+        ]),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -94,6 +98,8 @@ class Clients {
   private readonly agent = new Agent({ keepAlive: false, maxSockets: Infinity });
   failures = 0;
 
+  constructor(private readonly path = '/bench/sse/follow') {}
+
   async connect(port: number, n: number): Promise<number> {
     const batch = 250;
     for (let i = 0; i < n; i += batch) {
@@ -105,7 +111,7 @@ class Clients {
 
   private one(port: number): Promise<void> {
     return new Promise((resolve) => {
-      const req = get({ host: '127.0.0.1', port, path: '/bench/sse/follow', agent: this.agent }, (res) => {
+      const req = get({ host: '127.0.0.1', port, path: this.path, agent: this.agent }, (res) => {
         this.sockets.push(req);
         res.setEncoding('utf8');
         let first = true;
@@ -152,9 +158,15 @@ class Clients {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function measure(
-  server: Server,
-): Promise<{ connected: number; rssPerStreamKb: number; fanoutMs: number; maxMs: number }> {
+interface Result {
+  connected: number;
+  rssPerStreamKb: number;
+  fanoutMs: number;
+  maxMs: number;
+}
+
+/** Connects N clients to `path`; with `broadcast`, times ROUNDS broadcasts to all of them. */
+async function measure(server: Server, path = '/bench/sse/follow', broadcast = true): Promise<Result> {
   // Warm the route (JIT, lazy modules) with a few streams, then take the baseline RSS.
   const warm = new Clients();
   await warm.connect(server.port, 50);
@@ -162,43 +174,47 @@ async function measure(
   warm.close();
   await sleep(1_000);
   const before = await stats(server.port);
-  const clients = new Clients();
+  const clients = new Clients(path);
   const connected = await clients.connect(server.port, N);
   await sleep(1_000);
   const after = await stats(server.port);
   const times: number[] = [];
-  for (let r = 1; r <= ROUNDS; r++) {
+  for (let r = 1; broadcast && r <= ROUNDS; r++) {
     times.push(await clients.broadcast(server.port, r));
     await sleep(200);
   }
   clients.close();
   if (clients.failures > 0) process.stdout.write(`  ${server.name}: ${clients.failures} connections failed\n`);
   return {
-    connected: Math.min(connected, after.open),
-    rssPerStreamKb: (after.rss - before.rss) / 1024 / Math.max(1, after.open),
-    fanoutMs: median(times),
-    maxMs: Math.max(...times),
+    connected,
+    rssPerStreamKb: (after.rss - before.rss) / 1024 / Math.max(1, connected),
+    fanoutMs: broadcast ? median(times) : NaN,
+    maxMs: broadcast ? Math.max(...times) : NaN,
   };
 }
 
 async function main(): Promise<void> {
   process.stdout.write(`bench:sse — ${N} clients, ${ROUNDS} broadcasts each (node ${process.version})\n`);
-  const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
-  for (const [name, script] of [
-    ['bare-node', 'bench/servers/sse-bare-server.ts'],
-    ['fennec', 'bench/servers/sse-fennec-server.ts'],
-  ] as const) {
+  const results: Record<string, Result> = {};
+  const runs = [
+    ['bare-node', 'bench/servers/sse-bare-server.ts', '/bench/sse/follow', true],
+    ['fennec', 'bench/servers/sse-fennec-server.ts', '/bench/sse/follow', true],
+    // Ablation: same platform stack, hand-written SSE response, no toolkit: splits the cost.
+    ['fennec-no-toolkit', 'bench/servers/sse-fennec-server.ts', '/bench/sse/raw', false],
+  ] as const;
+  for (const [name, script, path, broadcast] of runs) {
     const server = await start(name, script);
     try {
-      results[name] = await measure(server);
+      results[name] = await measure(server, path, broadcast);
     } finally {
       server.child.kill('SIGTERM');
       await new Promise((r) => server.child.once('exit', r));
     }
     const r = results[name];
     process.stdout.write(
-      `  ${name.padEnd(9)} streams=${r.connected}  rss/stream=${r.rssPerStreamKb.toFixed(2)} KB  ` +
-        `fan-out median=${r.fanoutMs.toFixed(1)} ms  max=${r.maxMs.toFixed(1)} ms\n`,
+      `  ${name.padEnd(17)} streams=${r.connected}  rss/stream=${r.rssPerStreamKb.toFixed(2)} KB` +
+        (broadcast ? `  fan-out median=${r.fanoutMs.toFixed(1)} ms  max=${r.maxMs.toFixed(1)} ms` : '') +
+        '\n',
     );
   }
   const f = results.fennec;

@@ -20,6 +20,13 @@ export class SseBenchController {
     return this.sse.topic(req, res, 'broadcast');
   }
 
+  /** Ablation: the same platform stack, a hand-written SSE response, no toolkit (BENCH_SSE_PATH=/bench/sse/raw). */
+  @Get('raw')
+  raw(@Req() req: Request, @Res() res: Response) {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('retry: 3000\n\n');
+  }
+
   @Post('publish')
   @HttpCode(200)
   async publish(@Body() body: { seq: number }) {

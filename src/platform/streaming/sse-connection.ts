@@ -78,11 +78,16 @@ export class SseConnection {
     return this.sendFrame(id, formatSseFrame(id, event, data));
   }
 
-  /** Sends an already formatted frame (a topic formats each event once for all its clients). */
-  sendFrame(id: string, frame: string): boolean {
+  /**
+   * Sends an already formatted frame (a topic formats each event once for all its clients).
+   * `counted: false` leaves the sent-events metric to the caller, which counts a broadcast once.
+   */
+  sendFrame(id: string, frame: string, counted = true): boolean {
     if (this.ended) return false;
     if (!this.blocked && this.queue.length === 0) {
-      this.write(frame, 1);
+      if (this.res.destroyed) return false;
+      if (!this.res.write(frame)) this.blocked = true;
+      if (counted) this.metrics.sent(1, Buffer.byteLength(frame));
       return true;
     }
     if (this.queue.length >= this.options.queueMax) {

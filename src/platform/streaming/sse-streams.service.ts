@@ -12,7 +12,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FennecError } from '../errors/fennec-error';
 import { healthConfig, type HealthConfig } from '../health/health.config';
 import { LifecyclePhaseService } from '../health/lifecycle-phase.service';
-import { MetricsService } from '../metrics/metrics.service';
 import { SseConnection } from './sse-connection';
 import type { SseMessage } from './sse-frame';
 import { streamProblem } from './sse-problem';
@@ -31,6 +30,12 @@ export type SseSource<T = unknown> =
 export interface SseStreamOptions {
   /** Data of the terminal `done` event when the source completes. Default `{}`. */
   doneData?: unknown;
+}
+
+/** What `stream()`/`topic()` return; controllers may return it (Nest ignores it under `@Res()`). */
+export interface SseHandle {
+  /** Settles when the stream has ended, however it ended; never rejects. */
+  ended: Promise<void>;
 }
 
 interface OpenStream {
@@ -66,7 +71,6 @@ function lastEventIdOf(req: Request): string | undefined {
 @Injectable()
 export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('sse');
-  private readonly metrics: StreamingMetrics;
   private readonly open = new Set<OpenStream>();
   private ticker?: NodeJS.Timeout;
   private shuttingDown = false;
@@ -74,12 +78,10 @@ export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutd
   constructor(
     @Inject(streamingConfig.KEY) private readonly config: StreamingConfig,
     private readonly topics: SseTopics,
-    metrics: MetricsService,
+    private readonly metrics: StreamingMetrics,
     @Optional() @Inject(healthConfig.KEY) private readonly health?: HealthConfig,
     @Optional() private readonly lifecycle?: LifecyclePhaseService,
-  ) {
-    this.metrics = new StreamingMetrics(metrics.registry, (b) => metrics.name(b));
-  }
+  ) {}
 
   /** Streams open on this instance now. */
   get openCount(): number {
@@ -90,32 +92,39 @@ export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutd
    * Streams events from `source` until it completes (`done`) or fails (`error`). Async
    * iterables are pulled only as fast as the client reads (no queue, no drops); Observables are
    * pushed through the bounded per-client queue. A `Last-Event-ID` on such a one-off stream
-   * cannot be honoured, so the client gets `reset` first. Resolves when the stream has ended.
+   * cannot be honoured, so the client gets `reset` first.
+   *
+   * Returns at once (the handler can return the handle and finish): a handler promise kept
+   * pending for the life of the stream would keep Nest's whole per-request pipeline in memory.
    */
-  async stream<T>(req: Request, res: Response, source: SseSource<T>, options: SseStreamOptions = {}): Promise<void> {
+  stream<T>(req: Request, res: Response, source: SseSource<T>, options: SseStreamOptions = {}): SseHandle {
     let seq = 0;
     const nextId = () => String(++seq);
     const conn = this.start(req, res, nextId);
-    if (conn === undefined) return;
+    if (conn === undefined) return { ended: Promise.resolve() };
     if (lastEventIdOf(req) !== undefined) conn.send(nextId(), 'reset', { reason: 'not_resumable' });
-    try {
-      const src = typeof source === 'function' ? source(conn.signal) : source;
-      if (isObservable(src)) await this.pushObservable(conn, src, nextId, req, options);
-      else await this.pullIterable(conn, src, nextId, req, options);
-    } catch (err) {
-      this.failStream(conn, nextId(), err, req);
-    }
+    const ended = (async () => {
+      try {
+        const src = typeof source === 'function' ? source(conn.signal) : source;
+        if (isObservable(src)) await this.pushObservable(conn, src, nextId, req, options);
+        else await this.pullIterable(conn, src, nextId, options);
+      } catch (err) {
+        this.failStream(conn, nextId(), err, req);
+      }
+    })();
+    return { ended };
   }
 
   /**
    * Follows a fan-out topic (see {@link SseTopics}) until the client leaves or the topic is
    * closed. With `Last-Event-ID` the client first gets what it missed from the topic's buffer,
    * or a `reset` event (data `{ latestId }`) when the buffer no longer reaches back that far.
+   * Returns at once, like {@link stream}.
    */
-  async topic(req: Request, res: Response, name: string): Promise<void> {
+  topic(req: Request, res: Response, name: string): SseHandle {
     const topic = this.topics.follow(name);
     const conn = this.start(req, res, () => String(topic.latestId));
-    if (conn === undefined) return;
+    if (conn === undefined) return { ended: Promise.resolve() };
     const last = lastEventIdOf(req);
     if (last !== undefined) {
       const replay = topic.since(last);
@@ -124,7 +133,7 @@ export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutd
     }
     topic.subscribers.add(conn);
     conn.onClose(() => topic.subscribers.delete(conn));
-    await new Promise<void>((resolve) => conn.onClose(resolve));
+    return { ended: new Promise<void>((resolve) => conn.onClose(resolve)) };
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -186,7 +195,6 @@ export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutd
     conn: SseConnection,
     src: AsyncIterable<SseMessage<T>>,
     nextId: () => string,
-    req: Request,
     options: SseStreamOptions,
   ): Promise<void> {
     const it = src[Symbol.asyncIterator]();
@@ -210,7 +218,6 @@ export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutd
     }
     // The client left: stop the source (a generator runs its finally blocks).
     void it.return?.()?.catch(() => undefined);
-    void req;
   }
 
   private pushObservable<T>(

@@ -5,6 +5,7 @@ import type { SseConnection } from './sse-connection';
 import { formatSseFrame } from './sse-frame';
 import { SseTopic } from './sse-topic';
 import { streamingConfig, type StreamingConfig } from './streaming.config';
+import { StreamingMetrics } from './streaming.metrics';
 
 /** Topics idle (no subscriber, no publish) this long are forgotten with their buffers. */
 const IDLE_TOPIC_MS = 10 * 60_000;
@@ -44,6 +45,7 @@ export class SseTopics implements OnModuleDestroy {
 
   constructor(
     @Inject(streamingConfig.KEY) private readonly config: StreamingConfig,
+    private readonly metrics: StreamingMetrics,
     @Optional() @Inject(STATE_STORE) private readonly store?: StateStore,
   ) {}
 
@@ -106,7 +108,9 @@ export class SseTopics implements OnModuleDestroy {
   private deliver(entry: TopicEntry, id: number, frame: string): void {
     const ev = entry.topic.record(id, frame);
     const key = String(ev.id);
-    for (const conn of entry.topic.subscribers) conn.sendFrame(key, frame);
+    let sent = 0;
+    for (const conn of entry.topic.subscribers) if (conn.sendFrame(key, frame, false)) sent++;
+    this.metrics.sent(sent, sent * Buffer.byteLength(frame));
   }
 
   private closeLocal(name: string, id: number, dataJson: string): void {
