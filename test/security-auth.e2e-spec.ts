@@ -150,9 +150,9 @@ describe('Authentication and roles (e2e)', () => {
   it('should put the caller id and tenant on the request log line, never the key', async () => {
     await http().get('/caller-probe').set('authorization', bearer(TEST_AUTH.admin)).set('x-request-id', 'auth-log-1');
     const line = logs.forRequest('auth-log-1').find((l) => l.msg === 'request completed');
-    expect(line).toMatchObject({ callerId: 'acme-admin', tenant: 'acme' });
+    expect(line).toMatchObject({ callerId: 'acme-admin', tenant: 'acme', roles: ['admin'] });
     const own = logs.forRequest('auth-log-1').find((l) => l.msg === 'whoami called');
-    expect(own).toMatchObject({ callerId: 'acme-admin', tenant: 'acme' });
+    expect(own).toMatchObject({ callerId: 'acme-admin', tenant: 'acme', roles: ['admin'] });
     expect(JSON.stringify(logs.lines)).not.toContain(TEST_AUTH.admin.key);
   });
 

@@ -25,8 +25,8 @@ export function buildPinoHttp(
     quietReqLogger: true,
     // Set by the AuthGuard (src/platform/security); absent until the request is authenticated.
     customProps: (req) => {
-      const caller = (req as { caller?: { id: string; tenant: string } }).caller;
-      return caller ? { callerId: caller.id, tenant: caller.tenant } : {};
+      const caller = (req as { caller?: { id: string; tenant: string; roles: string[] } }).caller;
+      return caller ? { callerId: caller.id, tenant: caller.tenant, roles: caller.roles } : {};
     },
     autoLogging: config.httpRequests,
     customLogLevel: (_req, res, err) =>

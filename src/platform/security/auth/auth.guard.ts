@@ -49,7 +49,7 @@ export class AuthGuard implements CanActivate {
   /** Every later log line of this request (and its completion line) names the caller and tenant. */
   private bindToLogs(caller: Caller): void {
     try {
-      this.pino?.assign({ callerId: caller.id, tenant: caller.tenant });
+      this.pino?.assign({ callerId: caller.id, tenant: caller.tenant, roles: caller.roles });
     } catch {
       // Outside a request's logging context (e.g. a test calling the guard directly): nothing to bind.
     }
