@@ -1,20 +1,55 @@
-import { Controller, Get, Header, VERSION_NEUTRAL } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Header, Inject, Res, VERSION_NEUTRAL } from '@nestjs/common';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import type { Response } from 'express';
 import { Public } from '../security/auth.decorators';
+import type { Caller } from '../security/auth/caller';
+import { CurrentCaller } from '../security/auth/current-caller.decorator';
 import { SkipAllThrottles } from '../security/throttling/throttle.decorators';
+import { httpStatusFor } from './checks/health-status';
+import { HealthTreeService } from './checks/health-tree.service';
+import { showDetails } from './checks/show-details';
+import { HealthTreeDto } from './dto/health-tree.dto';
+import { healthConfig, type HealthConfig } from './health.config';
 import { HealthResultSchema } from './health-result.schema';
 import { ProcessIndicators } from './process.indicators';
 
-const NO_CACHE = 'no-cache, no-store, must-revalidate';
+export const NO_CACHE = 'no-cache, no-store, must-revalidate';
 
+/**
+ * Probes (Terminus' body: `{ status, info, error, details }`) and the full tree (Fennec's own body,
+ * five status levels). Everything public; the tree shows details to authorized callers only.
+ */
 @ApiTags('health')
+@ApiExtraModels(HealthTreeDto)
 @Controller({ path: 'health', version: VERSION_NEUTRAL })
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly process: ProcessIndicators,
+    private readonly tree: HealthTreeService,
+    @Inject(healthConfig.KEY) private readonly config: HealthConfig,
   ) {}
+
+  @Get()
+  @Public()
+  @SkipAllThrottles()
+  @Header('Cache-Control', NO_CACHE)
+  @ApiOperation({
+    operationId: 'getHealth',
+    summary:
+      'Full health tree: overall status, built-in indicators, every managed service. 503 when DOWN or OUT_OF_SERVICE.',
+  })
+  @ApiOkResponse({ type: HealthTreeDto, description: 'UP, DEGRADED or UNKNOWN' })
+  @ApiServiceUnavailableResponse({ type: HealthTreeDto, description: 'DOWN or OUT_OF_SERVICE' })
+  async full(
+    @CurrentCaller() caller: Caller | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<HealthTreeDto> {
+    const tree = await this.tree.tree(showDetails(this.config, caller));
+    res.status(httpStatusFor(tree.status));
+    return tree;
+  }
 
   @Get('live')
   @Public()
@@ -35,12 +70,13 @@ export class HealthController {
   @Header('Cache-Control', NO_CACHE)
   @ApiOperation({
     operationId: 'getReadiness',
-    summary: 'Should this instance receive traffic? 503 while starting or draining.',
+    summary:
+      'Should this instance receive traffic? 503 while starting, draining, or a critical service is not running.',
   })
   @ApiOkResponse({ type: HealthResultSchema })
   @ApiServiceUnavailableResponse({ type: HealthResultSchema })
   ready() {
-    return this.health.check([() => this.process.acceptingTraffic()]);
+    return this.health.check([() => this.process.acceptingTraffic(), () => this.process.criticalServices()]);
   }
 
   @Get('startup')

@@ -1,14 +1,49 @@
-import { Module } from '@nestjs/common';
+import { type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { HealthAlertsService } from './alerts/health-alerts.service';
+import { AutomationController } from './automation/automation.controller';
+import { AutomationService } from './automation/automation.service';
+import { HealthTreeService } from './checks/health-tree.service';
+import { ServiceHealthChecker } from './checks/service-health-checker.service';
+import { DrainConnectionsMiddleware } from './drain-connections.middleware';
 import { EventLoopMonitor } from './event-loop-monitor.service';
+import { HealthInsightsController } from './health-insights.controller';
+import { HealthServicesController } from './health-services.controller';
 import { HealthController } from './health.controller';
+import { healthConfig, type HealthConfig } from './health.config';
 import { LifecyclePhaseService } from './lifecycle-phase.service';
+import { HealthHistory } from './monitor/health-history';
+import { HealthMonitorService } from './monitor/health-monitor.service';
 import { ProcessIndicators } from './process.indicators';
 
+/**
+ * Probes, the /health tree, per-service checks (cached, single-flight), the background monitor
+ * with history and trends, alerts and automation rules, and the connection drain on shutdown.
+ * Uses the registry (global) for services and maintenance.
+ */
 @Module({
   imports: [TerminusModule.forRoot({ errorLogStyle: 'json' })],
-  controllers: [HealthController],
-  providers: [EventLoopMonitor, LifecyclePhaseService, ProcessIndicators],
-  exports: [LifecyclePhaseService, EventLoopMonitor],
+  controllers: [HealthController, HealthServicesController, HealthInsightsController, AutomationController],
+  providers: [
+    EventLoopMonitor,
+    LifecyclePhaseService,
+    ProcessIndicators,
+    {
+      provide: HealthHistory,
+      inject: [healthConfig.KEY],
+      useFactory: (config: HealthConfig) => new HealthHistory(config.historySize),
+    },
+    ServiceHealthChecker,
+    HealthTreeService,
+    HealthAlertsService,
+    HealthMonitorService,
+    AutomationService,
+    DrainConnectionsMiddleware,
+  ],
+  exports: [LifecyclePhaseService, EventLoopMonitor, ServiceHealthChecker, HealthTreeService],
 })
-export class HealthModule {}
+export class HealthModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(DrainConnectionsMiddleware).forRoutes({ path: '{/*splat}', method: RequestMethod.ALL });
+  }
+}

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { ServiceRegistry } from '../registry/service-registry';
 import { EventLoopMonitor } from './event-loop-monitor.service';
 import { healthConfig, type HealthConfig } from './health.config';
 import { LifecyclePhaseService } from './lifecycle-phase.service';
@@ -11,6 +12,7 @@ export class ProcessIndicators {
     private readonly indicators: HealthIndicatorService,
     private readonly loop: EventLoopMonitor,
     private readonly lifecycle: LifecyclePhaseService,
+    private readonly registry: ServiceRegistry,
     @Inject(healthConfig.KEY) private readonly config: HealthConfig,
   ) {}
 
@@ -40,6 +42,17 @@ export class ProcessIndicators {
     const check = this.indicators.check('lifecycle');
     const phase = this.lifecycle.phase;
     return phase === 'ready' ? check.up({ phase }) : check.down({ phase });
+  }
+
+  /**
+   * Down while a critical service is not RUNNING/DEGRADED. Reads lifecycle states only (no checks),
+   * so readiness stays cheap whatever the probe rate; a maintenance flag does not take the instance
+   * out of rotation.
+   */
+  criticalServices() {
+    const check = this.indicators.check('criticalServices');
+    // The registry's overall status is DOWN exactly when a critical service is not up.
+    return this.registry.status() === 'DOWN' ? check.down() : check.up();
   }
 }
 

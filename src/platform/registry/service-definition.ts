@@ -3,6 +3,7 @@ import type { ManagedServiceOptions } from './managed-service.types';
 export const DEFAULT_START_TIMEOUT_MS = 15_000;
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 export const DEFAULT_HEALTH_TIMEOUT_MS = 3_000;
+export const DEFAULT_HEALTH_TTL_MS = 5_000;
 
 /** One edge of the graph, as declared: `optional` edges may point at services that do not exist. */
 export interface DependencyEdge {
@@ -18,6 +19,8 @@ export interface ServiceDefinition {
   startTimeoutMs: number;
   stopTimeoutMs: number;
   healthTimeoutMs: number;
+  /** How long the health module reuses a `checkHealth()` result. */
+  healthTtlMs: number;
   description?: string;
   /** Name of the declaring class, for error messages. */
   className: string;
@@ -38,6 +41,7 @@ export function toServiceDefinition(options: ManagedServiceOptions, className: s
     startTimeoutMs: options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
     stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
     healthTimeoutMs: options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
+    healthTtlMs: options.healthTtlMs ?? DEFAULT_HEALTH_TTL_MS,
     description: options.description,
     className,
   };

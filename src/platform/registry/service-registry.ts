@@ -25,6 +25,8 @@ export class ServiceRegistry implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger('registry');
   private readonly changes = new Subject<ServiceStateChange>();
   private orchestrator?: LifecycleOrchestrator;
+  /** Services an admin (or an automation rule) took out of service; see {@link setOutOfService}. */
+  private readonly maintenance = new Map<string, { reason: string; since: Date }>();
 
   /** Every state transition of every service, as it happens. */
   readonly changes$: Observable<ServiceStateChange> = this.changes.asObservable();
@@ -85,7 +87,7 @@ export class ServiceRegistry implements OnApplicationBootstrap, OnApplicationShu
   /** Whether `name` is RUNNING or DEGRADED (false for unknown names). */
   isAvailable(name: string): boolean {
     const state = this.orchestrator?.stateOf(name);
-    return state !== undefined && isUp(state);
+    return state !== undefined && isUp(state) && !this.maintenance.has(name);
   }
 
   /** Starts `name` (and required dependencies that are down). Rejects if it does not come up. */
@@ -125,6 +127,8 @@ export class ServiceRegistry implements OnApplicationBootstrap, OnApplicationShu
    */
   async checkHealth(name: string): Promise<ServiceHealthReport> {
     const snapshot = this.get(name);
+    const maintenance = this.maintenance.get(name);
+    if (maintenance) return { status: 'OUT_OF_SERVICE', reason: `maintenance: ${maintenance.reason}` };
     if (snapshot.state === 'STOPPED' || snapshot.state === 'STOPPING')
       return { status: 'OUT_OF_SERVICE', reason: snapshot.state };
     if (!isUp(snapshot.state)) return { status: 'DOWN', reason: snapshot.reason ?? snapshot.state };
@@ -148,6 +152,33 @@ export class ServiceRegistry implements OnApplicationBootstrap, OnApplicationShu
     const instance = this.orchestrator?.instanceOf(name);
     if (!instance) throw new ServiceNotFoundError(name);
     return instance;
+  }
+
+  // --- Maintenance (OUT_OF_SERVICE), used by the health module ---
+
+  /**
+   * Takes `name` out of service: it keeps running, but its `@ServiceRoute` routes answer 503 and its
+   * health is OUT_OF_SERVICE until {@link clearOutOfService}. Throws for an unknown name.
+   */
+  setOutOfService(name: string, reason: string): { reason: string; since: Date } {
+    this.required(name);
+    const entry = { reason, since: new Date() };
+    this.maintenance.set(name, entry);
+    this.logger.warn({ service: name, reason }, `${name}: OUT_OF_SERVICE (${reason})`);
+    return entry;
+  }
+
+  /** Puts `name` back in service; false when it was not out of service. Throws for an unknown name. */
+  clearOutOfService(name: string): boolean {
+    this.required(name);
+    const had = this.maintenance.delete(name);
+    if (had) this.logger.log({ service: name }, `${name}: back in service`);
+    return had;
+  }
+
+  /** The maintenance flag of `name`, if set. */
+  outOfService(name: string): { reason: string; since: Date } | undefined {
+    return this.maintenance.get(name);
   }
 
   private required(name: string): LifecycleOrchestrator {
