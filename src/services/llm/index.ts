@@ -1,3 +1,3 @@
-/** Public surface of the `llm` service for other services (the gateway module itself comes later). */
+/** Public surface of the `llm` service for other services (the module itself: ./llm.module). */
 export * from './llm-client';
 export * from './llm.errors';

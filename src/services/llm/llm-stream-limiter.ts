@@ -1,0 +1,46 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Request } from 'express';
+import { FennecError } from '../../platform/errors/fennec-error';
+import { RateLimitExceededError } from '../../platform/security/security.errors';
+import { clientKey } from '../../platform/security/throttling/client-key';
+import { STATE_STORE, type StateStore } from '../../platform/state/state-store';
+import { llmConfig, type LlmConfig } from './llm.config';
+
+const WINDOW_MS = 60_000;
+
+/**
+ * Streamed answers a caller may start per minute, across all LLM routes. The throttler limits a
+ * route whatever its body says; whether a chat streams is in the body, so this one check lives
+ * here. It counts per the throttler's own tracker (API key, JWT subject or client IP) in the
+ * shared state store, so N instances enforce one limit; a state outage lets streams through
+ * (logged), as the throttler does by default.
+ */
+@Injectable()
+export class LlmStreamLimiter {
+  private readonly logger = new Logger('llm');
+
+  constructor(
+    @Inject(llmConfig.KEY) private readonly config: LlmConfig,
+    @Inject(STATE_STORE) private readonly state: StateStore,
+  ) {}
+
+  /** @throws RateLimitExceededError (429, Retry-After) past LLM_STREAMS_PER_MINUTE */
+  async admit(req: Request): Promise<void> {
+    let result: { count: number; ttlMs: number };
+    try {
+      result = await this.state.increment(`llm:streams:${clientKey(req)}`, WINDOW_MS);
+    } catch (err) {
+      if (err instanceof FennecError && err.code === 'STATE.UNAVAILABLE') {
+        this.logger.warn('stream limit not checked (state unavailable)');
+        return;
+      }
+      throw err;
+    }
+    if (result.count > this.config.streamsPerMinute) {
+      throw new RateLimitExceededError(
+        `Stream limit exceeded: at most ${this.config.streamsPerMinute} streamed answers per minute`,
+        { retryAfterSeconds: Math.max(1, Math.ceil(result.ttlMs / 1000)) },
+      );
+    }
+  }
+}

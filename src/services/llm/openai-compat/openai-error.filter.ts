@@ -1,0 +1,44 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { MetricsService } from '../../../platform/metrics/metrics.service';
+import type { ProblemDetails } from '../../../platform/errors/problem-details';
+import { compatProblem } from '../compat/compat-problem';
+
+/** OpenAI's error `type` for a status, as its API and client libraries expect. */
+export function openAiErrorType(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request_error';
+}
+
+/** OpenAI's error object for a problem; `code` keeps Fennec's stable code. */
+export function openAiError(problem: ProblemDetails) {
+  return {
+    error: {
+      message: problem.detail,
+      type: openAiErrorType(problem.status),
+      param: problem.errors?.[0]?.field ?? null,
+      code: problem.code,
+    },
+  };
+}
+
+/** Errors of the OpenAI-compatible routes as OpenAI writes them: `{"error": {message, type, param, code}}`. */
+@Catch()
+export class OpenAiErrorFilter implements ExceptionFilter {
+  constructor(private readonly metrics: MetricsService) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const req = host.switchToHttp().getRequest<Request>();
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) {
+      if (!res.writableEnded) res.end();
+      return;
+    }
+    const problem = compatProblem(exception, req, res, this.metrics);
+    res.status(problem.status).json(openAiError(problem));
+  }
+}
