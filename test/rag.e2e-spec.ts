@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
 import { FakeOllama } from './fixtures/fake-ollama';
-import { FakeLlmModule } from './fixtures/llm/fake-llm.module';
+import { withLlmClient } from './fixtures/llm/fake-llm.module';
 import { OllamaLlmClient } from './fixtures/llm/ollama-llm-client';
 import { createTestApp } from './support/create-test-app';
 import { bearer, TEST_KEYS } from './support/test-credentials';
@@ -23,6 +23,24 @@ Employees get 25 days of paid leave per year. Unused leave carries over until Ma
 ## Expenses
 
 Travel expenses are reimbursed within 30 days. Keep every receipt.`;
+
+/** Collects an SSE body and splits it into events. */
+const sseText = (res: request.Response, done: (err: Error | null, body: string) => void) => {
+  const stream = res as unknown as NodeJS.ReadableStream;
+  let text = '';
+  stream.on('data', (c: Buffer) => (text += c.toString('utf8')));
+  stream.on('end', () => done(null, text));
+};
+const parseSse = (text: string) =>
+  text
+    .split('\n\n')
+    .filter((f) => f.includes('event: '))
+    .map((frame) => {
+      const field = (name: string) => [...frame.matchAll(new RegExp(`^${name}: (.*)$`, 'gm'))][0]?.[1];
+      return { event: field('event'), data: JSON.parse(field('data') ?? 'null') as Record<string, unknown> };
+    });
+const answer = (app: NestExpressApplication, body: object, auth = ACME) =>
+  request(app.getHttpServer()).post('/v1/rag/answer').set('authorization', auth).send(body).buffer(true).parse(sseText);
 
 const http = (app: NestExpressApplication, auth = ACME) => {
   const agent = request(app.getHttpServer());
@@ -100,7 +118,11 @@ describe('RAG (e2e)', () => {
 
     it('should fall back to lexical for vector and hybrid and say so', async () => {
       const res = await http(app).post('/v1/rag/search', { query: 'receipts for travel', mode: 'hybrid' });
-      expect(res.body).toMatchObject({ mode: 'hybrid', modeUsed: 'lexical', fallbackReason: 'llm not configured' });
+      expect(res.body).toMatchObject({
+        mode: 'hybrid',
+        modeUsed: 'lexical',
+        fallbackReason: expect.stringMatching(/^llm (not configured|unavailable)$/),
+      });
       expect(res.body.results[0].headingPath).toEqual(['Handbook', 'Expenses']);
     });
 
@@ -165,6 +187,13 @@ describe('RAG (e2e)', () => {
       expect((await http(app).get('/v1/rag/documents/%20bad')).status).toBe(400);
     });
 
+    it('should answer 503 LLM.UNAVAILABLE for /answer while search keeps working', async () => {
+      const res = await http(app).post('/v1/rag/answer', { query: 'paid leave' });
+      expect(res.status).toBe(503);
+      expect(res.body.code).toBe('LLM.UNAVAILABLE');
+      expect((await http(app).post('/v1/rag/search', { query: 'paid leave' })).status).toBe(200);
+    });
+
     it('should answer a huge document with 413', async () => {
       const huge = await request(app.getHttpServer())
         .post('/v1/rag/documents')
@@ -202,7 +231,7 @@ describe('RAG (e2e)', () => {
         RAG_CHUNK_TARGET_CHARS: '120',
         RAG_CHUNK_OVERLAP_CHARS: '0',
       };
-      app = await createTestApp({ env, extra: { imports: [FakeLlmModule.forClient(llm)] } });
+      app = await createTestApp({ env, ...withLlmClient(llm) });
       second = await createTestApp({ env });
     });
     afterEach(() => {
@@ -239,6 +268,46 @@ describe('RAG (e2e)', () => {
       expect(res.body.embedded).toBe(false);
       const search = await http(app).post('/v1/rag/search', { query: 'short note', mode: 'vector' });
       expect(search.body).toMatchObject({ modeUsed: 'lexical', fallbackReason: 'llm unavailable' });
+    });
+
+    it('should stream an answer citing the retrieved passages', async () => {
+      fake.set({
+        reply: (prompt) => `Employees get 25 days [${/\[([^\]\s]+:\d+)\]/.exec(prompt)?.[1]}] and more [made:9].`,
+      });
+      const res = await answer(app, { query: 'how many days of paid leave', mode: 'lexical', topK: 2 });
+      expect(res.status).toBe(200);
+      const events = parseSse(res.body as string);
+      expect(events[0].event).toBe('passages');
+      const passages = events[0].data.passages as { documentId: string; chunkIndex: number }[];
+      expect(passages[0]).toMatchObject({ documentId: 'handbook', chunkIndex: 1 });
+      const tokens = events
+        .filter((e) => e.event === 'token')
+        .map((e) => e.data.text)
+        .join('');
+      expect(tokens).toBe('Employees get 25 days [handbook:1] and more [made:9].');
+      expect(events.at(-1)).toEqual({
+        event: 'done',
+        data: {
+          reason: 'answered',
+          citations: ['handbook:1'],
+          model: 'llama3.2:3b',
+          promptTokens: expect.any(Number),
+          completionTokens: 8,
+        },
+      });
+      const chat = fake.requests.filter((r) => r.path === '/api/chat').at(-1)!.body as {
+        messages: { content: string }[];
+        stream: boolean;
+      };
+      expect(chat.stream).toBe(true);
+      expect(chat.messages[1].content).toContain('[handbook:1]\n## Leave');
+    });
+
+    it("should answer from the caller's tenant only", async () => {
+      const res = await answer(app, { query: 'paid leave', mode: 'lexical' }, GLOBEX);
+      const events = parseSse(res.body as string);
+      expect(events[0].data).toEqual({ passages: [] });
+      expect(events.at(-1)).toMatchObject({ event: 'done', data: { reason: 'no_passages', citations: [] } });
     });
 
     it('should share one corpus between instances', async () => {

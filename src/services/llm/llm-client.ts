@@ -21,6 +21,11 @@ export interface LlmChatResult {
   completionTokens?: number;
 }
 
+/** One event of a streamed chat: a piece of the answer, then exactly one `done`. */
+export type LlmChatStreamEvent =
+  | { type: 'token'; text: string }
+  | { type: 'done'; model: string; doneReason?: string; promptTokens?: number; completionTokens?: number };
+
 export interface LlmEmbedRequest {
   input: string[];
   /** Omitted: the gateway's default embedding model. */
@@ -46,6 +51,11 @@ export interface LlmClient {
   /** Whether the gateway can serve right now (service running, an upstream healthy). Cheap; no I/O. */
   isAvailable(): boolean;
   chat(request: LlmChatRequest): Promise<LlmChatResult>;
+  /**
+   * Streams the answer; `request.signal` aborting stops the upstream request. Optional until the
+   * gateway implements it: consumers treat a client without it as unable to stream (503).
+   */
+  chatStream?(request: LlmChatRequest): AsyncIterable<LlmChatStreamEvent>;
   embed(request: LlmEmbedRequest): Promise<LlmEmbedResult>;
 }
 

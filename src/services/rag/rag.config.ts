@@ -52,6 +52,11 @@ class RagEnv {
   @IsString()
   RAG_EMBED_MODEL?: string;
 
+  /** Chat model for /v1/rag/answer; unset: the LLM gateway's default chat model. */
+  @IsOptional()
+  @IsString()
+  RAG_ANSWER_MODEL?: string;
+
   /** Chunks per embedding request. */
   @EnvInt()
   @IsInt()
@@ -73,5 +78,6 @@ export const ragConfig = defineEnvNamespace('rag', RagEnv, (env) => ({
   snapshotEvery: env.RAG_SNAPSHOT_EVERY,
   embedModel: env.RAG_EMBED_MODEL || undefined,
   embedBatch: env.RAG_EMBED_BATCH,
+  answerModel: env.RAG_ANSWER_MODEL || undefined,
 }));
 export type RagConfig = ReturnType<typeof ragConfig>;

@@ -1,15 +1,19 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { ApiProblems } from '../../platform/openapi/api-problems.decorator';
 import { ServiceRoute } from '../../platform/registry/service-route.decorator';
+import { SseEndpoint } from '../../platform/streaming/sse-endpoint.decorator';
+import { SseStreams } from '../../platform/streaming/sse-streams.service';
 import type { Caller } from '../../platform/security/auth/caller';
 import { CurrentCaller } from '../../platform/security/auth/current-caller.decorator';
+import { AnswerRequestDto } from './dto/answer.dto';
 import { DocumentIdParamDto } from './dto/document-id-param.dto';
 import { DocumentDto, DocumentListDto, UpsertResultDto } from './dto/document.dto';
 import { ListDocumentsQueryDto } from './dto/list-documents-query.dto';
 import { SearchRequestDto, SearchResponseDto } from './dto/search.dto';
 import { UpsertDocumentDto } from './dto/upsert-document.dto';
+import { type AnswerDone, answerEvents } from './rag-answer';
 import { tenantOf } from './rag-tenant';
 import { RagService } from './rag.service';
 
@@ -17,7 +21,10 @@ import { RagService } from './rag.service';
 @ServiceRoute('rag')
 @Controller({ path: 'rag', version: '1' })
 export class RagController {
-  constructor(private readonly rag: RagService) {}
+  constructor(
+    private readonly rag: RagService,
+    private readonly sse: SseStreams,
+  ) {}
 
   @Post('documents')
   @ApiOperation({
@@ -72,5 +79,30 @@ export class RagController {
   @ApiProblems(400, 401, 403, 429, 503)
   search(@Body() body: SearchRequestDto, @CurrentCaller() caller: Caller | undefined): Promise<SearchResponseDto> {
     return this.rag.search(tenantOf(caller), body);
+  }
+
+  @Post('answer')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'answerRag',
+    summary: 'Retrieve passages, then stream an LLM answer that cites them as [documentId:chunkIndex] (SSE)',
+  })
+  @SseEndpoint(
+    '`passages`, then `token` events, then `done` with { reason, citations, model, promptTokens, completionTokens }',
+  )
+  @ApiProblems(400, 401, 403, 429, 503)
+  async answer(
+    @Body() body: AnswerRequestDto,
+    @CurrentCaller() caller: Caller | undefined,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<unknown> {
+    // Retrieval and the LLM check happen before the stream opens: failures are plain problems.
+    const { llm, passages, model } = await this.rag.prepareAnswer(tenantOf(caller), body);
+    const done: AnswerDone = { reason: 'pending', citations: [] };
+    // Returned, not awaited: the toolkit owns the stream from here (Nest ignores it under @Res()).
+    return this.sse.stream(req, res, (signal) => answerEvents(llm, body.query, passages, signal, done, model), {
+      doneData: done,
+    });
   }
 }

@@ -5,13 +5,15 @@ import { MetricsService } from '../../platform/metrics/metrics.service';
 import { ManagedService } from '../../platform/registry/managed-service.decorator';
 import type { ManagedLifecycle, ServiceHealthReport } from '../../platform/registry/managed-service.types';
 import { STATE_STORE, type StateStore } from '../../platform/state/state-store';
-import { LLM_CLIENT, type LlmClient } from '../llm';
+import { LLM_CLIENT, type LlmClient, LlmUnavailableError } from '../llm';
 import { chunkDocument } from './chunking/markdown-chunker';
+import type { AnswerRequestDto } from './dto/answer.dto';
 import type { DocumentListDto, UpsertResultDto } from './dto/document.dto';
 import type { SearchHitDto, SearchMode, SearchRequestDto, SearchResponseDto } from './dto/search.dto';
 import type { UpsertDocumentDto } from './dto/upsert-document.dto';
 import { ragConfig, type RagConfig } from './rag.config';
 import { RagDocumentEmptyError, RagDocumentNotFoundError, RagDocumentTooLargeError } from './rag.errors';
+import type { StreamingLlm } from './rag-answer';
 import { RagSearchCache } from './rag-search-cache';
 import { DOCUMENT_STORE, type ChunkHit, type DocumentStore, type StoredDocument } from './store/document-store';
 import { reciprocalRankFusion } from './store/rank-fusion';
@@ -167,6 +169,29 @@ export class RagService implements ManagedLifecycle {
     this.searches.inc({ mode: modeUsed, cached: 'false' });
     this.searchDuration.observe({ mode: modeUsed }, (performance.now() - started) / 1000);
     return { mode, modeUsed, fallbackReason, cached: false, results, timingMs: elapsed(started) };
+  }
+
+  /**
+   * Everything an answer needs before its stream opens: the LLM (503 LLM.UNAVAILABLE otherwise,
+   * while search keeps working) and the passages, retrieved in the caller's tenant.
+   */
+  async prepareAnswer(
+    tenant: string,
+    request: AnswerRequestDto,
+  ): Promise<{ llm: StreamingLlm; passages: SearchHitDto[]; model?: string }> {
+    const llm = this.llm;
+    if (!llm?.chatStream || !this.llmAvailable()) {
+      throw new LlmUnavailableError(
+        'Answers need the LLM gateway, which is not available right now; search still works',
+      );
+    }
+    const { results } = await this.search(tenant, {
+      query: request.query,
+      topK: request.topK,
+      mode: request.mode,
+      filter: request.filter,
+    });
+    return { llm: { chatStream: llm.chatStream.bind(llm) }, passages: results, model: this.config.answerModel };
   }
 
   private llmAvailable(): boolean {

@@ -51,11 +51,7 @@ export class SummarizationController {
   })
   @SseEndpoint('`progress` per document ({ index, id, completed, total, status, result | error }), then `done`')
   @ApiProblems(400, 401, 403, 413, 429, 503)
-  async summarizeBatch(
-    @Body() body: SummarizeBatchRequestDto,
-    @Req() req: Request,
-    @Res() res: Response,
-  ): Promise<void> {
+  summarizeBatch(@Body() body: SummarizeBatchRequestDto, @Req() req: Request, @Res() res: Response): unknown {
     const { documents, ...options } = body;
     // Everything checkable is checked before the stream opens, so bad input is a plain 4xx problem.
     this.summaries.validateBatch(
@@ -63,7 +59,8 @@ export class SummarizationController {
       options,
     );
     const tally: BatchDone = { total: documents.length, succeeded: 0, failed: 0 };
-    await this.sse.stream(
+    // Returned, not awaited: the toolkit owns the stream from here (Nest ignores it under @Res()).
+    return this.sse.stream(
       req,
       res,
       (signal) => summariseBatch(documents, options, (t, o, s) => this.summaries.summarize(t, o, s), signal, tally),

@@ -215,11 +215,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
       data = {
         documents: new Map(),
         chunks: new Map(),
-        lexical: new MiniSearch({
-          fields: ['text', 'heading'],
-          storeFields: [],
-          searchOptions: { boost: { heading: 1.5 } },
-        }),
+        lexical: new MiniSearch(LEXICAL_OPTIONS),
       };
       this.tenants.set(tenant, data);
     }
