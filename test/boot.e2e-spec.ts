@@ -1,4 +1,16 @@
+import { connect } from 'node:net';
 import { spawnApp, waitForHttp, type SpawnedApp } from './support/spawn-app';
+
+/** Sends raw bytes and returns everything the server answers before closing. */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    socket.on('data', (d: Buffer) => (out += d.toString()));
+    socket.on('end', () => resolve(out));
+    socket.on('error', (e) => (out ? resolve(out) : reject(e)));
+  });
+}
 
 describe('Boot and process basics (e2e, real process)', () => {
   it('should refuse to boot on bad configuration, naming every bad variable', async () => {
@@ -35,6 +47,22 @@ describe('Boot and process basics (e2e, real process)', () => {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatchObject({ level: 'info', msg: 'request completed', res: { statusCode: 200 } });
       expect(app.stdout()).not.toContain('do-not-log-me');
+    });
+
+    it('should answer oversized headers with a 431 problem, not a bare status line', async () => {
+      const raw = await rawRequest(
+        app.port,
+        `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      );
+      expect(raw).toMatch(/^HTTP\/1\.1 431 /);
+      expect(raw).toContain('application/problem+json');
+      expect(raw).toContain('"code":"REQUEST.HEADERS_TOO_LARGE"');
+    });
+
+    it('should answer a malformed request line with a 400 problem', async () => {
+      const raw = await rawRequest(app.port, 'NOT A REQUEST\r\n\r\n');
+      expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+      expect(raw).toContain('"code":"REQUEST.MALFORMED"');
     });
 
     it('should exit 0 on SIGTERM', async () => {

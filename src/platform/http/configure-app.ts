@@ -3,12 +3,22 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { buildOpenApiDocument, type OpenApiInfo, serveOpenApi } from '../openapi/openapi-document';
+import { answerClientErrorsWithProblems } from './client-error';
 import { httpConfig, type HttpConfig } from './http.config';
+
+/** Response headers browsers may read cross-origin (rate-limit headers per named throttler). */
+const EXPOSED_HEADERS = [
+  'x-request-id',
+  'retry-after',
+  ...['Limit', 'Remaining', 'Reset'].flatMap((h) =>
+    ['burst', 'sustained', 'tenant'].map((t) => `x-ratelimit-${h.toLowerCase()}-${t}`),
+  ),
+];
 
 /**
  * Everything an app needs between `NestFactory.create` and `listen`: logger, security headers,
- * CORS, proxy trust, versioning, OpenAPI. (Signal handling is main.ts's: see installShutdownHandlers.) main.ts, e2e tests and benchmarks all
- * call this, so they exercise the same stack.
+ * CORS, proxy trust, parser-error answers, versioning, OpenAPI. main.ts, e2e tests and benchmarks
+ * all call this, so they exercise the same stack. (Signals are main.ts's: installShutdownHandlers.)
  */
 export function configurePlatformApp(app: NestExpressApplication, info: OpenApiInfo): NestExpressApplication {
   const http = app.get<HttpConfig>(httpConfig.KEY);
@@ -17,8 +27,9 @@ export function configurePlatformApp(app: NestExpressApplication, info: OpenApiI
   app.set('trust proxy', http.trustProxyHops);
   app.use(helmet());
   if (http.corsOrigins.length > 0) {
-    app.enableCors({ origin: http.corsOrigins, exposedHeaders: ['x-request-id', 'retry-after'] });
+    app.enableCors({ origin: http.corsOrigins, exposedHeaders: EXPOSED_HEADERS });
   }
+  answerClientErrorsWithProblems(app.getHttpServer());
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: VERSION_NEUTRAL });
   serveOpenApi(app, buildOpenApiDocument(app, info));
   return app;
