@@ -1,5 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -13,17 +15,38 @@ import { bearer, TEST_AUTH } from './support/test-credentials';
 describe('Health (e2e)', () => {
   let app: NestExpressApplication;
   let dataDir: string;
+  let webhook: Server;
+  const delivered: { alert: { rule: string; service: string; level: string } }[] = [];
+  let webhookFailures = 1;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'fennec-health-'));
+    // A real loopback receiver for `notify`: the first POST fails (503), so the retry is exercised.
+    webhook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (webhookFailures-- > 0) return void res.writeHead(503).end();
+        delivered.push(JSON.parse(body) as (typeof delivered)[number]);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => webhook.listen(0, '127.0.0.1', r));
     app = await createTestApp({
       extra: { imports: [HealthFixturesModule] },
-      env: { DATA_DIR: dataDir, HEALTH_MONITOR_INTERVAL_MS: '600000', HEALTH_AUTOMATION_INTERVAL_MS: '600000' },
+      env: {
+        DATA_DIR: dataDir,
+        HEALTH_MONITOR_INTERVAL_MS: '600000',
+        HEALTH_AUTOMATION_INTERVAL_MS: '600000',
+        HEALTH_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/alerts`,
+      },
     });
   });
 
   afterAll(async () => {
     await app.close();
+    webhook.closeAllConnections();
+    await new Promise((r) => webhook.close(r));
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -190,5 +213,31 @@ describe('Health (e2e)', () => {
     expect(app.get(ServiceRegistry).outOfService('hx-base')?.reason).toBe('isolated by rule isolate-base');
     expect(app.get(ServiceRegistry).isAvailable('hx-base')).toBe(false);
     await http().delete('/health/automation/rules/isolate-base').set(as('admin'));
+  });
+
+  it('should notify: POST the alert as JSON to the webhook, retrying a failed delivery', async () => {
+    await http()
+      .put('/health/automation/rules/page-on-slow')
+      .set(as('admin'))
+      .send({
+        service: 'hx-slow',
+        when: { metric: 'status', op: 'eq', value: 'DOWN' },
+        forMs: 0,
+        level: 'CRITICAL',
+        action: 'notify',
+        cooldownMs: 60_000,
+      });
+    await app.get(AutomationService).evaluateNow();
+    expect(delivered).toEqual([
+      expect.objectContaining({
+        alert: expect.objectContaining({ rule: 'page-on-slow', service: 'hx-slow', level: 'CRITICAL' }),
+      }),
+    ]);
+    const alerts = (await http().get('/health/alerts').set(as('viewer'))).body;
+    const fired = alerts.active.find((a: { rule?: string }) => a.rule === 'page-on-slow');
+    expect(fired.actions).toEqual([
+      expect.objectContaining({ action: 'notify', ok: true, detail: 'delivered (attempt 2)' }),
+    ]);
+    await http().delete('/health/automation/rules/page-on-slow').set(as('admin'));
   });
 });
