@@ -17,6 +17,261 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/llm/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Models available on Ollama (narrowed to the allow-list) */
+        get: operations["listLlmModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/llm/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Chat completion: JSON, or SSE (`token` events, then `done`) with stream: true or Accept: text/event-stream */
+        post: operations["llmChat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/llm/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Completion of a prompt (optionally with base64 images): JSON, or SSE like chat */
+        post: operations["llmGenerate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/llm/embeddings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Embeddings of one text or a batch (Ollama /api/embed) */
+        post: operations["llmEmbeddings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ollama": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ollama-compatible: "Ollama is running" */
+        get: operations["ollamaRoot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ollama/api/version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ollama-compatible /api/version */
+        get: operations["ollamaVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ollama/api/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ollama-compatible /api/tags (narrowed to the allow-list) */
+        get: operations["ollamaTags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ollama/api/show": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ollama-compatible /api/show */
+        post: operations["ollamaShow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ollama/api/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ollama-compatible /api/chat (NDJSON stream unless stream: false) */
+        post: operations["ollamaChat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ollama/api/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ollama-compatible /api/generate (NDJSON stream unless stream: false) */
+        post: operations["ollamaGenerate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ollama/api/embed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ollama-compatible /api/embed (batch input) */
+        post: operations["ollamaEmbed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** OpenAI-compatible model list */
+        get: operations["openAiListModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{model}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** OpenAI-compatible model lookup */
+        get: operations["openAiGetModel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OpenAI-compatible chat completion (stream: true → SSE chunks, then data: [DONE]) */
+        post: operations["openAiChatCompletions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/embeddings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OpenAI-compatible embeddings (float or base64) */
+        post: operations["openAiEmbeddings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/summaries": {
         parameters: {
             query?: never;
@@ -104,6 +359,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/rag/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retrieve passages, then stream an LLM answer that cites them as [documentId:chunkIndex] (SSE) */
+        post: operations["answerRag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Full health tree: overall status, built-in indicators, every managed service. 503 when DOWN or OUT_OF_SERVICE. */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -128,7 +417,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Should this instance receive traffic? 503 while starting or draining. */
+        /** Should this instance receive traffic? 503 while starting, draining, or a critical service is not running. */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -150,6 +439,127 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/services/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One managed service's health (dependency rules applied). 503 when DOWN or OUT_OF_SERVICE. */
+        get: operations["getServiceHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/services/{name}/maintenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Take a service OUT_OF_SERVICE: it keeps running, its routes answer 503 until maintenance ends */
+        put: operations["startServiceMaintenance"];
+        post?: never;
+        /** Put a service back in service */
+        delete: operations["endServiceMaintenance"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per service: checks, failures, check latency p50/p95/p99, availability over 5 min / 1 h */
+        get: operations["getHealthMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/predictive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per service: least-squares trend of check latency and failure rate, and any predicted threshold crossing */
+        get: operations["getHealthPredictions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Active and recent alerts, with firing and clearing times and the actions taken */
+        get: operations["getHealthAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/automation/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The automation rules in force */
+        get: operations["listAutomationRules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/automation/rules/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Create or replace a rule (a replaced rule starts over) */
+        put: operations["putAutomationRule"];
+        post?: never;
+        /** Delete a rule (its active alerts clear) */
+        delete: operations["deleteAutomationRule"];
         options?: never;
         head?: never;
         patch?: never;
@@ -376,6 +786,174 @@ export interface components {
              * @example 5
              */
             retryAfter?: number;
+        };
+        LlmModelDto: {
+            /** @example llama3.2:3b */
+            name: string;
+            /**
+             * @description Bytes on disk
+             * @example 2019393189
+             */
+            size: number;
+            /** @example 2026-01-15T10:00:00.000Z */
+            modifiedAt: string;
+            /** @example llama */
+            family?: string;
+            /** @example 3.2B */
+            parameterSize?: string;
+            /** @example Q4_K_M */
+            quantization?: string;
+        };
+        LlmModelListDto: {
+            models: components["schemas"]["LlmModelDto"][];
+        };
+        ChatMessageDto: {
+            /**
+             * @example user
+             * @enum {string}
+             */
+            role: "system" | "user" | "assistant" | "tool";
+            /** @example Why is the sky blue? */
+            content: string;
+            /** @description Base64 images for vision models */
+            images?: string[];
+        };
+        ChatRequestDto: {
+            /**
+             * @description Default: LLM_DEFAULT_CHAT_MODEL
+             * @example llama3.2:3b
+             */
+            model?: string;
+            messages: components["schemas"]["ChatMessageDto"][];
+            /**
+             * @description Ollama model options (temperature, top_p, num_predict, num_ctx, seed, stop, …)
+             * @example {
+             *       "temperature": 0.2,
+             *       "num_predict": 256
+             *     }
+             */
+            options?: {
+                [key: string]: unknown;
+            };
+            /** @description true (or Accept: text/event-stream): SSE `token` events, then `done` */
+            stream?: boolean;
+        };
+        ChatAnswerMessageDto: {
+            /** @example assistant */
+            role: string;
+            /** @example Because of Rayleigh scattering. */
+            content: string;
+        };
+        ChatResponseDto: {
+            /** @example llama3.2:3b */
+            model: string;
+            /**
+             * @description `stop`, `length` (num_predict reached), `load`
+             * @example stop
+             */
+            doneReason?: string;
+            /** @example 26 */
+            promptTokens?: number;
+            /** @example 120 */
+            completionTokens?: number;
+            /**
+             * @description Ollama total_duration, in ms
+             * @example 2310.5
+             */
+            totalDurationMs?: number;
+            /** @example 12.1 */
+            loadDurationMs?: number;
+            /** @example 130.2 */
+            promptEvalDurationMs?: number;
+            /** @example 2150.4 */
+            evalDurationMs?: number;
+            /**
+             * @description completionTokens / evalDuration
+             * @example 55.8
+             */
+            tokensPerSecond?: number;
+            message: components["schemas"]["ChatAnswerMessageDto"];
+        };
+        GenerateRequestDto: {
+            /**
+             * @description Default: LLM_DEFAULT_CHAT_MODEL
+             * @example llava:7b
+             */
+            model?: string;
+            /** @example Describe this picture. */
+            prompt: string;
+            /** @description System prompt (overrides the Modelfile one) */
+            system?: string;
+            /** @description Base64 images (no data: prefix) for vision models */
+            images?: string[];
+            /**
+             * @example {
+             *       "temperature": 0
+             *     }
+             */
+            options?: {
+                [key: string]: unknown;
+            };
+            /** @description true (or Accept: text/event-stream): SSE `token` events, then `done` */
+            stream?: boolean;
+        };
+        GenerateResponseDto: {
+            /** @example llama3.2:3b */
+            model: string;
+            /**
+             * @description `stop`, `length` (num_predict reached), `load`
+             * @example stop
+             */
+            doneReason?: string;
+            /** @example 26 */
+            promptTokens?: number;
+            /** @example 120 */
+            completionTokens?: number;
+            /**
+             * @description Ollama total_duration, in ms
+             * @example 2310.5
+             */
+            totalDurationMs?: number;
+            /** @example 12.1 */
+            loadDurationMs?: number;
+            /** @example 130.2 */
+            promptEvalDurationMs?: number;
+            /** @example 2150.4 */
+            evalDurationMs?: number;
+            /**
+             * @description completionTokens / evalDuration
+             * @example 55.8
+             */
+            tokensPerSecond?: number;
+            /** @example A red fox sitting in the snow. */
+            response: string;
+        };
+        EmbeddingsRequestDto: {
+            /**
+             * @description Default: LLM_DEFAULT_EMBED_MODEL
+             * @example nomic-embed-text:latest
+             */
+            model?: string;
+            /**
+             * @example [
+             *       "first text",
+             *       "second text"
+             *     ]
+             */
+            input: string | string[];
+            /**
+             * @description Truncate vectors to this many dimensions (Matryoshka models)
+             * @example 256
+             */
+            dimensions?: number;
+        };
+        EmbeddingsResponseDto: {
+            /** @example nomic-embed-text:latest */
+            model: string;
+            /** @description One per input */
+            embeddings: number[][];
+            /** @example 12 */
+            promptTokens?: number;
         };
         SummarizeRequestDto: {
             /**
@@ -679,6 +1257,311 @@ export interface components {
             results: components["schemas"]["SearchHitDto"][];
             /** @example 4.2 */
             timingMs: number;
+        };
+        AnswerRequestDto: {
+            /** @example How many days of leave do employees get? */
+            query: string;
+            /**
+             * @description Passages given to the LLM
+             * @default 5
+             */
+            topK: number;
+            /**
+             * @default hybrid
+             * @enum {string}
+             */
+            mode: "lexical" | "vector" | "hybrid";
+            /**
+             * @example {
+             *       "team": "hr"
+             *     }
+             */
+            filter?: {
+                [key: string]: string | number | boolean;
+            };
+        };
+        IndicatorHealthDto: {
+            /**
+             * @example UP
+             * @enum {string}
+             */
+            status: "UP" | "DEGRADED" | "DOWN" | "OUT_OF_SERVICE" | "UNKNOWN";
+            /** @description Why it is not UP (authorized callers only) */
+            reason?: string;
+            /** @description Authorized callers only */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+        ServiceHealthEntryDto: {
+            /**
+             * @description After dependency rules
+             * @example UP
+             * @enum {string}
+             */
+            status: "UP" | "DEGRADED" | "DOWN" | "OUT_OF_SERVICE" | "UNKNOWN";
+            /**
+             * @description The service's own check, before dependency rules
+             * @example UP
+             * @enum {string}
+             */
+            ownStatus: "UP" | "DEGRADED" | "DOWN" | "OUT_OF_SERVICE" | "UNKNOWN";
+            critical: boolean;
+            /**
+             * @example RUNNING
+             * @enum {string}
+             */
+            state: "REGISTERED" | "STARTING" | "RUNNING" | "DEGRADED" | "FAILED" | "BLOCKED" | "STOPPING" | "STOPPED";
+            /**
+             * @description Authorized callers only
+             * @example dependency state is DOWN
+             */
+            reason?: string;
+            /**
+             * Format: date-time
+             * @description When the check ran (authorized callers only)
+             */
+            checkedAt?: string;
+            /** @description Check latency in ms (authorized callers only) */
+            latencyMs?: number;
+            /** @description Authorized callers only */
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+        HealthTreeDto: {
+            /**
+             * @description Worst of the parts (DOWN > OUT_OF_SERVICE > DEGRADED > UNKNOWN > UP); a non-critical service DOWN or OUT_OF_SERVICE counts as DEGRADED
+             * @example UP
+             * @enum {string}
+             */
+            status: "UP" | "DEGRADED" | "DOWN" | "OUT_OF_SERVICE" | "UNKNOWN";
+            /** @enum {string} */
+            phase: "starting" | "ready" | "draining";
+            /** Format: date-time */
+            checkedAt: string;
+            /** @description eventLoop, memory, disk (data-dir), redis (state, with REDIS_URL), upstreams */
+            indicators: {
+                [key: string]: components["schemas"]["IndicatorHealthDto"];
+            };
+            /** @description One entry per managed service */
+            services: {
+                [key: string]: components["schemas"]["ServiceHealthEntryDto"];
+            };
+        };
+        MaintenanceDto: {
+            /** @example disk replacement */
+            reason: string;
+            /** Format: date-time */
+            since: string;
+        };
+        ServiceHealthViewDto: {
+            /**
+             * @description After dependency rules
+             * @example UP
+             * @enum {string}
+             */
+            status: "UP" | "DEGRADED" | "DOWN" | "OUT_OF_SERVICE" | "UNKNOWN";
+            /**
+             * @description The service's own check, before dependency rules
+             * @example UP
+             * @enum {string}
+             */
+            ownStatus: "UP" | "DEGRADED" | "DOWN" | "OUT_OF_SERVICE" | "UNKNOWN";
+            critical: boolean;
+            /**
+             * @example RUNNING
+             * @enum {string}
+             */
+            state: "REGISTERED" | "STARTING" | "RUNNING" | "DEGRADED" | "FAILED" | "BLOCKED" | "STOPPING" | "STOPPED";
+            /**
+             * @description Authorized callers only
+             * @example dependency state is DOWN
+             */
+            reason?: string;
+            /**
+             * Format: date-time
+             * @description When the check ran (authorized callers only)
+             */
+            checkedAt?: string;
+            /** @description Check latency in ms (authorized callers only) */
+            latencyMs?: number;
+            /** @description Authorized callers only */
+            details?: {
+                [key: string]: unknown;
+            };
+            /** @example data-dir */
+            name: string;
+            /** @description Set while the service is OUT_OF_SERVICE for maintenance */
+            maintenance?: components["schemas"]["MaintenanceDto"];
+        };
+        MaintenanceRequestDto: {
+            /**
+             * @description Shown in the health reason; default "maintenance"
+             * @example disk replacement
+             */
+            reason?: string;
+        };
+        LatencyPercentilesDto: {
+            p50: number | null;
+            p95: number | null;
+            p99: number | null;
+        };
+        AvailabilityDto: {
+            /** @description UP or DEGRADED fraction of the checks, 0..1 */
+            last5m: number | null;
+            last1h: number | null;
+        };
+        ServiceMetricsDto: {
+            service: string;
+            /** @description Checks executed since start (cache hits excluded) */
+            checks: number;
+            /** @description Checks that were DOWN (including timeouts) */
+            failures: number;
+            /** @description Check latency in ms over the history buffer */
+            latencyMs: components["schemas"]["LatencyPercentilesDto"];
+            availability: components["schemas"]["AvailabilityDto"];
+            /** @description Failed fraction of the checks in the last 5 minutes */
+            failureRate5m: number | null;
+            /** @description Samples held in the history buffer */
+            samples: number;
+            /** Format: date-time */
+            lastCheckAt: string | null;
+        };
+        HealthMetricsDto: {
+            services: components["schemas"]["ServiceMetricsDto"][];
+            /** @description Automation rule firings since start */
+            ruleFirings: number;
+        };
+        CrossingPredictionDto: {
+            /** @description Fitted value now */
+            fitted: number;
+            /** @description Least-squares slope per minute */
+            slopePerMin: number;
+            /** @description Ms until the threshold is reached; 0 = already; null = not rising */
+            etaMs: number | null;
+            threshold: number;
+        };
+        PredictedCrossingDto: {
+            /** @enum {string} */
+            metric: "latency" | "failureRate";
+            /** Format: date-time */
+            at: string;
+        };
+        ServiceTrendDto: {
+            service: string;
+            /** @description Samples the line was fitted over */
+            samples: number;
+            /** @description Check latency (ms) */
+            latency?: components["schemas"]["CrossingPredictionDto"];
+            /** @description EWMA failure rate (0..1) */
+            failureRate?: components["schemas"]["CrossingPredictionDto"];
+            /** @description A crossing is predicted within the horizon */
+            predicted: boolean;
+            crossing?: components["schemas"]["PredictedCrossingDto"];
+            alertActive: boolean;
+            /** Format: date-time */
+            firedAt?: string;
+            /** Format: date-time */
+            clearedAt?: string;
+        };
+        HealthPredictiveDto: {
+            /**
+             * @description Least-squares slope over the newest samples
+             * @example least-squares
+             */
+            method: string;
+            window: number;
+            horizonMs: number;
+            services: components["schemas"]["ServiceTrendDto"][];
+        };
+        AlertActionDto: {
+            /** @enum {string} */
+            action: "restart" | "isolate" | "notify";
+            /** Format: date-time */
+            at: string;
+            ok: boolean;
+            detail?: string;
+        };
+        HealthAlertDto: {
+            id: string;
+            /** @enum {string} */
+            source: "rule" | "trend";
+            rule?: string;
+            service: string;
+            /** @enum {string} */
+            level: "INFO" | "WARNING" | "ERROR" | "CRITICAL";
+            message: string;
+            /** Format: date-time */
+            firedAt: string;
+            /** Format: date-time */
+            clearedAt?: string;
+            firings: number;
+            escalated: boolean;
+            actions: components["schemas"]["AlertActionDto"][];
+        };
+        HealthAlertsDto: {
+            active: components["schemas"]["HealthAlertDto"][];
+            /** @description Newest first, cleared or not (bounded) */
+            recent: components["schemas"]["HealthAlertDto"][];
+        };
+        RuleConditionDto: {
+            /** @enum {string} */
+            metric: "status" | "latencyP95" | "failureRate" | "predicted";
+            /** @enum {string} */
+            op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte";
+            /** @description A status (status), ms (latencyP95), 0..1 (failureRate) or true (predicted) */
+            value: string | number | boolean;
+        };
+        RuleEscalationDto: {
+            /**
+             * @description Escalate from the (afterFirings + 1)-th firing of an episode
+             * @example 2
+             */
+            afterFirings: number;
+            /** @enum {string} */
+            level: "INFO" | "WARNING" | "ERROR" | "CRITICAL";
+            /** @enum {string} */
+            action: "restart" | "isolate" | "notify";
+        };
+        AutomationRuleDto: {
+            /**
+             * @description A service name, or '*' for each service
+             * @example *
+             */
+            service: string;
+            when: components["schemas"]["RuleConditionDto"];
+            /** @example 30000 */
+            forMs: number;
+            /** @enum {string} */
+            level: "INFO" | "WARNING" | "ERROR" | "CRITICAL";
+            /** @enum {string} */
+            action: "restart" | "isolate" | "notify";
+            /** @example 300000 */
+            cooldownMs: number;
+            escalate?: components["schemas"]["RuleEscalationDto"];
+            /** @example restart-when-down */
+            name: string;
+        };
+        AutomationRuleListDto: {
+            rules: components["schemas"]["AutomationRuleDto"][];
+        };
+        AutomationRuleBodyDto: {
+            /**
+             * @description A service name, or '*' for each service
+             * @example *
+             */
+            service: string;
+            when: components["schemas"]["RuleConditionDto"];
+            /** @example 30000 */
+            forMs: number;
+            /** @enum {string} */
+            level: "INFO" | "WARNING" | "ERROR" | "CRITICAL";
+            /** @enum {string} */
+            action: "restart" | "isolate" | "notify";
+            /** @example 300000 */
+            cooldownMs: number;
+            escalate?: components["schemas"]["RuleEscalationDto"];
         };
         SecurityEventDto: {
             /**
@@ -1059,6 +1942,1104 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    listLlmModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmModelListDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    llmChat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatResponseDto"];
+                    "text/event-stream": components["schemas"]["ChatResponseDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    llmGenerate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GenerateRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerateResponseDto"];
+                    "text/event-stream": components["schemas"]["GenerateResponseDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    llmEmbeddings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmbeddingsRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmbeddingsResponseDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    ollamaRoot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Caller lacks the viewer role (AUTH.FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    ollamaVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description { "version": "0.12.6" } */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Caller lacks the viewer role (AUTH.FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    ollamaTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ollama's model list */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Caller lacks the viewer role (AUTH.FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    ollamaShow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Ollama's request body, as its API documents it */
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Ollama's model details */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Caller lacks the viewer role (AUTH.FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    ollamaChat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Ollama's request body, as its API documents it */
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Ollama's chat answer or NDJSON chunks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Caller lacks the viewer role (AUTH.FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    ollamaGenerate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Ollama's request body, as its API documents it */
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Ollama's generate answer or NDJSON chunks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Caller lacks the viewer role (AUTH.FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    ollamaEmbed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Ollama's request body, as its API documents it */
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Ollama's embeddings answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Caller lacks the viewer role (AUTH.FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    openAiListModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description { object: "list", data: [{ id, object: "model", created, owned_by }] } */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Caller lacks the viewer role (AUTH.FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    openAiGetModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description { id, object: "model", created, owned_by } */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Caller lacks the viewer role (AUTH.FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    openAiChatCompletions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description OpenAI's request body, as its API documents it */
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description A chat.completion, or chat.completion.chunk events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Caller lacks the viewer role (AUTH.FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    openAiEmbeddings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description OpenAI's request body, as its API documents it */
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description { object: "list", data: [{ object: "embedding", index, embedding }], model, usage } */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Caller lacks the viewer role (AUTH.FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
                 };
             };
             /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
@@ -1703,6 +3684,140 @@ export interface operations {
             };
         };
     };
+    answerRag: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Resume after this event id */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerRequestDto"];
+            };
+        };
+        responses: {
+            /** @description `passages`, then `token` events, then `done` with { reason, citations, model, promptTokens, completionTokens } */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description UP, DEGRADED or UNKNOWN */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthTreeDto"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description DOWN or OUT_OF_SERVICE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthTreeDto"];
+                };
+            };
+        };
+    };
     getLiveness: {
         parameters: {
             query?: never;
@@ -2203,6 +4318,584 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+        };
+    };
+    getServiceHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A managed service name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceHealthViewDto"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description DOWN or OUT_OF_SERVICE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceHealthViewDto"];
+                };
+            };
+        };
+    };
+    startServiceMaintenance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A managed service name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenanceRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceHealthViewDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    endServiceMaintenance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A managed service name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceHealthViewDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    getHealthMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthMetricsDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    getHealthPredictions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthPredictiveDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    getHealthAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthAlertsDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    listAutomationRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationRuleListDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    putAutomationRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutomationRuleBodyDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationRuleDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    deleteAutomationRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
                 };
             };
         };
