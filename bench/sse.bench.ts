@@ -48,14 +48,14 @@ async function start(name: string, script: string): Promise<Server> {
   );
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       buf += d.toString();
       const m = /READY (\d+)/.exec(buf);
       if (m) resolve(Number(m[1]));
     });
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
   });
-  child.stdout!.resume();
+  child.stdout.resume();
   return { name, child, port };
 }
 

@@ -12,8 +12,8 @@ describe('GET /upstreams and the upstreams managed service (e2e)', () => {
   beforeAll(async () => {
     servers = await Promise.all(['a', 'b'].map((n) => LoopbackUpstream.start(n)));
     app = await createTestApp();
-    const pool = app.get(UpstreamPools).create('ollama', {
-      instances: servers.map((s) => ({ url: s.url, id: `ollama-${s.name}`, weight: 2 })),
+    const pool = app.get(UpstreamPools).create('probe-pool', {
+      instances: servers.map((s) => ({ url: s.url, id: `probe-${s.name}`, weight: 2 })),
       strategy: 'weighted-round-robin',
     });
     const res = await pool.request({ path: '/hello' });
@@ -29,10 +29,11 @@ describe('GET /upstreams and the upstreams managed service (e2e)', () => {
   it('should show pools, instances and breaker states to operators', async () => {
     const res = await http().get('/upstreams').set('authorization', bearer(TEST_AUTH.operator));
     expect(res.status).toBe(200);
-    expect(res.body.pools).toHaveLength(1);
-    expect(res.body.pools[0]).toMatchObject({ name: 'ollama', strategy: 'weighted-round-robin', up: 2, total: 2 });
-    expect(res.body.pools[0].instances[0]).toMatchObject({
-      id: 'ollama-a',
+    const pools = res.body.pools as { name: string; instances: unknown[] }[];
+    const pool = pools.find((p) => p.name === 'probe-pool');
+    expect(pool).toMatchObject({ name: 'probe-pool', strategy: 'weighted-round-robin', up: 2, total: 2 });
+    expect(pool?.instances[0]).toMatchObject({
+      id: 'probe-a',
       url: servers[0].url,
       weight: 2,
       up: true,
@@ -51,7 +52,7 @@ describe('GET /upstreams and the upstreams managed service (e2e)', () => {
     const pools = app.get(UpstreamPools);
     expect(await pools.checkHealth()).toMatchObject({
       status: 'UP',
-      details: { ollama: { up: 2, total: 2, breakers: { 'ollama-a': 'closed', 'ollama-b': 'closed' } } },
+      details: { 'probe-pool': { up: 2, total: 2, breakers: { 'probe-a': 'closed', 'probe-b': 'closed' } } },
     });
     const res = await http().get('/services/upstreams').set('authorization', bearer(TEST_AUTH.operator));
     expect(res.status).toBe(200);
@@ -76,8 +77,10 @@ describe('GET /upstreams and the upstreams managed service (e2e)', () => {
 
   it('should expose per-instance upstream metrics', async () => {
     const res = await http().get('/metrics').set('authorization', bearer(TEST_AUTH.operator));
-    expect(res.text).toMatch(/fennec_upstream_requests_total\{pool="ollama",instance="ollama-a"\} 1/);
-    expect(res.text).toMatch(/fennec_upstream_request_duration_seconds_count\{pool="ollama",instance="ollama-a"\} 1/);
-    expect(res.text).toMatch(/fennec_upstream_breaker_state\{pool="ollama",instance="ollama-b"\} 0/);
+    expect(res.text).toMatch(/fennec_upstream_requests_total\{pool="probe-pool",instance="probe-a"\} 1/);
+    expect(res.text).toMatch(
+      /fennec_upstream_request_duration_seconds_count\{pool="probe-pool",instance="probe-a"\} 1/,
+    );
+    expect(res.text).toMatch(/fennec_upstream_breaker_state\{pool="probe-pool",instance="probe-b"\} 0/);
   });
 });

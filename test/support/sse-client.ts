@@ -16,11 +16,7 @@ export class SseTestClient {
   readonly es: EventSource;
   private waiters: { pred: () => boolean; resolve: () => void }[] = [];
 
-  constructor(
-    url: string,
-    types: string[],
-    headers: Record<string, string> = {},
-  ) {
+  constructor(url: string, types: string[], headers: Record<string, string> = {}) {
     this.es = new EventSource(url, {
       fetch: async (input: string | URL, init: EventSourceFetchInit) => {
         const res = await fetch(input, { ...init, headers: { ...init.headers, ...headers } });

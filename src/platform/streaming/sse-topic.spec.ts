@@ -17,7 +17,13 @@ describe(SseTopic.name, () => {
     const t = new SseTopic('x', 10);
     const ids = [1, 2, 3].map(() => t.record(t.nextId(), 'f').id);
     const r = t.since(String(ids[0]));
-    expect(r).toEqual({ kind: 'replay', events: [{ id: ids[1], frame: 'f' }, { id: ids[2], frame: 'f' }] });
+    expect(r).toEqual({
+      kind: 'replay',
+      events: [
+        { id: ids[1], frame: 'f' },
+        { id: ids[2], frame: 'f' },
+      ],
+    });
   });
 
   it('should answer reset when the id was evicted, predates the topic here, is unknown or malformed', () => {

@@ -86,7 +86,7 @@ export class SseTopics implements OnModuleDestroy {
   sweep(now = Date.now()): void {
     for (const [name, e] of this.topics) {
       if (e.topic.subscribers.size > 0) e.lastActive = now;
-      else if (now - e.lastActive > IDLE_TOPIC_MS) this.forget(name);
+      else if (now - e.lastActive > IDLE_TOPIC_MS) void this.forget(name);
     }
   }
 

@@ -1,4 +1,4 @@
-import type { CircuitState, FailureReason, IBreaker } from 'cockatiel';
+import { CircuitState, type FailureReason, type IBreaker } from 'cockatiel';
 
 /** What a call's result says about the instance; returned by the pool's call into the breaker. */
 export interface BreakerVerdict {
@@ -62,12 +62,12 @@ export class SlidingWindowBreaker implements IBreaker {
   }
 
   success(state: CircuitState): void {
-    if (state === 2 /* HalfOpen */) this.reset();
+    if (state === CircuitState.HalfOpen) this.reset();
     else this.record(0);
   }
 
   failure(state: CircuitState): boolean {
-    if (state === 2 /* HalfOpen */) {
+    if (state === CircuitState.HalfOpen) {
       this.reset();
       return true;
     }
@@ -80,8 +80,7 @@ export class SlidingWindowBreaker implements IBreaker {
     this.record(sample);
     const { calls, failureRate, slowCallRate } = this.rates;
     if (calls < this.options.minimumCalls) return false;
-    const open =
-      failureRate >= this.options.failureRateThreshold || slowCallRate >= this.options.slowCallRateThreshold;
+    const open = failureRate >= this.options.failureRateThreshold || slowCallRate >= this.options.slowCallRateThreshold;
     if (open) this.reset();
     return open;
   }

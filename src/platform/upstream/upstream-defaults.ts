@@ -13,7 +13,13 @@ export const DEFAULT_POOL_OPTIONS: ResolvedPoolOptions = {
     openWaitMs: 10_000,
   },
   outlier: { consecutiveFailures: 5, baseEjectionMs: 30_000, maxEjectionMs: 300_000, maxEjectionShare: 0.5 },
-  retry: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 1_000, deadlineMs: 10_000, retryableStatuses: [500, 502, 503, 504] },
+  retry: {
+    maxAttempts: 3,
+    baseDelayMs: 50,
+    maxDelayMs: 1_000,
+    deadlineMs: 10_000,
+    retryableStatuses: [500, 502, 503, 504],
+  },
   maxConcurrentPerInstance: 64,
   virtualNodes: 160,
 };

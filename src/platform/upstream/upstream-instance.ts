@@ -1,4 +1,4 @@
-import { circuitBreaker, CircuitState, handleWhen, handleWhenResult, type CircuitBreakerPolicy } from 'cockatiel';
+import { circuitBreaker, CircuitState, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { OutlierState } from './outlier-detector';
 import { SlidingWindowBreaker, type BreakerVerdict } from './sliding-window-breaker';
 import { UpstreamCallAbortedError } from './upstream.errors';
@@ -43,15 +43,14 @@ export class UpstreamInstance {
     this.id = instanceIdOf(config);
     this.url = new URL(config.url);
     this.weight = config.weight ?? 1;
-    let policy: CircuitBreakerPolicy | undefined;
-    this.window = new SlidingWindowBreaker(breakerOptions, () => policy?.lastFailure);
-    policy = circuitBreaker(
+    // The window reads the policy's last failure, so it is created first and looks it up lazily.
+    this.window = new SlidingWindowBreaker(breakerOptions, () => this.breaker?.lastFailure);
+    this.breaker = circuitBreaker(
       handleWhen((e) => !(e instanceof UpstreamCallAbortedError)).orWhenResult(
         (r) => (r as BreakerVerdict).failed || (r as BreakerVerdict).slow,
       ),
       { halfOpenAfter: breakerOptions.openWaitMs, breaker: this.window },
     );
-    this.breaker = policy;
     this.breaker.onStateChange((s) => {
       if (s === CircuitState.Open) this.openedAt = Date.now();
       onBreakerChange(this, STATE_NAMES[s]);

@@ -17,7 +17,12 @@ import {
   UpstreamUnavailableError,
 } from './upstream.errors';
 import { NO_UPSTREAM_METRICS, type UpstreamMetricsSink } from './upstream.metrics';
-import type { ResolvedPoolOptions, UpstreamInstanceConfig, UpstreamPoolOptions, UpstreamRequest } from './upstream.types';
+import type {
+  ResolvedPoolOptions,
+  UpstreamInstanceConfig,
+  UpstreamPoolOptions,
+  UpstreamRequest,
+} from './upstream.types';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** fetch failures that mean the request never reached the instance, so any call may fail over. */
@@ -303,7 +308,7 @@ export class UpstreamPool {
           signal: controller.signal,
           redirect: 'manual',
           dispatcher: this.agent,
-        } as RequestInit);
+        });
         return {
           failed: this.options.retry.retryableStatuses.includes(response.status),
           slow: performance.now() - started > this.options.breaker.slowCallMs,
@@ -350,7 +355,10 @@ export class UpstreamPool {
     const code = causeCode(err);
     if (code === 'UND_ERR_CONNECT_TIMEOUT') {
       this.recordFailure(instance, 'connect');
-      return new AttemptFailure(new UpstreamTimeoutError(`Upstream "${this.name}" did not accept the connection in time`, 'connect'), false);
+      return new AttemptFailure(
+        new UpstreamTimeoutError(`Upstream "${this.name}" did not accept the connection in time`, 'connect'),
+        false,
+      );
     }
     if (code !== undefined && NOT_SENT_CODES.has(code)) {
       this.recordFailure(instance, 'connect');
@@ -435,7 +443,10 @@ export class UpstreamPool {
     const ejectedFor = this.outlier.failure(instance.outlier, now, ejectedNow, this.instances.length);
     if (ejectedFor !== undefined) {
       this.metrics.ejection(this.name, instance.id);
-      this.logger.warn({ instance: instance.id, ejectedForMs: ejectedFor }, 'instance ejected after consecutive failures');
+      this.logger.warn(
+        { instance: instance.id, ejectedForMs: ejectedFor },
+        'instance ejected after consecutive failures',
+      );
     }
   }
 }

@@ -7,7 +7,12 @@ import { RoundRobinBalancer } from './round-robin.strategy';
 import { SmoothWeightedBalancer } from './smooth-weighted.strategy';
 
 type T = BalancerTarget & { outstanding: number; errorScore: number };
-const target = (id: string, weight = 1, outstanding = 0, errorScore = 0): T => ({ id, weight, outstanding, errorScore });
+const target = (id: string, weight = 1, outstanding = 0, errorScore = 0): T => ({
+  id,
+  weight,
+  outstanding,
+  errorScore,
+});
 const all = () => true;
 
 /** Deterministic [0,1) source (mulberry32). */
