@@ -1,4 +1,5 @@
 import { CircuitState, type FailureReason, type IBreaker } from 'cockatiel';
+import { UpstreamCallAbortedError } from './upstream.errors';
 
 /** What a call's result says about the instance; returned by the pool's call into the breaker. */
 export interface BreakerVerdict {
@@ -72,6 +73,7 @@ export class SlidingWindowBreaker implements IBreaker {
       return true;
     }
     const reason = this.lastFailure();
+    if (reason !== undefined && 'error' in reason && reason.error instanceof UpstreamCallAbortedError) return false;
     let sample = FAILED;
     if (reason !== undefined && 'value' in reason) {
       const verdict = reason.value as BreakerVerdict;

@@ -100,6 +100,13 @@ describe(UpstreamInstance.name, () => {
     expect(instance.window.rates.calls).toBe(0);
   });
 
+  it('should re-open, not close, when the HALF_OPEN trial is aborted by its caller', async () => {
+    for (let i = 0; i < 5; i++) await boom();
+    jest.advanceTimersByTime(5_000);
+    await instance.breaker.execute(() => Promise.reject(new UpstreamCallAbortedError())).catch(() => undefined);
+    expect(instance.breakerState).toBe('open');
+  });
+
   it('should keep a bounded window: old failures slide out', async () => {
     for (let i = 0; i < 4; i++) await boom();
     for (let i = 0; i < 10; i++) await ok();

@@ -1,7 +1,6 @@
-import { circuitBreaker, CircuitState, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import { circuitBreaker, CircuitState, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
 import { OutlierState } from './outlier-detector';
 import { SlidingWindowBreaker, type BreakerVerdict } from './sliding-window-breaker';
-import { UpstreamCallAbortedError } from './upstream.errors';
 import type { BreakerOptions, UpstreamInstanceConfig } from './upstream.types';
 
 export type BreakerStateName = 'closed' | 'open' | 'half_open' | 'isolated';
@@ -45,10 +44,11 @@ export class UpstreamInstance {
     this.weight = config.weight ?? 1;
     // The window reads the policy's last failure, so it is created first and looks it up lazily.
     this.window = new SlidingWindowBreaker(breakerOptions, () => this.breaker?.lastFailure);
+    // Every error is "handled" so cockatiel never takes its unhandled-error path, which would
+    // CLOSE a HALF_OPEN breaker when its trial call is merely aborted by the caller. The window
+    // ignores caller aborts in CLOSED; an aborted trial re-opens the breaker for another wait.
     this.breaker = circuitBreaker(
-      handleWhen((e) => !(e instanceof UpstreamCallAbortedError)).orWhenResult(
-        (r) => (r as BreakerVerdict).failed || (r as BreakerVerdict).slow,
-      ),
+      handleAll.orWhenResult((r) => (r as BreakerVerdict).failed || (r as BreakerVerdict).slow),
       { halfOpenAfter: breakerOptions.openWaitMs, breaker: this.window },
     );
     this.breaker.onStateChange((s) => {
