@@ -3,7 +3,7 @@ import { Counter, Histogram } from 'prom-client';
 import { Subject } from 'rxjs';
 import { MetricsService } from '../../metrics/metrics.service';
 import type { ServiceHealthReport } from '../../registry/managed-service.types';
-import { DEFAULT_HEALTH_TTL_MS } from '../../registry/service-definition';
+import { ServiceNotFoundError } from '../../registry/registry.errors';
 import { ServiceRegistry } from '../../registry/service-registry';
 import type { CheckSample } from '../monitor/check-sample';
 import { HealthHistory } from '../monitor/health-history';
@@ -53,9 +53,9 @@ export class ServiceHealthChecker {
 
   /** The service's own health, at most `healthTtlMs` old. Throws for an unknown service. */
   check(name: string): Promise<CheckedReport> {
-    const ttl = this.registry.graph()?.node(name)?.definition.healthTtlMs ?? DEFAULT_HEALTH_TTL_MS;
-    this.registry.get(name);
-    return this.cache.get(name, ttl, () => this.run(name));
+    const node = this.registry.graph()?.node(name);
+    if (!node) throw new ServiceNotFoundError(name);
+    return this.cache.get(name, node.definition.healthTtlMs, () => this.run(name));
   }
 
   /** The last result, however old, without checking. */
