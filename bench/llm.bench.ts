@@ -69,14 +69,14 @@ async function startGateway(ollamaUrl: string): Promise<{ child: ChildProcess; p
   });
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       buf += d.toString();
       const m = /READY (\d+)/.exec(buf);
       if (m) resolve(Number(m[1]));
     });
     child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
   });
-  child.stdout!.resume();
+  child.stdout.resume();
   return { child, port };
 }
 

@@ -55,7 +55,11 @@ describe('LLM gateway without Ollama (e2e)', () => {
     expect(openai.body.error).toMatchObject({ type: 'server_error', code: 'UPSTREAM.UNAVAILABLE' });
     const ollama = await request(app.getHttpServer()).get('/ollama/api/tags').set('authorization', AUTH);
     expect(ollama.status).toBe(503);
-    expect(ollama.body).toEqual({ error: expect.any(String) });
+    expect(ollama.body).toEqual({
+      error: expect.any(String),
+      code: 'UPSTREAM.UNAVAILABLE',
+      requestId: expect.any(String),
+    });
   });
 
   it('should keep everything else working: summaries fall back to extractive', async () => {

@@ -3,7 +3,10 @@ import type { Request, Response } from 'express';
 import { MetricsService } from '../../../platform/metrics/metrics.service';
 import { compatProblem } from '../compat/compat-problem';
 
-/** Errors of `/ollama/api/*` as Ollama writes them: the status and `{"error": "…"}`. */
+/**
+ * Errors of `/ollama/api/*` as Ollama writes them: the status and `{"error": "…"}`, plus Fennec's
+ * stable `code` and `requestId` beside it (Ollama clients read only `error`).
+ */
 @Catch()
 export class OllamaErrorFilter implements ExceptionFilter {
   constructor(private readonly metrics: MetricsService) {}
@@ -16,6 +19,6 @@ export class OllamaErrorFilter implements ExceptionFilter {
       return;
     }
     const problem = compatProblem(exception, req, res, this.metrics);
-    res.status(problem.status).json({ error: problem.detail });
+    res.status(problem.status).json({ error: problem.detail, code: problem.code, requestId: problem.requestId });
   }
 }

@@ -14,7 +14,10 @@ export function openAiErrorType(status: number): string {
   return 'invalid_request_error';
 }
 
-/** OpenAI's error object for a problem; `code` keeps Fennec's stable code. */
+/**
+ * OpenAI's error object for a problem; `error.code` is Fennec's stable code, also repeated at the
+ * top level with the `requestId` so every Fennec answer carries them in the same place.
+ */
 export function openAiError(problem: ProblemDetails) {
   return {
     error: {
@@ -23,6 +26,8 @@ export function openAiError(problem: ProblemDetails) {
       param: problem.errors?.[0]?.field ?? null,
       code: problem.code,
     },
+    code: problem.code,
+    requestId: problem.requestId,
   };
 }
 
