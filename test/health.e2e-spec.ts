@@ -76,6 +76,23 @@ describe('Health (e2e)', () => {
     expect(JSON.stringify(res.body)).not.toContain('probe');
   });
 
+  it('should keep the probes in Terminus shape, with indicator data for authorized callers only', async () => {
+    const anon = await http().get('/health/live');
+    expect(anon.status).toBe(200);
+    expect(anon.headers['cache-control']).toContain('no-cache');
+    expect(anon.body).toEqual({
+      status: 'ok',
+      info: { eventLoop: { status: 'up' }, heap: { status: 'up' } },
+      error: {},
+      details: { eventLoop: { status: 'up' }, heap: { status: 'up' } },
+    });
+    const authed = await http().get('/health/live').set(as('viewer'));
+    expect(authed.body.details.eventLoop).toMatchObject({ status: 'up', limitMs: expect.any(Number) });
+    const ready = await http().get('/health/ready');
+    expect(ready.body.details).toEqual({ lifecycle: { status: 'up' }, criticalServices: { status: 'up' } });
+    expect((await http().get('/health/startup')).status).toBe(200);
+  });
+
   it('should show details and reasons to a caller with a role', async () => {
     const res = await http().get('/health').set(as('viewer'));
     expect(res.body.services['hx-base'].details).toEqual({ probe: 'base' });

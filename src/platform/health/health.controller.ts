@@ -1,6 +1,11 @@
-import { Controller, Get, Header, Inject, Res, VERSION_NEUTRAL } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Res, ServiceUnavailableException, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  type HealthCheckResult,
+  HealthCheckService,
+  type HealthIndicatorFunction,
+} from '@nestjs/terminus';
 import type { Response } from 'express';
 import { Public } from '../security/auth.decorators';
 import type { Caller } from '../security/auth/caller';
@@ -9,6 +14,7 @@ import { SkipAllThrottles } from '../security/throttling/throttle.decorators';
 import { httpStatusFor } from './checks/health-status';
 import { HealthTreeService } from './checks/health-tree.service';
 import { showDetails } from './checks/show-details';
+import { stripProbeDetails } from './checks/strip-probe-details';
 import { HealthTreeDto } from './dto/health-tree.dto';
 import { healthConfig, type HealthConfig } from './health.config';
 import { HealthResultSchema } from './health-result.schema';
@@ -18,7 +24,7 @@ export const NO_CACHE = 'no-cache, no-store, must-revalidate';
 
 /**
  * Probes (Terminus' body: `{ status, info, error, details }`) and the full tree (Fennec's own body,
- * five status levels). Everything public; the tree shows details to authorized callers only.
+ * five status levels). Everything public; data and reasons only for authorized callers.
  */
 @ApiTags('health')
 @ApiExtraModels(HealthTreeDto)
@@ -59,8 +65,8 @@ export class HealthController {
   @ApiOperation({ operationId: 'getLiveness', summary: 'Can this process serve at all? 503 means "restart me".' })
   @ApiOkResponse({ type: HealthResultSchema })
   @ApiServiceUnavailableResponse({ type: HealthResultSchema })
-  live() {
-    return this.health.check([() => this.process.eventLoop(), () => this.process.heap()]);
+  live(@CurrentCaller() caller: Caller | undefined) {
+    return this.probe(caller, [() => this.process.eventLoop(), () => this.process.heap()]);
   }
 
   @Get('ready')
@@ -75,8 +81,8 @@ export class HealthController {
   })
   @ApiOkResponse({ type: HealthResultSchema })
   @ApiServiceUnavailableResponse({ type: HealthResultSchema })
-  ready() {
-    return this.health.check([() => this.process.acceptingTraffic(), () => this.process.criticalServices()]);
+  ready(@CurrentCaller() caller: Caller | undefined) {
+    return this.probe(caller, [() => this.process.acceptingTraffic(), () => this.process.criticalServices()]);
   }
 
   @Get('startup')
@@ -87,7 +93,19 @@ export class HealthController {
   @ApiOperation({ operationId: 'getStartup', summary: 'Has boot finished? 503 until it has.' })
   @ApiOkResponse({ type: HealthResultSchema })
   @ApiServiceUnavailableResponse({ type: HealthResultSchema })
-  startup() {
-    return this.health.check([() => this.process.startup()]);
+  startup(@CurrentCaller() caller: Caller | undefined) {
+    return this.probe(caller, [() => this.process.startup()]);
+  }
+
+  /** Runs a Terminus check; anonymous callers get each indicator's status only (200 and 503 alike). */
+  private async probe(caller: Caller | undefined, indicators: HealthIndicatorFunction[]): Promise<HealthCheckResult> {
+    const full = showDetails(this.config, caller);
+    try {
+      const result = await this.health.check(indicators);
+      return full ? result : stripProbeDetails(result);
+    } catch (err) {
+      if (full || !(err instanceof ServiceUnavailableException)) throw err;
+      throw new ServiceUnavailableException(stripProbeDetails(err.getResponse() as HealthCheckResult));
+    }
   }
 }
