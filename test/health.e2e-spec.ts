@@ -189,6 +189,11 @@ describe('Health (e2e)', () => {
       .set(as('admin'))
       .send({ ...rule, level: 'LOUD' });
     expect(bad.status).toBe(400);
+    const unknown = await http()
+      .put('/health/automation/rules/heal-base')
+      .set(as('admin'))
+      .send({ ...rule, service: 'nope' });
+    expect(unknown.status).toBe(404);
     expect((await http().put('/health/automation/rules/heal-base').set(as('admin')).send(rule)).status).toBe(200);
     expect((await http().get('/health/automation/rules').set(as('operator'))).body.rules).toHaveLength(1);
 

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Put, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
+import { ServiceRegistry } from '../../registry/service-registry';
 import { Roles } from '../../security/auth.decorators';
 import {
   AutomationRuleBodyDto,
@@ -16,7 +17,10 @@ import { AutomationService } from './automation.service';
 @ApiTags('health')
 @Controller({ path: 'health/automation/rules', version: VERSION_NEUTRAL })
 export class AutomationController {
-  constructor(private readonly automation: AutomationService) {}
+  constructor(
+    private readonly automation: AutomationService,
+    private readonly registry: ServiceRegistry,
+  ) {}
 
   @Get()
   @Roles('operator')
@@ -34,8 +38,9 @@ export class AutomationController {
   @Header('Cache-Control', NO_CACHE)
   @ApiOperation({ operationId: 'putAutomationRule', summary: 'Create or replace a rule (a replaced rule starts over)' })
   @ApiOkResponse({ type: AutomationRuleDto })
-  @ApiProblems(400, 401, 403)
+  @ApiProblems(400, 401, 403, 404)
   put(@Param() { name }: RuleNameParamDto, @Body() body: AutomationRuleBodyDto): AutomationRuleDto {
+    if (body.service !== '*') this.registry.get(body.service); // 404 problem for an unknown service
     const rule = { ...body, name };
     this.automation.engine.upsert(rule);
     return rule;
