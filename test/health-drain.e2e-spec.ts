@@ -1,5 +1,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { FakeOllama } from './fixtures/fake-ollama';
+import { parseSse } from './llm/sse-body';
 import { spawnApp, waitForHttp, type SpawnedApp } from './support/spawn-app';
 import { bearer, TEST_AUTH, testAuthEnv } from './support/test-credentials';
 
@@ -11,6 +13,7 @@ interface Answer {
   status: number;
   connection?: string;
   at: number;
+  body: string;
 }
 
 function send(
@@ -23,9 +26,10 @@ function send(
     const req = httpRequest(
       { host: '127.0.0.1', port, path, agent, method: opts.method ?? 'GET', headers: opts.headers },
       (res) => {
-        res.resume();
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, at: Date.now() }),
+          resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, at: Date.now(), body }),
         );
         res.on('error', reject);
       },
@@ -48,10 +52,14 @@ function send(
 
 describe('Graceful drain on SIGTERM (e2e, real process)', () => {
   let app: SpawnedApp;
+  let ollama: FakeOllama;
 
   beforeAll(async () => {
+    // Slow tokens: an SSE summary batch is still streaming when shutdown comes.
+    ollama = await FakeOllama.start({ tokenLatencyMs: 150 });
     app = await spawnApp({
       ...testAuthEnv(),
+      OLLAMA_URLS: ollama.url,
       HEALTH_DRAIN_DELAY_MS: String(DRAIN_MS),
       THROTTLE_BURST_LIMIT: '100000',
       THROTTLE_SUSTAINED_LIMIT: '1000000',
@@ -62,9 +70,10 @@ describe('Graceful drain on SIGTERM (e2e, real process)', () => {
   afterAll(async () => {
     if (app.child.exitCode === null) app.child.kill('SIGKILL');
     await app.exited;
+    await ollama.close();
   });
 
-  it('should turn readiness 503 at once, finish in-flight requests on keep-alive sockets without a failure, and exit 0', async () => {
+  it('should turn readiness 503 at once, finish in-flight requests on keep-alive sockets without a failure, end SSE streams with a terminal event, and exit 0', async () => {
     const keepAlive = new Agent({ keepAlive: true, maxSockets: 4 });
     const probeAgent = new Agent({ keepAlive: false });
     const failures: unknown[] = [];
@@ -94,6 +103,17 @@ describe('Graceful drain on SIGTERM (e2e, real process)', () => {
       }
     });
 
+    // A long SSE stream (abstractive summaries of many documents through the slow fake Ollama).
+    const text = 'Fennec drains gracefully. '.repeat(10);
+    const stream = send(app.port, '/v1/summaries/batch', keepAlive, {
+      method: 'POST',
+      headers: { authorization: bearer(TEST_AUTH.viewer), 'content-type': 'application/json' },
+      slowBody: {
+        chunks: [JSON.stringify({ documents: Array.from({ length: 10 }, () => ({ text })), mode: 'abstractive' })],
+        gapMs: 0,
+      },
+    });
+
     await sleep(300);
     const sigtermAt = Date.now();
     app.child.kill('SIGTERM');
@@ -119,7 +139,7 @@ describe('Graceful drain on SIGTERM (e2e, real process)', () => {
       slowBody: { chunks: [rule.slice(0, third), rule.slice(third, 2 * third), rule.slice(2 * third)], gapMs: 450 },
     });
 
-    const [slowAnswer] = await Promise.all([slow, prober, ...clients]);
+    const [slowAnswer, streamAnswer] = await Promise.all([slow, stream, prober, ...clients]);
     const code = await app.exited;
     const closedLogged = app.logs().some((l) => l.msg === 'shutdown complete');
 
@@ -133,6 +153,11 @@ describe('Graceful drain on SIGTERM (e2e, real process)', () => {
     expect(slowAnswer.status).toBe(200);
     expect(slowAnswer.at - sigtermAt).toBeGreaterThanOrEqual(DRAIN_MS);
     expect(slowAnswer.connection).toBe('close');
+    // The stream was cut by the shutdown with an explicit terminal event, after the drain delay.
+    expect(streamAnswer.status).toBe(200);
+    const events = parseSse(streamAnswer.body);
+    expect(events.at(-1)).toMatchObject({ event: 'error', data: { code: 'STREAM.SHUTTING_DOWN' } });
+    expect(streamAnswer.at - sigtermAt).toBeGreaterThanOrEqual(DRAIN_MS);
     expect(code).toBe(0);
     expect(closedLogged).toBe(true);
     keepAlive.destroy();
