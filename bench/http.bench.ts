@@ -5,80 +5,17 @@
  * so drift on a shared machine hits both alike), and prints req/s, p50/p99 and Fennec/bare.
  * Env: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (50).
  */
-import autocannon from 'autocannon';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type BenchServer, load as loadServer, median, type Sample, startServer } from './support/http-load';
+
+const load = (s: BenchServer, seconds: number) => loadServer(s, seconds, CONNECTIONS, { 'x-api-key': BENCH_KEY });
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const BENCH_KEY = 'bench-key-0123456789abcdef';
 const ROOT = join(__dirname, '..');
-
-interface Server {
-  name: string;
-  child: ChildProcess;
-  url: string;
-}
-
-async function start(name: string, script: string, env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', script], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /READY (\d+)/.exec(buf);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
-  });
-  child.stdout.resume();
-  const path = name === 'fennec' ? (process.env.BENCH_PATH ?? '/bench/ping') : '/bench/ping';
-  return { name, child, url: `http://127.0.0.1:${port}${path}?name=fennec` };
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-}
-
-interface Sample {
-  /** Server CPU time per request in microseconds: robust on a shared, noisy machine. */
-  cpuUsPerReq: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-}
-
-async function load(server: Server, seconds: number): Promise<Sample> {
-  const cpuBefore = cpuSeconds(server.child.pid!);
-  const r = await autocannon({
-    url: server.url,
-    connections: CONNECTIONS,
-    duration: seconds,
-    headers: { 'x-api-key': BENCH_KEY },
-  });
-  const cpu = cpuSeconds(server.child.pid!) - cpuBefore;
-  return {
-    cpuUsPerReq: (cpu * 1e6) / Math.max(1, r.requests.total),
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    non2xx: r.non2xx,
-    errors: r.errors,
-  };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
   const keyHash = createHash('sha256').update(BENCH_KEY).digest('hex');
@@ -93,8 +30,18 @@ async function main(): Promise<void> {
     THROTTLE_SUSTAINED_LIMIT: '100000000',
     ...(JSON.parse(process.env.BENCH_FENNEC_ENV ?? '{}') as Record<string, string>),
   };
-  const bare = await start('bare', 'bench/servers/bare-server.ts', { NODE_ENV: 'production' });
-  const fennec = await start('fennec', 'bench/servers/fennec-server.ts', fennecEnv);
+  const bare = await startServer(
+    'bare',
+    'bench/servers/bare-server.ts',
+    { NODE_ENV: 'production' },
+    '/bench/ping?name=fennec',
+  );
+  const fennec = await startServer(
+    'fennec',
+    'bench/servers/fennec-server.ts',
+    fennecEnv,
+    `${process.env.BENCH_PATH ?? '/bench/ping'}?name=fennec`,
+  );
   try {
     for (const s of [bare, fennec]) await load(s, 5); // warm-up (JIT, caches)
     const results: Record<string, Sample[]> = { bare: [], fennec: [] };

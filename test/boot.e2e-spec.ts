@@ -43,7 +43,7 @@ describe('Boot and process basics (e2e, real process)', () => {
       });
       expect(res.headers.get('x-request-id')).toBe('boot-e2e-1');
       await new Promise((r) => setTimeout(r, 300));
-      const lines = app.logs().filter((l) => (l.req as { id?: string } | undefined)?.id === 'boot-e2e-1');
+      const lines = app.logs().filter((l) => l.requestId === 'boot-e2e-1' && l.msg === 'request completed');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatchObject({ level: 'info', msg: 'request completed', res: { statusCode: 200 } });
       expect(app.stdout()).not.toContain('do-not-log-me');

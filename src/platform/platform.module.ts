@@ -2,6 +2,7 @@ import { type DynamicModule, Global, Module, ValidationPipe } from '@nestjs/comm
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import { appConfig } from './config/app.config';
 import { validateEnvironment } from './config/env-namespace';
 import { ProblemDetailsFilter } from './errors/problem-details.filter';
@@ -11,7 +12,7 @@ import { HealthModule } from './health/health.module';
 import { httpConfig } from './http/http.config';
 import { HttpPipelineModule } from './http/http-pipeline.module';
 import { loggingConfig, type LoggingConfig } from './logging/logging.config';
-import { buildPinoHttp } from './logging/pino-options';
+import { createRootLogger, ROOT_LOGGER } from './logging/root-logger';
 import { MetricsController } from './metrics/metrics.controller';
 import { metricsConfig } from './metrics/metrics.config';
 import { MetricsService } from './metrics/metrics.service';
@@ -55,8 +56,17 @@ export class PlatformModule {
       imports: [
         loadConfig(),
         LoggerModule.forRootAsync({
-          inject: [loggingConfig.KEY],
-          useFactory: (logging: LoggingConfig) => ({ pinoHttp: buildPinoHttp(logging, options.logStream) }),
+          inject: [ROOT_LOGGER],
+          // Requests are logged by the platform's own middleware (logging/request-logging.ts),
+          // which sets req.log; nestjs-pino binds it to each request's context.
+          useFactory: (root: Logger) => ({ pinoHttp: { logger: root }, useExisting: true }),
+          providers: [
+            {
+              provide: ROOT_LOGGER,
+              inject: [loggingConfig.KEY],
+              useFactory: (logging: LoggingConfig) => createRootLogger(logging, options.logStream),
+            },
+          ],
         }),
         HealthModule,
         HttpPipelineModule,

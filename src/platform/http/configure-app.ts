@@ -2,6 +2,10 @@ import { VERSION_NEUTRAL, VersioningType } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import type { Logger as PinoInstance } from 'pino';
+import { loggingConfig, type LoggingConfig } from '../logging/logging.config';
+import { requestLogging } from '../logging/request-logging';
+import { ROOT_LOGGER } from '../logging/root-logger';
 import { buildOpenApiDocument, type OpenApiInfo, serveOpenApi } from '../openapi/openapi-document';
 import { answerClientErrorsWithProblems } from './client-error';
 import { httpConfig, type HttpConfig } from './http.config';
@@ -23,6 +27,8 @@ const EXPOSED_HEADERS = [
 export function configurePlatformApp(app: NestExpressApplication, info: OpenApiInfo): NestExpressApplication {
   const http = app.get<HttpConfig>(httpConfig.KEY);
   app.useLogger(app.get(Logger));
+  // First of all: the request id and request logger every later step (and error) relies on.
+  app.use(requestLogging(app.get<PinoInstance>(ROOT_LOGGER), app.get<LoggingConfig>(loggingConfig.KEY).httpRequests));
   app.disable('x-powered-by');
   app.set('trust proxy', http.trustProxyHops);
   app.use(helmet());

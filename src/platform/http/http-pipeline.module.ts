@@ -6,9 +6,9 @@ import { httpConfig, type HttpConfig } from './http.config';
 const ALL_ROUTES = { path: '{/*splat}', method: RequestMethod.ALL };
 
 /**
- * Request middleware that must run after the logger. Nest mounts global modules' middleware
- * first (nestjs-pino's LoggerModule is global) and this module is not global, so every request,
- * including one with a broken or oversized body, already has its request id and log line here.
+ * Request middleware mounted through Nest. The request id and request logger come earlier (an
+ * `app.use` in configurePlatformApp), so a broken or oversized body is still logged and answered
+ * with its request id.
  */
 @Module({})
 export class HttpPipelineModule implements NestModule {

@@ -1,0 +1,29 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { LoggingConfig } from './logging.config';
+import { REDACT_PATHS, REDACTED } from './redaction';
+
+/** DI token of the application's root pino logger (one per app). */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+/**
+ * The one pino logger of the app: nestjs-pino's `Logger`/`PinoLogger` and the request logger
+ * derive from it. JSON goes through an asynchronous destination (a synchronous write per line is
+ * the largest single cost on the request path); `pretty` runs pino-pretty in a worker thread.
+ */
+export function createRootLogger(config: LoggingConfig, stream?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
+    level: config.level,
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
+    serializers: { err: pino.stdSerializers.err },
+    formatters: { level: (label) => ({ level: label }) },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  if (stream) return pino(options, stream);
+  if (config.format === 'pretty') {
+    return pino({
+      ...options,
+      transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } },
+    });
+  }
+  return pino(options, pino.destination({ dest: 1, sync: false }));
+}
