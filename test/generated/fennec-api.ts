@@ -1492,8 +1492,16 @@ export interface components {
             /** @enum {string} */
             level: "INFO" | "WARNING" | "ERROR" | "CRITICAL";
             message: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description First firing of this alert
+             */
             firedAt: string;
+            /**
+             * Format: date-time
+             * @description Latest firing (re-firings after a cooldown)
+             */
+            lastFiredAt: string;
             /** Format: date-time */
             clearedAt?: string;
             firings: number;

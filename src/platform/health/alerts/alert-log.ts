@@ -38,6 +38,7 @@ export class AlertLog {
       alert.level = input.level;
       alert.message = input.message;
       alert.firings++;
+      alert.lastFiredAt = this.now();
       alert.escalated ||= input.escalated === true;
     } else {
       alert = {
@@ -45,6 +46,7 @@ export class AlertLog {
         ...input,
         escalated: input.escalated === true,
         firedAt: this.now(),
+        lastFiredAt: this.now(),
         firings: 1,
         actions: [],
       };

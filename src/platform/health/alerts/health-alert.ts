@@ -23,6 +23,8 @@ export interface HealthAlert {
   level: AlertLevel;
   message: string;
   firedAt: number;
+  /** Latest firing (re-firings after a cooldown update it). */
+  lastFiredAt: number;
   clearedAt?: number;
   /** Times this alert fired (re-firings after a cooldown count). */
   firings: number;

@@ -55,6 +55,7 @@ export class HealthAlertsService {
     return {
       ...a,
       firedAt: new Date(a.firedAt).toISOString(),
+      lastFiredAt: new Date(a.lastFiredAt).toISOString(),
       clearedAt: a.clearedAt === undefined ? undefined : new Date(a.clearedAt).toISOString(),
       actions: a.actions.map((r) => ({ ...r, at: new Date(r.at).toISOString() })),
     };

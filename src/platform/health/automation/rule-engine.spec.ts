@@ -83,7 +83,13 @@ describe(RuleEngine.name, () => {
       ['isolate', 180_000],
     ]);
     const alert = alerts.active()[0];
-    expect(alert).toMatchObject({ level: 'CRITICAL', firings: 4, escalated: true });
+    expect(alert).toMatchObject({
+      level: 'CRITICAL',
+      firings: 4,
+      escalated: true,
+      firedAt: 1_000_000,
+      lastFiredAt: 1_180_000,
+    });
     expect(alert.actions).toHaveLength(4);
   });
 

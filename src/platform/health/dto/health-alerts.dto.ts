@@ -15,7 +15,9 @@ export class HealthAlertDto {
   @ApiProperty() service: string;
   @ApiProperty({ enum: ALERT_LEVELS }) level: string;
   @ApiProperty() message: string;
-  @ApiProperty({ format: 'date-time' }) firedAt: string;
+  @ApiProperty({ format: 'date-time', description: 'First firing of this alert' }) firedAt: string;
+  @ApiProperty({ format: 'date-time', description: 'Latest firing (re-firings after a cooldown)' })
+  lastFiredAt: string;
   @ApiPropertyOptional({ format: 'date-time' }) clearedAt?: string;
   @ApiProperty() firings: number;
   @ApiProperty() escalated: boolean;
