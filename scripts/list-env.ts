@@ -30,7 +30,7 @@ export function declaredEnvVars(root: string): EnvVar[] {
       const m = DECL.exec(line);
       if (!m || (m[1] === 'NODE_ENV' && vars.some((v) => v.name === 'NODE_ENV'))) return;
       let doc: string | undefined;
-      for (let j = i - 1; j >= 0 && j >= i - 12; j--) {
+      for (let j = i - 1; j >= 0 && j >= i - 20; j--) {
         const t = lines[j].trim();
         if (t.startsWith('/**')) {
           let end = j;
@@ -43,7 +43,7 @@ export function declaredEnvVars(root: string): EnvVar[] {
             .trim();
           break;
         }
-        if (!t.startsWith('@') && !t.startsWith('*') && t !== '') break;
+        if (t === '' || t.endsWith(';') || t === '}') break;
       }
       vars.push({ name: m[1], file: relative(root, file), default: m[2]?.trim(), doc });
     });

@@ -12,12 +12,14 @@ class RagEnv {
   @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'RAG_DATABASE_SCHEMA must be a lowercase SQL identifier' })
   RAG_DATABASE_SCHEMA: string = 'public';
 
+  /** Target chunk size in characters (chunks never cross a heading). */
   @EnvInt()
   @IsInt()
   @Min(100)
   @Max(20_000)
   RAG_CHUNK_TARGET_CHARS: number = 1_000;
 
+  /** Characters of overlap between neighbouring chunks (at most half the target). */
   @EnvInt()
   @IsInt()
   @Min(0)

@@ -98,6 +98,7 @@ class AuthEnv {
   @ValidPublicKey()
   JWT_PUBLIC_KEY?: PublicKeyValue;
 
+  /** Path of a PEM file holding the RS256 public key (instead of JWT_PUBLIC_KEY). */
   @IsOptional()
   @parsedPublicKey(true)
   @ValidPublicKey()
@@ -108,14 +109,17 @@ class AuthEnv {
   @Matches(/^https?:\/\/\S+$/, { message: 'JWT_JWKS_URL must be an http(s) URL' })
   JWT_JWKS_URL?: string;
 
+  /** Required `iss` claim; unset: any issuer. */
   @IsOptional()
   @IsString()
   JWT_ISSUER?: string;
 
+  /** Required `aud` claim; unset: any audience. */
   @IsOptional()
   @IsString()
   JWT_AUDIENCE?: string;
 
+  /** Tolerance on `exp`/`nbf`/`iat`, in seconds (0–300). */
   @EnvInt()
   @IsInt()
   @Min(0)
@@ -133,6 +137,7 @@ class AuthEnv {
   })
   JWT_ROLE_MAP?: string;
 
+  /** Claim holding the caller's tenant. */
   @IsString()
   JWT_TENANT_CLAIM: string = 'tenant';
 

@@ -9,6 +9,7 @@ const EnvFloat = () =>
   );
 
 class ThrottlingEnv {
+  /** Rate limiting on or off. */
   @EnvBoolean()
   @IsBoolean()
   THROTTLE_ENABLED: boolean = true;
@@ -19,6 +20,7 @@ class ThrottlingEnv {
   @Min(1)
   THROTTLE_BURST_LIMIT: number = 20;
 
+  /** Window of the `burst` throttler, in ms. */
   @EnvInt()
   @IsInt()
   @Min(100)
@@ -30,6 +32,7 @@ class ThrottlingEnv {
   @Min(1)
   THROTTLE_SUSTAINED_LIMIT: number = 300;
 
+  /** Window of the `sustained` throttler, in ms. */
   @EnvInt()
   @IsInt()
   @Min(1000)
@@ -41,6 +44,7 @@ class ThrottlingEnv {
   @Min(0)
   THROTTLE_TENANT_LIMIT: number = 0;
 
+  /** Window of the per-tenant throttler, in ms. */
   @EnvInt()
   @IsInt()
   @Min(1000)
@@ -50,6 +54,7 @@ class ThrottlingEnv {
   @EnvList()
   @IsArray()
   @Matches(/^[A-Za-z0-9._-]{1,64}:\d+$/, {
+    /** Per-tenant overrides of THROTTLE_TENANT_LIMIT, as `tenant:limit,tenant:limit`. */
     each: true,
     message: 'THROTTLE_TENANT_LIMITS must look like "tenant:limit,other:limit"',
   })
@@ -60,6 +65,7 @@ class ThrottlingEnv {
   @IsBoolean()
   THROTTLE_FAIL_OPEN: boolean = true;
 
+  /** Adaptive limits (tighten under load and for clients after security events) on or off. */
   @EnvBoolean()
   @IsBoolean()
   THROTTLE_ADAPTIVE: boolean = true;
