@@ -36,6 +36,11 @@ module.exports = {
     },
   ],
   collectCoverageFrom: ['src/**/*.ts', '!src/**/*.spec.ts', '!src/main.ts', '!src/**/index.ts'],
-  coverageThreshold: { './src/platform/': { lines: 80 } },
+  // Raised as the code grew (measured: platform 95.5% lines / 81.8% branches, services 94.2% / 76%);
+  // never lowered to make CI pass.
+  coverageThreshold: {
+    './src/platform/': { lines: 90, branches: 75 },
+    './src/services/': { lines: 85, branches: 70 },
+  },
   coverageReporters: ['text-summary', 'lcov'],
 };
