@@ -6,6 +6,8 @@ export default tseslint.config(
   {
     ignores: [
       'dist/',
+      '.e2e-dist/',
+      '.*-dist/',
       'coverage/',
       'node_modules/',
       'data/',

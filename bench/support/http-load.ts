@@ -25,14 +25,14 @@ export async function startServer(
   });
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       buf += d.toString();
       const m = /READY (\d+)/.exec(buf);
       if (m) resolve(Number(m[1]));
     });
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
   });
-  child.stdout!.resume();
+  child.stdout.resume();
   return { name, child, url: `http://127.0.0.1:${port}${path}` };
 }
 
