@@ -17,12 +17,16 @@
  * BENCH_STREAMS (per round and path, default 100), BENCH_ROUNDS (5), BENCH_TOKEN_MS (2).
  */
 import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { APP_INFO } from '../src/app.info';
+import { AppModule } from '../src/app.module';
+import { configurePlatformApp } from '../src/platform/http/configure-app';
 import { FakeOllama } from '../test/fixtures/fake-ollama';
 
 const ROOT = join(__dirname, '..');
@@ -53,27 +57,43 @@ function instrument(fake: FakeOllama): void {
   });
 }
 
-async function startGateway(ollamaUrl: string): Promise<{ child: ChildProcess; port: number }> {
-  const { createHash } = await import('node:crypto');
+function gatewayEnv(ollamaUrl: string): Record<string, string> {
+  const hash = `sha256:${createHash('sha256').update(KEY).digest('hex')}`;
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    HEALTH_DRAIN_DELAY_MS: '0',
+    THROTTLE_ENABLED: 'false',
+    OLLAMA_URLS: ollamaUrl,
+    LLM_STREAMS_PER_MINUTE: '1000000',
+    FENNEC_API_KEYS: JSON.stringify([{ id: 'bench', hash, roles: ['viewer'], tenant: 'bench' }]),
+  };
+}
+
+interface Gateway {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The whole app in this process (BENCH_GATEWAY=inprocess). */
+async function startGatewayHere(ollamaUrl: string): Promise<Gateway> {
+  Object.assign(process.env, gatewayEnv(ollamaUrl));
+  // Config namespaces read the environment when the app is created, not when imported.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  configurePlatformApp(app, APP_INFO);
+  await app.listen(0, '127.0.0.1');
+  return { port: (app.getHttpServer().address() as { port: number }).port, close: () => app.close() };
+}
+
+/** The whole app as its own process (default), as in production. */
+async function startGateway(ollamaUrl: string): Promise<Gateway> {
+  if (MODE === 'inprocess') return startGatewayHere(ollamaUrl);
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'bench/servers/llm-fennec-server.ts'], {
     cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      HEALTH_DRAIN_DELAY_MS: '0',
-      THROTTLE_ENABLED: 'false',
-      OLLAMA_URLS: ollamaUrl,
-      LLM_STREAMS_PER_MINUTE: '1000000',
-      FENNEC_API_KEYS: JSON.stringify([
-        {
-          id: 'bench',
-          hash: `sha256:${createHash('sha256').update(KEY).digest('hex')}`,
-          roles: ['viewer'],
-          tenant: 'bench',
-        },
-      ]),
-    },
+    env: { ...process.env, ...gatewayEnv(ollamaUrl) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -86,7 +106,13 @@ async function startGateway(ollamaUrl: string): Promise<{ child: ChildProcess; p
     child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
   });
   child.stdout.resume();
-  return { child, port };
+  return {
+    port,
+    close: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
 }
 
 let seq = 0;

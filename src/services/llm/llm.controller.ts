@@ -23,7 +23,7 @@ const wantsStream = (req: Request, stream?: boolean) =>
 /** Fennec's own LLM API: JSON answers, or SSE `token` events then `done` with Ollama's counts. */
 @ApiTags('llm')
 @ServiceRoute(LLM_SERVICE)
-@FlagOnlyInput('body.messages', 'body.prompt', 'body.system', 'body.input')
+@FlagOnlyInput('body.messages', 'body.prompt', 'body.system', 'body.input', 'body.images')
 @Controller({ path: 'llm', version: '1' })
 export class LlmController {
   constructor(
