@@ -91,7 +91,9 @@ async function startGatewayHere(ollamaUrl: string): Promise<Gateway> {
 /** The whole app as its own process (default), as in production. */
 async function startGateway(ollamaUrl: string): Promise<Gateway> {
   if (MODE === 'inprocess') return startGatewayHere(ollamaUrl);
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'bench/servers/llm-fennec-server.ts'], {
+  // V8 heap flags given to the bench (e.g. --max-semi-space-size) apply to the gateway too.
+  const v8 = process.execArgv.filter((a) => a.startsWith('--max-semi-space-size'));
+  const child = spawn(process.execPath, [...v8, '-r', '@swc-node/register', 'bench/servers/llm-fennec-server.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...gatewayEnv(ollamaUrl) },
     stdio: ['ignore', 'pipe', 'inherit'],

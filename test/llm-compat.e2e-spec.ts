@@ -177,7 +177,7 @@ describe('LLM drop-in surfaces with the official clients (e2e)', () => {
         stream: true,
         stream_options: { include_usage: true },
       });
-      const chunks = [];
+      const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
       for await (const chunk of stream) chunks.push(chunk);
       const text = chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
       expect(text).toBe('This is a fake answer about a b c.');

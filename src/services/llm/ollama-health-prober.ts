@@ -24,6 +24,8 @@ export class OllamaHealthProber {
   private readonly health = new Map<string, OllamaInstanceHealth>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  /** Aborts the probes in flight when the gateway stops. */
+  private readonly stopped = new AbortController();
 
   constructor(
     private readonly instances: UpstreamInstanceConfig[],
@@ -43,6 +45,7 @@ export class OllamaHealthProber {
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    this.stopped.abort();
   }
 
   anyUp(): boolean {
@@ -72,7 +75,8 @@ export class OllamaHealthProber {
     const id = instanceIdOf(instance);
     const base = instance.url.replace(/\/$/, '');
     const get = async (path: string) => {
-      const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+      const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.stopped.signal]);
+      const res = await fetch(`${base}${path}`, { signal });
       if (!res.ok) {
         await res.body?.cancel();
         throw new Error(`${path} answered ${res.status}`);
@@ -95,6 +99,7 @@ export class OllamaHealthProber {
   }
 
   private set(next: OllamaInstanceHealth): void {
+    if (this.stopped.signal.aborted) return;
     const before = this.health.get(next.id);
     if (!this.health.has(next.id)) return; // removed while the probe ran
     const wasAnyUp = this.anyUp();
