@@ -131,7 +131,11 @@ export class OllamaCompatController {
       'x-accel-buffering': 'no',
     });
     req.socket.setNoDelay(true);
-    const lines = this.llm.lines(op, upstream);
+    // Not awaited: a handler kept pending for the life of a stream would hold Nest's request pipeline.
+    void this.pump(res, this.llm.lines(op, upstream));
+  }
+
+  private async pump(res: Response, lines: AsyncGenerator<{ raw: string }>): Promise<void> {
     try {
       for await (const { raw } of lines) {
         if (res.destroyed) break;

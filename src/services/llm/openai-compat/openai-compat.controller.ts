@@ -109,20 +109,31 @@ export class OpenAiCompatController {
       'x-accel-buffering': 'no',
     });
     req.socket.setNoDelay(true);
+    // Not awaited: a handler kept pending for the life of a stream would hold Nest's request pipeline.
+    void this.pump(req, res, this.llm.lines('chat', upstream), { id, created, model, includeUsage });
+  }
+
+  private async pump(
+    req: Request,
+    res: Response,
+    lines: AsyncGenerator<{ chunk: OllamaChunk }>,
+    c: { id: string; created: number; model: string; includeUsage: boolean },
+  ): Promise<void> {
     const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
-    send(toCompletionChunk(id, created, model, { role: 'assistant', content: '' }));
+    send(toCompletionChunk(c.id, c.created, c.model, { role: 'assistant', content: '' }));
     try {
-      for await (const { chunk } of this.llm.lines('chat', upstream)) {
+      for await (const { chunk } of lines) {
         if (res.destroyed) break;
         if (chunk.done) {
-          send(toCompletionChunk(id, created, chunk.model, {}, finishOf(chunk)));
-          if (includeUsage)
-            send({ ...toCompletionChunk(id, created, chunk.model, {}), choices: [], usage: usageOf(chunk) });
+          send(toCompletionChunk(c.id, c.created, chunk.model, {}, finishOf(chunk)));
+          if (c.includeUsage) {
+            send({ ...toCompletionChunk(c.id, c.created, chunk.model, {}), choices: [], usage: usageOf(chunk) });
+          }
           res.write('data: [DONE]\n\n');
           break;
         }
         const content = chunk.message?.content ?? '';
-        if (content !== '' && !send(toCompletionChunk(id, created, chunk.model, { content }))) await drained(res);
+        if (content !== '' && !send(toCompletionChunk(c.id, c.created, chunk.model, { content }))) await drained(res);
       }
     } catch (err) {
       // OpenAI's clients raise an `error` object found in a stream event.
