@@ -1,25 +1,27 @@
 /**
  * bench:llm — per-token latency the LLM gateway adds to a streamed answer.
  *
- * One process holds the fake Ollama and the client, so a token's "sent" time (the fake's
- * `res.write`) and "received" time (the client parsed it) are on one clock. The gateway runs as
- * its own process (the whole app, as in production). Per token: received − sent, for
+ * Per token: received − sent, where "sent" is the fake Ollama's `res.write` of the chunk and
+ * "received" the moment the client has parsed it, both on a clock comparable across processes
+ * (performance.timeOrigin + now). Three paths, rounds interleaved so noise hits them alike:
  *   direct   client → fake Ollama /api/chat (NDJSON)
  *   ndjson   client → Fennec /ollama/api/chat → fake (NDJSON relay)
  *   sse      client → Fennec /v1/llm/chat → fake (SSE `token` events)
- * Rounds interleave the three so drift and noise hit them alike. Target: p99 added ≤ 1 ms.
+ *   relay    client → a bare Node pass-through → fake (process mode only: the cost of any extra hop)
+ * Target: p99 added ≤ 1 ms.
  *
- * BENCH_GATEWAY=process (default) runs the gateway as its own process, as in production: on a
- * machine short of CPU its p99 then also measures how long the OS makes a third process wait for
- * a core. BENCH_GATEWAY=inprocess runs it in the bench's own event loop: every path then waits for
- * the same one thread, and the difference is the gateway's own work per token.
+ * BENCH_GATEWAY=process (default): the fake Ollama, the gateway (the whole app) and the client
+ * are three processes, as in production; the direct path crosses one process boundary, the
+ * gateway paths two. BENCH_GATEWAY=inprocess: all three share this process's event loop, so the
+ * difference is the gateway's own work per token, without the OS waking another process.
  *
  * BENCH_STREAMS (per round and path, default 100), BENCH_ROUNDS (5), BENCH_TOKEN_MS (2).
+ * V8 flags such as --max-semi-space-size given to the bench are passed to its child processes.
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { loadavg } from 'node:os';
@@ -36,25 +38,87 @@ const TOKEN_MS = Number(process.env.BENCH_TOKEN_MS ?? 2);
 const MODE = process.env.BENCH_GATEWAY === 'inprocess' ? 'inprocess' : 'process';
 const KEY = 'fk_bench_llm_0123456789abcdef0123456789';
 const PROMPT = 'one two three four five six seven eight nine ten eleven twelve';
+const V8_FLAGS = process.execArgv.filter((a) => a.startsWith('--max-semi-space-size'));
 
-type Path = 'direct' | 'ndjson' | 'sse';
-const now = () => performance.now();
+type Path = 'direct' | 'relay' | 'ndjson' | 'sse';
+const wall = () => performance.timeOrigin + performance.now();
 
-/** Send times of each streamed chunk, per fake response, in order. */
-const sent = new Map<string, number[]>();
+interface Running {
+  url: string;
+  close(): Promise<void>;
+}
+interface FakeUpstream extends Running {
+  /** When the fake wrote each streamed chunk of request `id`. */
+  timesOf(id: string): Promise<number[]>;
+}
 
-function instrument(fake: FakeOllama): void {
-  const server = (fake as unknown as { server: Server }).server;
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const id = req.headers['x-bench-id'] as string | undefined;
+async function spawnReady(script: string, env: Record<string, string>, ipc: boolean) {
+  const child = spawn(process.execPath, [...V8_FLAGS, '-r', '@swc-node/register', script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
+  });
+  const ready = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /READY (\S+)/.exec(buf);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  child.stdout!.resume();
+  return { child, ready };
+}
+
+const stop = async (child: ChildProcess) => {
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+};
+
+async function startFake(): Promise<FakeUpstream> {
+  if (MODE === 'process') {
+    const { child, ready } = await spawnReady(
+      'bench/servers/fake-ollama-server.ts',
+      { BENCH_TOKEN_MS: String(TOKEN_MS) },
+      true,
+    );
+    const waiting = new Map<string, (times: number[]) => void>();
+    child.on('message', (m: { id: string; times: number[] }) => waiting.get(m.id)?.(m.times));
+    return {
+      url: ready,
+      timesOf: (id) =>
+        new Promise((resolve) => {
+          waiting.set(id, (t) => {
+            waiting.delete(id);
+            resolve(t);
+          });
+          child.send(id);
+        }),
+      close: () => stop(child),
+    };
+  }
+  const fake = await FakeOllama.start({ tokenLatencyMs: TOKEN_MS });
+  const sent = new Map<string, number[]>();
+  (fake as unknown as { server: Server }).server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const id = (req.headers['x-bench-id'] ?? req.headers['x-request-id']) as string;
     const times: number[] = [];
-    if (id !== undefined) sent.set(id, times);
+    sent.set(id, times);
     const write = res.write.bind(res) as (chunk: unknown, ...rest: unknown[]) => boolean;
     res.write = ((chunk: unknown, ...rest: unknown[]) => {
-      times.push(now());
+      times.push(wall());
       return write(chunk, ...rest);
     }) as typeof res.write;
   });
+  return {
+    url: fake.url,
+    timesOf: (id) => {
+      const times = sent.get(id) ?? [];
+      sent.delete(id);
+      return Promise.resolve(times);
+    },
+    close: () => fake.close(),
+  };
 }
 
 function gatewayEnv(ollamaUrl: string): Record<string, string> {
@@ -70,66 +134,40 @@ function gatewayEnv(ollamaUrl: string): Record<string, string> {
   };
 }
 
-interface Gateway {
-  port: number;
-  close(): Promise<void>;
-}
-
-/** The whole app in this process (BENCH_GATEWAY=inprocess). */
-async function startGatewayHere(ollamaUrl: string): Promise<Gateway> {
-  Object.assign(process.env, gatewayEnv(ollamaUrl));
+async function startGateway(ollamaUrl: string): Promise<Running> {
+  if (MODE === 'process') {
+    const { child, ready } = await spawnReady('bench/servers/llm-fennec-server.ts', gatewayEnv(ollamaUrl), false);
+    return { url: `http://127.0.0.1:${ready}`, close: () => stop(child) };
+  }
   // Config namespaces read the environment when the app is created, not when imported.
+  Object.assign(process.env, gatewayEnv(ollamaUrl));
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
     bufferLogs: true,
     bodyParser: false,
   });
   configurePlatformApp(app, APP_INFO);
   await app.listen(0, '127.0.0.1');
-  return { port: (app.getHttpServer().address() as { port: number }).port, close: () => app.close() };
+  const port = (app.getHttpServer().address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
 
-/** The whole app as its own process (default), as in production. */
-async function startGateway(ollamaUrl: string): Promise<Gateway> {
-  if (MODE === 'inprocess') return startGatewayHere(ollamaUrl);
-  // V8 heap flags given to the bench (e.g. --max-semi-space-size) apply to the gateway too.
-  const v8 = process.execArgv.filter((a) => a.startsWith('--max-semi-space-size'));
-  const child = spawn(process.execPath, [...v8, '-r', '@swc-node/register', 'bench/servers/llm-fennec-server.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...gatewayEnv(ollamaUrl) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const m = /READY (\d+)/.exec(buf);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
-  });
-  child.stdout.resume();
-  return {
-    port,
-    close: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
+async function startRelay(upstreamUrl: string): Promise<Running> {
+  const { child, ready } = await spawnReady('bench/servers/bare-relay-server.ts', { UPSTREAM_URL: upstreamUrl }, false);
+  return { url: `http://127.0.0.1:${ready}`, close: () => stop(child) };
 }
 
 let seq = 0;
 
-/**
- * One streamed chat; returns received − sent (ms) per token. The request id travels to the
- * fake as x-request-id through the gateway (the pool forwards it), or as x-bench-id directly.
- */
-async function stream(path: Path, fakeUrl: string, gatewayPort: number): Promise<number[]> {
+/** One streamed chat; received − sent (ms) per token. The gateway forwards x-request-id to Ollama. */
+async function stream(path: Path, fake: FakeUpstream, gateway: Running, relay?: Running): Promise<number[]> {
   const id = `bench-${++seq}`;
   const body = JSON.stringify({ model: 'llama3.2:3b', messages: [{ role: 'user', content: PROMPT }], stream: true });
   const url =
     path === 'direct'
-      ? `${fakeUrl}/api/chat`
-      : `http://127.0.0.1:${gatewayPort}${path === 'ndjson' ? '/ollama/api/chat' : '/v1/llm/chat'}`;
+      ? `${fake.url}/api/chat`
+      : path === 'relay'
+        ? `${relay!.url}/api/chat`
+        : `${gateway.url}${path === 'ndjson' ? '/ollama/api/chat' : '/v1/llm/chat'}`;
   const res = await fetch(url, {
     method: 'POST',
     headers: {
@@ -152,11 +190,10 @@ async function stream(path: Path, fakeUrl: string, gatewayPort: number): Promise
       const unit = pending.slice(0, at);
       pending = pending.slice(at + separator.length);
       const isToken = path === 'sse' ? unit.includes('event: token') : unit.includes('"done":false');
-      if (isToken) received.push(now());
+      if (isToken) received.push(wall());
     }
   }
-  const times = sent.get(id) ?? [];
-  sent.delete(id);
+  const times = await fake.timesOf(id);
   if (times.length !== received.length) throw new Error(`${path}: ${times.length} sent, ${received.length} received`);
   return received.map((t, i) => t - times[i]);
 }
@@ -166,21 +203,16 @@ function pct(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const fake = await FakeOllama.start({ tokenLatencyMs: TOKEN_MS });
-  instrument(fake);
+  const fake = await startFake();
   const gateway = await startGateway(fake.url);
-  const port = gateway.port;
-  // The pool forwards x-request-id; the fake keys its send times on x-bench-id, so map them.
-  const server = (fake as unknown as { server: Server }).server;
-  server.prependListener('request', (req: IncomingMessage) => {
-    req.headers['x-bench-id'] ??= req.headers['x-request-id'];
-  });
+  const relay = MODE === 'process' ? await startRelay(fake.url) : undefined;
+  const paths: Path[] = relay ? ['direct', 'relay', 'ndjson', 'sse'] : ['direct', 'ndjson', 'sse'];
   try {
-    const samples: Record<Path, number[]> = { direct: [], ndjson: [], sse: [] };
-    for (const p of ['direct', 'ndjson', 'sse'] as Path[]) for (let i = 0; i < 20; i++) await stream(p, fake.url, port);
+    const samples: Record<Path, number[]> = { direct: [], relay: [], ndjson: [], sse: [] };
+    for (const p of paths) for (let i = 0; i < 20; i++) await stream(p, fake, gateway, relay);
     for (let r = 0; r < ROUNDS; r++) {
-      for (const p of ['direct', 'ndjson', 'sse'] as Path[]) {
-        for (let i = 0; i < STREAMS; i++) samples[p].push(...(await stream(p, fake.url, port)));
+      for (const p of paths) {
+        for (let i = 0; i < STREAMS; i++) samples[p].push(...(await stream(p, fake, gateway, relay)));
       }
     }
     const row = (p: Path) => {
@@ -188,14 +220,16 @@ async function main(): Promise<void> {
       return { tokens: s.length, p50: pct(s, 50), p90: pct(s, 90), p99: pct(s, 99), max: s.at(-1)! };
     };
     const direct = row('direct');
+    const where = MODE === 'inprocess' ? 'one process' : 'fake, gateway and client in three processes';
+    const load = loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
     console.log(
-      `bench:llm (gateway ${MODE === 'inprocess' ? 'in this process' : 'in its own process'}) — ${ROUNDS} rounds × ${STREAMS} streams per path, ${TOKEN_MS} ms between tokens, node ${process.version}, ` +
-        `load average ${loadavg()
-          .map((l) => l.toFixed(2))
-          .join(' ')}`,
+      `bench:llm (${where}${V8_FLAGS.length ? `, ${V8_FLAGS.join(' ')}` : ''}) — ${ROUNDS} rounds × ${STREAMS} ` +
+        `streams per path, ${TOKEN_MS} ms between tokens, node ${process.version}, load average ${load}`,
     );
     console.log('path     tokens   p50 ms   p90 ms   p99 ms   max ms   added p50   added p99   p99 ratio');
-    for (const p of ['direct', 'ndjson', 'sse'] as Path[]) {
+    for (const p of paths) {
       const r = row(p);
       const added = (k: 'p50' | 'p99') => (p === 'direct' ? '' : (r[k] - direct[k]).toFixed(3));
       console.log(
@@ -213,10 +247,19 @@ async function main(): Promise<void> {
       );
     }
     const worst = Math.max(row('ndjson').p99, row('sse').p99) - direct.p99;
+    if (relay) {
+      const r = row('relay');
+      const over = (p: Path) =>
+        `p50 +${(row(p).p50 - r.p50).toFixed(3)} ms, p99 +${(row(p).p99 - r.p99).toFixed(3)} ms`;
+      console.log(
+        `gateway over the bare relay (the framework and checks, not the extra hop): ndjson ${over('ndjson')}; sse ${over('sse')}`,
+      );
+    }
     console.log(
       `added per-token p99 (worst surface): ${worst.toFixed(3)} ms — target ≤ 1 ms: ${worst <= 1 ? 'met' : 'NOT met'}`,
     );
   } finally {
+    await relay?.close();
     await gateway.close();
     await fake.close();
   }
