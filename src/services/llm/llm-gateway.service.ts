@@ -44,10 +44,25 @@ export interface LlmCallOptions {
   requestId?: string;
 }
 
-/** One parsed line of an Ollama stream, with its original text for byte-faithful relaying. */
-export interface OllamaLine {
-  raw: string;
-  chunk: OllamaChunk;
+/** One line of an Ollama stream: its text as sent (for byte-faithful relaying) and its chunk. */
+export class OllamaLine {
+  constructor(
+    readonly raw: string,
+    private parsed?: OllamaChunk,
+  ) {}
+
+  /** Parsed on first use: a relay that only forwards `raw` never pays for it. */
+  get chunk(): OllamaChunk {
+    return (this.parsed ??= parseLine(this.raw));
+  }
+}
+
+function parseLine(raw: string): OllamaChunk {
+  try {
+    return JSON.parse(raw) as OllamaChunk;
+  } catch {
+    throw new UpstreamBadResponseError('Ollama sent a line that is not JSON');
+  }
 }
 
 type Operation = 'chat' | 'generate' | 'embed' | 'show' | 'tags' | 'version';
@@ -211,12 +226,13 @@ export class LlmGateway implements ManagedLifecycle, LlmClient {
     let first = true;
     try {
       for await (const raw of res.lines()) {
-        let chunk: OllamaChunk;
-        try {
-          chunk = JSON.parse(raw) as OllamaChunk;
-        } catch {
-          throw new UpstreamBadResponseError('Ollama sent a line that is not JSON');
+        // A token line has the key `"done":false` (a key cannot occur unescaped inside a JSON
+        // string): only the first line, the final one, in-band errors and oddities are parsed here.
+        if (!first && raw.includes('"done":false') && !raw.includes('"error":')) {
+          yield new OllamaLine(raw);
+          continue;
         }
+        const chunk = parseLine(raw);
         if (typeof chunk.error === 'string') throw new LlmGenerationFailedError(`Ollama failed: ${chunk.error}`);
         if (first) {
           first = false;
@@ -227,7 +243,7 @@ export class LlmGateway implements ManagedLifecycle, LlmClient {
           this.countTokens(chunk);
           this.metrics.calls.inc({ operation, outcome: 'ok' });
         }
-        yield { raw, chunk };
+        yield new OllamaLine(raw, chunk);
         if (chunk.done) return;
       }
       throw new UpstreamBadResponseError('Ollama ended the stream before its final chunk');
