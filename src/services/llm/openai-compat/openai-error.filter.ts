@@ -1,8 +1,6 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { MetricsService } from '../../../platform/metrics/metrics.service';
+import { Catch } from '@nestjs/common';
 import type { ProblemDetails } from '../../../platform/errors/problem-details';
-import { compatProblem } from '../compat/compat-problem';
+import { DialectErrorFilter } from '../compat/dialect-error.filter';
 
 /** OpenAI's error `type` for a status, as its API and client libraries expect. */
 export function openAiErrorType(status: number): string {
@@ -33,17 +31,8 @@ export function openAiError(problem: ProblemDetails) {
 
 /** Errors of the OpenAI-compatible routes as OpenAI writes them: `{"error": {message, type, param, code}}`. */
 @Catch()
-export class OpenAiErrorFilter implements ExceptionFilter {
-  constructor(private readonly metrics: MetricsService) {}
-
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const req = host.switchToHttp().getRequest<Request>();
-    const res = host.switchToHttp().getResponse<Response>();
-    if (res.headersSent) {
-      if (!res.writableEnded) res.end();
-      return;
-    }
-    const problem = compatProblem(exception, req, res, this.metrics);
-    res.status(problem.status).json(openAiError(problem));
+export class OpenAiErrorFilter extends DialectErrorFilter {
+  protected body(problem: ProblemDetails) {
+    return openAiError(problem);
   }
 }
