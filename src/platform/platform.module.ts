@@ -1,7 +1,7 @@
-import { type DynamicModule, Global, Module, ValidationPipe } from '@nestjs/common';
+import { type DynamicModule, Global, Module, Scope, ValidationPipe } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
+import { Logger as NestPinoLogger, PARAMS_PROVIDER_TOKEN, PinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { appConfig } from './config/app.config';
 import { validateEnvironment } from './config/env-namespace';
@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { httpConfig } from './http/http.config';
 import { HttpPipelineModule } from './http/http-pipeline.module';
 import { loggingConfig, type LoggingConfig } from './logging/logging.config';
+import { ContextPinoLogger } from './logging/context-pino-logger';
 import { createRootLogger, ROOT_LOGGER } from './logging/root-logger';
 import { MetricsController } from './metrics/metrics.controller';
 import { metricsConfig } from './metrics/metrics.config';
@@ -55,19 +56,6 @@ export class PlatformModule {
       module: PlatformModule,
       imports: [
         loadConfig(),
-        LoggerModule.forRootAsync({
-          inject: [ROOT_LOGGER],
-          // Requests are logged by the platform's own middleware (logging/request-logging.ts),
-          // which sets req.log; nestjs-pino binds it to each request's context.
-          useFactory: (root: Logger) => ({ pinoHttp: { logger: root }, useExisting: true }),
-          providers: [
-            {
-              provide: ROOT_LOGGER,
-              inject: [loggingConfig.KEY],
-              useFactory: (logging: LoggingConfig) => createRootLogger(logging, options.logStream),
-            },
-          ],
-        }),
         HealthModule,
         HttpPipelineModule,
         SecurityModule,
@@ -82,6 +70,21 @@ export class PlatformModule {
       controllers: [MetricsController],
       providers: [
         { provide: PLATFORM_OPTIONS, useValue: options },
+        {
+          provide: ROOT_LOGGER,
+          inject: [loggingConfig.KEY],
+          useFactory: (logging: LoggingConfig) => createRootLogger(logging, options.logStream),
+        },
+        // nestjs-pino's Logger and PinoLogger on the root logger; requests are logged and given
+        // their context by the platform's request edge (http/request-edge.ts), not nestjs-pino's
+        // middleware, so PinoLogger is the variant that reads that context.
+        {
+          provide: PARAMS_PROVIDER_TOKEN,
+          inject: [ROOT_LOGGER],
+          useFactory: (root: Logger) => ({ pinoHttp: { logger: root }, useExisting: true }),
+        },
+        { provide: PinoLogger, useClass: ContextPinoLogger, scope: Scope.TRANSIENT },
+        NestPinoLogger,
         MetricsService,
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         {
@@ -96,7 +99,7 @@ export class PlatformModule {
             }),
         },
       ],
-      exports: [MetricsService, HealthModule],
+      exports: [MetricsService, HealthModule, ROOT_LOGGER, PinoLogger, NestPinoLogger],
     };
   }
 }

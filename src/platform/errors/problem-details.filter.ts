@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { contextOf } from '../context/request-context';
 import { MetricsService } from '../metrics/metrics.service';
 import { routeTemplate } from '../metrics/route-template';
 import { fromBodyParserError } from './body-parser-errors';
@@ -27,7 +28,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) {
       // Streams answer errors in-band; all that is left is to log and end the socket.
-      req.log?.error({ err: exception }, 'error after response headers were sent');
+      contextOf(req)?.log?.error({ err: exception }, 'error after response headers were sent');
       if (!res.writableEnded) res.end();
       return;
     }
@@ -52,7 +53,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       ...(mapped.retryAfter !== undefined ? { retryAfter: mapped.retryAfter } : {}),
     };
     if (mapped.status >= 500) {
-      // pino-http logs `res.err` with the request's log line (and its request id).
+      // The request's completion line logs `res.err` (with the request id).
       res.err = exception instanceof Error ? exception : new Error(String(exception));
     }
     this.metrics.countHttpError(mapped.code, route, mapped.status);

@@ -1,11 +1,11 @@
-import { type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthAlertsService } from './alerts/health-alerts.service';
 import { AutomationController } from './automation/automation.controller';
 import { AutomationService } from './automation/automation.service';
 import { HealthTreeService } from './checks/health-tree.service';
 import { ServiceHealthChecker } from './checks/service-health-checker.service';
-import { DrainConnectionsMiddleware } from './drain-connections.middleware';
+import { DrainConnections } from './drain-connections';
 import { EventLoopMonitor } from './event-loop-monitor.service';
 import { HealthInsightsController } from './health-insights.controller';
 import { HealthServicesController } from './health-services.controller';
@@ -38,12 +38,8 @@ import { ProcessIndicators } from './process.indicators';
     HealthAlertsService,
     HealthMonitorService,
     AutomationService,
-    DrainConnectionsMiddleware,
+    DrainConnections,
   ],
   exports: [LifecyclePhaseService, EventLoopMonitor, ServiceHealthChecker, HealthTreeService],
 })
-export class HealthModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(DrainConnectionsMiddleware).forRoutes({ path: '{/*splat}', method: RequestMethod.ALL });
-  }
-}
+export class HealthModule {}

@@ -1,14 +1,15 @@
 import { VERSION_NEUTRAL, VersioningType } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
 import { loggingConfig, type LoggingConfig } from '../logging/logging.config';
-import { requestLogging } from '../logging/request-logging';
 import { ROOT_LOGGER } from '../logging/root-logger';
+import { MetricsService } from '../metrics/metrics.service';
 import { buildOpenApiDocument, type OpenApiInfo, serveOpenApi } from '../openapi/openapi-document';
 import { answerClientErrorsWithProblems } from './client-error';
 import { httpConfig, type HttpConfig } from './http.config';
+import { requestEdge } from './request-edge';
+import { securityHeaders } from './security-headers';
 
 /** Response headers browsers may read cross-origin (rate-limit headers per named throttler). */
 const EXPOSED_HEADERS = [
@@ -27,11 +28,17 @@ const EXPOSED_HEADERS = [
 export function configurePlatformApp(app: NestExpressApplication, info: OpenApiInfo): NestExpressApplication {
   const http = app.get<HttpConfig>(httpConfig.KEY);
   app.useLogger(app.get(Logger));
-  // First of all: the request id and request logger every later step (and error) relies on.
-  app.use(requestLogging(app.get<PinoInstance>(ROOT_LOGGER), app.get<LoggingConfig>(loggingConfig.KEY).httpRequests));
+  // First of all: the request id, context, metrics and completion line every later step relies on.
+  app.use(
+    requestEdge({
+      root: app.get<PinoInstance>(ROOT_LOGGER),
+      logCompletions: app.get<LoggingConfig>(loggingConfig.KEY).httpRequests,
+      metrics: app.get(MetricsService),
+    }),
+  );
   app.disable('x-powered-by');
   app.set('trust proxy', http.trustProxyHops);
-  app.use(helmet());
+  app.use(securityHeaders());
   if (http.corsOrigins.length > 0) {
     app.enableCors({ origin: http.corsOrigins, exposedHeaders: EXPOSED_HEADERS });
   }

@@ -1,6 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LoggingConfig } from './logging.config';
-import { REDACT_PATHS, REDACTED } from './redaction';
+import { redactSecrets, SECRET_SERIALIZERS } from './redaction';
 
 /** DI token of the application's root pino logger (one per app). */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
@@ -13,9 +13,9 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 export function createRootLogger(config: LoggingConfig, stream?: DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     level: config.level,
-    redact: { paths: REDACT_PATHS, censor: REDACTED },
-    serializers: { err: pino.stdSerializers.err },
-    formatters: { level: (label) => ({ level: label }) },
+    serializers: { ...SECRET_SERIALIZERS, err: pino.stdSerializers.err },
+    // Secrets are masked by the formatters (see redactSecrets for why not pino's `redact`).
+    formatters: { level: (label) => ({ level: label }), log: redactSecrets },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (stream) return pino(options, stream);

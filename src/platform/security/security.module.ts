@@ -1,12 +1,12 @@
 import { Global, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { getOptionsToken, getStorageToken, type ThrottlerModuleOptions } from '@nestjs/throttler';
 import { HealthModule } from '../health/health.module';
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator';
 import { authConfig } from './auth/auth.config';
 import { AuthGuard } from './auth/auth.guard';
-import { CallerContext, CallerContextInterceptor } from './auth/caller-context';
+import { CallerContext } from './auth/caller-context';
 import { CallerResolver } from './auth/caller-resolver.service';
 import { JwtAuthenticator } from './auth/jwt.authenticator';
 import { SecurityEventsController } from './events/security-events.controller';
@@ -66,7 +66,6 @@ import { TrustScoreService } from './throttling/trust-score.service';
     { provide: APP_GUARD, useClass: FennecThrottlerGuard },
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: InputInspectionGuard },
-    { provide: APP_INTERCEPTOR, useClass: CallerContextInterceptor },
   ],
   exports: [CallerContext, SecurityEventsService],
 })

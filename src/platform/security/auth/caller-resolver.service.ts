@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
+import { contextOf } from '../../context/request-context';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
 import type { Caller } from './caller';
 import { JwtAuthenticator, looksLikeJwt } from './jwt.authenticator';
@@ -33,7 +34,11 @@ export class CallerResolver {
     let pending = this.memo.get(req);
     if (!pending) {
       pending = this.authenticate(req).then((r) => {
-        if (r.status === 'ok') (req as RequestWithCaller).caller = r.caller;
+        if (r.status === 'ok') {
+          (req as RequestWithCaller).caller = r.caller;
+          const ctx = contextOf(req);
+          if (ctx) ctx.caller = r.caller;
+        }
         return r;
       });
       this.memo.set(req, pending);

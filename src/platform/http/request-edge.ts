@@ -1,0 +1,51 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Request } from 'express';
+import type { Logger } from 'pino';
+import { attachContext, runInContext, RequestContext } from '../context/request-context';
+import { logCompletion } from '../logging/request-logging';
+import { assignRequestId } from '../logging/request-id';
+import type { MetricsService } from '../metrics/metrics.service';
+import { routeTemplate } from '../metrics/route-template';
+
+/** nginx's convention for "client closed the connection before the answer was complete". */
+const CLIENT_CLOSED = 499;
+
+export interface RequestEdgeOptions {
+  root: Logger;
+  /** Write one line per completed request. */
+  logCompletions: boolean;
+  metrics: MetricsService;
+}
+
+type Req = IncomingMessage & { id?: string };
+
+/**
+ * The first thing every request meets, mounted with `app.use` ahead of everything else:
+ * - adopts or creates the request id (echoed as `x-request-id`);
+ * - enters the request's {@link RequestContext} (request id, lazily built logger, caller), so
+ *   every later step, error and log line of the request can reach it;
+ * - when the response completes or the client goes away, records the RED metrics (route
+ *   template, status, duration; 499 for an abandoned request) and writes the completion line.
+ *
+ * One plain function with one `close` listener rather than a chain of Nest middleware (logger
+ * binding, metrics, each with its own listeners and route matching): every layer on this path is
+ * paid by every request, and this is the path `npm run bench:http` measures. Metrics are taken
+ * here rather than in an interceptor on purpose: interceptors run after guards, so they would
+ * never see a 401, a 429 or a 404 for an unknown route, which are the answers operators count.
+ */
+export function requestEdge({ root, logCompletions, metrics }: RequestEdgeOptions) {
+  return (req: Req, res: ServerResponse, next: () => void): void => {
+    const started = performance.now();
+    const id = assignRequestId(req, res);
+    req.id = id;
+    const ctx = new RequestContext(id, root);
+    attachContext(req, ctx);
+    res.once('close', () => {
+      const ms = performance.now() - started;
+      const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED;
+      metrics.observeHttpRequest(req.method ?? 'GET', routeTemplate(req as Request), status, ms / 1000);
+      if (logCompletions) logCompletion(root, id, req, res, ms);
+    });
+    runInContext(ctx, next);
+  };
+}
