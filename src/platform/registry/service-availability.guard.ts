@@ -1,5 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { RouteMetadata } from '../http/route-metadata';
 import { ServiceUnavailableError } from './registry.errors';
 import { SERVICE_ROUTE_KEY } from './service-route.decorator';
 import { ServiceRegistry } from './service-registry';
@@ -10,16 +11,17 @@ export const SERVICE_UNAVAILABLE_RETRY_AFTER_S = 5;
 /** Global guard: refuses `@ServiceRoute(name)` routes while that service is not up. */
 @Injectable()
 export class ServiceAvailabilityGuard implements CanActivate {
+  private readonly serviceOf: RouteMetadata<string>;
+
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly registry: ServiceRegistry,
-  ) {}
+  ) {
+    this.serviceOf = new RouteMetadata(reflector, SERVICE_ROUTE_KEY);
+  }
 
   canActivate(context: ExecutionContext): boolean {
-    const service = this.reflector.getAllAndOverride<string | undefined>(SERVICE_ROUTE_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const service = this.serviceOf.get(context);
     if (service === undefined || this.registry.isAvailable(service)) return true;
     throw new ServiceUnavailableError(`The '${service}' service is not available right now`, {
       retryAfterSeconds: SERVICE_UNAVAILABLE_RETRY_AFTER_S,

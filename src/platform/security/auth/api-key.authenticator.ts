@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { ApiKeyEntry } from './api-key-entries';
 import { authConfig, type AuthConfig } from './auth.config';
@@ -52,7 +52,7 @@ export class ApiKeyAuthenticator implements OnApplicationBootstrap {
   }
 
   authenticate(presented: string, now: Date = new Date()): ApiKeyOutcome {
-    const digest = createHash('sha256').update(presented, 'utf8').digest();
+    const digest = hash('sha256', presented, 'buffer');
     let match: ApiKeyEntry | undefined;
     for (const entry of this.entries) {
       if (timingSafeEqual(digest, entry.hash) && !match) match = entry;

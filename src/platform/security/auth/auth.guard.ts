@@ -1,5 +1,6 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { RouteMetadata } from '../../http/route-metadata';
 import type { Request } from 'express';
 import { PinoLogger } from 'nestjs-pino';
 import { IS_PUBLIC_KEY, type PublicSwitch, REQUIRED_ROLE_KEY, type Role } from '../auth.decorators';
@@ -15,22 +16,26 @@ import { type Caller, hasRole } from './caller';
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly publicOf: RouteMetadata<boolean | PublicSwitch>;
+  private readonly roleOf: RouteMetadata<Role>;
+
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly resolver: CallerResolver,
     private readonly events: SecurityEventsService,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
     @Optional() private readonly pino?: PinoLogger,
-  ) {}
+  ) {
+    this.publicOf = new RouteMetadata(reflector, IS_PUBLIC_KEY);
+    this.roleOf = new RouteMetadata(reflector, REQUIRED_ROLE_KEY);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const targets = [context.getHandler(), context.getClass()];
     const req = context.switchToHttp().getRequest<Request>();
     const resolution = await this.resolver.resolve(req);
     if (resolution.status === 'ok') this.bindToLogs(resolution.caller);
-    if (this.isPublic(this.reflector.getAllAndOverride<boolean | PublicSwitch | undefined>(IS_PUBLIC_KEY, targets)))
-      return true;
+    if (this.isPublic(this.publicOf.get(context))) return true;
 
     if (resolution.status === 'none')
       throw new AuthRequiredError('This route needs credentials: send Authorization: Bearer <key or JWT> or x-api-key');
@@ -38,7 +43,7 @@ export class AuthGuard implements CanActivate {
       this.events.record(req, 'auth.invalid', resolution.reason);
       throw new AuthInvalidError(`Credentials rejected: ${resolution.reason}`);
     }
-    const required = this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE_KEY, targets) ?? 'viewer';
+    const required = this.roleOf.get(context) ?? 'viewer';
     if (!hasRole(resolution.caller, required)) {
       this.events.record(req, 'auth.forbidden', `needs ${required}`);
       throw new AuthForbiddenError(`This route needs the ${required} role`);

@@ -1,5 +1,6 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { RouteMetadata } from '../../http/route-metadata';
 import type { Request } from 'express';
 import { SecurityEventsService } from '../events/security-events.service';
 import { InputRejectedError } from '../security.errors';
@@ -21,18 +22,19 @@ export interface RequestWithInputFlags extends Request {
  */
 @Injectable()
 export class InputInspectionGuard implements CanActivate {
+  private readonly optionsOf: RouteMetadata<InputInspectionOptions>;
+
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly events: SecurityEventsService,
     @Inject(inspectionConfig.KEY) private readonly config: InspectionConfig,
-  ) {}
+  ) {
+    this.optionsOf = new RouteMetadata(reflector, INPUT_INSPECTION_KEY);
+  }
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
-    const options = this.reflector.getAllAndOverride<InputInspectionOptions | undefined>(INPUT_INSPECTION_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const options = this.optionsOf.get(context);
     const routeMode = options?.mode ?? this.config.mode;
     if (routeMode === 'off' && !options?.fields) return true;
     const req = context.switchToHttp().getRequest<RequestWithInputFlags>();
