@@ -15,7 +15,8 @@
  * gateway paths two. BENCH_GATEWAY=inprocess: all three share this process's event loop, so the
  * difference is the gateway's own work per token, without the OS waking another process.
  *
- * BENCH_STREAMS (per round and path, default 100), BENCH_ROUNDS (5), BENCH_TOKEN_MS (2).
+ * BENCH_STREAMS (per round and path, default 100), BENCH_ROUNDS (5), BENCH_TOKEN_MS (2);
+ * BENCH_CPU_PROF=<dir> writes a CPU profile of the gateway process there.
  * V8 flags such as --max-semi-space-size given to the bench are passed to its child processes.
  */
 import 'reflect-metadata';
@@ -53,7 +54,12 @@ interface FakeUpstream extends Running {
 }
 
 async function spawnReady(script: string, env: Record<string, string>, ipc: boolean) {
-  const child = spawn(process.execPath, [...V8_FLAGS, '-r', '@swc-node/register', script], {
+  // BENCH_CPU_PROF=<dir>: CPU-profile the gateway process (written when it exits).
+  const prof =
+    process.env.BENCH_CPU_PROF && script.includes('llm-fennec')
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+      : [];
+  const child = spawn(process.execPath, [...V8_FLAGS, ...prof, '-r', '@swc-node/register', script], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],

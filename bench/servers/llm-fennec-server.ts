@@ -14,5 +14,7 @@ async function main(): Promise<void> {
   configurePlatformApp(app, APP_INFO);
   await app.listen(0, '127.0.0.1');
   process.stdout.write(`READY ${(app.getHttpServer().address() as { port: number }).port}\n`);
+  // Exit normally on SIGTERM, so a --cpu-prof profile (BENCH_CPU_PROF) gets written.
+  process.once('SIGTERM', () => process.exit(0));
 }
 void main();
