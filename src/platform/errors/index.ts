@@ -3,3 +3,4 @@ export * from './error-kind';
 export * from './fennec-error';
 export * from './problem-details';
 export * from './validation-errors';
+export * from './problem-for';
