@@ -1,76 +1,18 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { promisify } from 'node:util';
 import Redis from 'ioredis';
-import { freePort, waitForHttp } from './support/spawn-app';
+import { type BuiltInstance, ensureBuilt, startBuiltInstance } from './support/built-app';
 import { apiKeysJson, TEST_AUTH, TEST_KEYS } from './support/test-credentials';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
-const ROOT = join(__dirname, '..');
-// A private build (one level under the repo, as dist/ is): other suites build or delete dist/.
-const OUT = join(ROOT, '.security-e2e-dist');
-
-interface Instance {
-  child: ChildProcess;
-  baseUrl: string;
-  exited: Promise<number | null>;
-}
-
-/**
- * Compiles src/ into OUT, as `npx nest build` would (this project has no path aliases or assets).
- * tsc rather than nest build: a type error elsewhere in the tree (checked by `npm run typecheck`)
- * must not stop this test from exercising the emitted JavaScript.
- */
-async function build(work: string): Promise<void> {
-  const tsconfig = join(work, 'tsconfig.json');
-  writeFileSync(
-    tsconfig,
-    JSON.stringify({
-      extends: join(ROOT, 'tsconfig.build.json'),
-      compilerOptions: {
-        outDir: OUT,
-        tsBuildInfoFile: join(OUT, '.tsbuildinfo'),
-        typeRoots: [join(ROOT, 'node_modules/@types')],
-      },
-      exclude: [
-        'node_modules',
-        'dist',
-        'test',
-        'bench',
-        'src/**/*.spec.ts',
-        'src/**/*.contract.ts',
-        'src/**/*.testing.ts',
-      ].map((p) => join(ROOT, p)),
-    }),
-  );
-  await promisify(execFile)('npx', ['tsc', '-p', relative(ROOT, tsconfig)], { cwd: ROOT }).catch(() => undefined);
-  if (!existsSync(join(OUT, 'main.js'))) throw new Error(`build produced no ${join(OUT, 'main.js')}`);
-}
-
-/** `node <OUT>/main.js` on a free port. */
-async function start(env: Record<string, string>): Promise<Instance> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(OUT, 'main.js')], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_FORMAT: 'json', HOST: '127.0.0.1', PORT: String(port), ...env },
-    stdio: 'ignore',
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, baseUrl: `http://127.0.0.1:${port}`, exited };
-}
+type Instance = BuiltInstance;
 const LIMIT = 6;
 
 describe('Rate limits shared by two processes through Redis (e2e, real processes)', () => {
   const prefix = `fennec-sec-test-${process.pid}-${Date.now()}:`;
   let a: Instance;
   let b: Instance;
-  let work: string;
 
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'fennec-security-multi-'));
-    await build(work);
+    const dist = await ensureBuilt();
     const env = {
       REDIS_URL,
       STATE_KEY_PREFIX: prefix,
@@ -82,19 +24,15 @@ describe('Rate limits shared by two processes through Redis (e2e, real processes
       // Boot makes the event loop lag; only the shared counting is under test here.
       THROTTLE_ADAPTIVE: 'false',
     };
-    [a, b] = await Promise.all([start(env), start(env)]);
-    await Promise.all([waitForHttp(`${a.baseUrl}/health/live`), waitForHttp(`${b.baseUrl}/health/live`)]);
+    [a, b] = await Promise.all([startBuiltInstance(dist, env), startBuiltInstance(dist, env)]);
   }, 180_000);
 
   afterAll(async () => {
-    for (const app of [a, b]) if (app && app.child.exitCode === null) app.child.kill('SIGKILL');
-    await Promise.all([a?.exited, b?.exited]);
+    await Promise.all([a?.stop(), b?.stop()]);
     const redis = new Redis(REDIS_URL);
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length > 0) await redis.del(...keys);
     await redis.quit();
-    rmSync(OUT, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
   });
 
   const call = (app: Instance) =>
