@@ -71,7 +71,10 @@ function redactNested(key: string, value: object): unknown {
 
 /** An error's copy that keeps its prototype, message, stack and own fields, for the err serializer. */
 function cloneError(error: Error): Obj {
-  return Object.create(Object.getPrototypeOf(error) as object, Object.getOwnPropertyDescriptors(error)) as Obj;
+  const clone = Object.create(Object.getPrototypeOf(error) as object, Object.getOwnPropertyDescriptors(error)) as Obj;
+  // Newer V8 (Node 22) makes `stack` an accessor that only works on the original error object.
+  Object.defineProperty(clone, 'stack', { value: error.stack, writable: true, configurable: true });
+  return clone;
 }
 
 const SECRET_QUERY = /([?&](?:[^=&]*(?:token|key|secret|password|signature)[^=&]*)=)[^&]*/gi;
