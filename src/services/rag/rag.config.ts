@@ -65,6 +65,22 @@ class RagEnv {
   @Min(1)
   @Max(512)
   RAG_EMBED_BATCH: number = 64;
+
+  /**
+   * How often documents without embeddings (stored while the LLM was down) or embedded with
+   * another model are re-embedded in the background, while the LLM is available; 0 disables it.
+   */
+  @EnvInt()
+  @IsInt()
+  @Min(0)
+  RAG_REEMBED_INTERVAL_MS: number = 30_000;
+
+  /** Most documents re-embedded per background run. */
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  RAG_REEMBED_BATCH_DOCUMENTS: number = 20;
 }
 
 export const ragConfig = defineEnvNamespace('rag', RagEnv, (env) => ({
@@ -81,5 +97,6 @@ export const ragConfig = defineEnvNamespace('rag', RagEnv, (env) => ({
   embedModel: env.RAG_EMBED_MODEL || undefined,
   embedBatch: env.RAG_EMBED_BATCH,
   answerModel: env.RAG_ANSWER_MODEL || undefined,
+  reembed: { intervalMs: env.RAG_REEMBED_INTERVAL_MS, batchDocuments: env.RAG_REEMBED_BATCH_DOCUMENTS },
 }));
 export type RagConfig = ReturnType<typeof ragConfig>;

@@ -14,6 +14,8 @@ import type { UpsertDocumentDto } from './dto/upsert-document.dto';
 import { ragConfig, type RagConfig } from './rag.config';
 import { RagDocumentEmptyError, RagDocumentNotFoundError, RagDocumentTooLargeError } from './rag.errors';
 import type { StreamingLlm } from './rag-answer';
+import { RagEmbedder } from './rag-embedder';
+import { RagEmbeddingBackfill } from './rag-embedding-backfill';
 import { RagSearchCache } from './rag-search-cache';
 import { DOCUMENT_STORE, type ChunkHit, type DocumentStore, type StoredDocument } from './store/document-store';
 import { reciprocalRankFusion } from './store/rank-fusion';
@@ -25,8 +27,8 @@ const HYBRID_CANDIDATES_PER_RESULT = 4;
 /**
  * Documents and search for retrieval-augmented generation. Lexical search always works;
  * vector and hybrid need embeddings from the LLM gateway (optional) and fall back to lexical,
- * saying so, without it. Depends on `state` for the search cache and `data-dir` for the
- * embedded store's files.
+ * saying so, without it; documents stored meanwhile get their vectors later, from a background
+ * backfill. Depends on `state` for the search cache and `data-dir` for the embedded store's files.
  */
 @ManagedService({
   name: 'rag',
@@ -39,6 +41,8 @@ const HYBRID_CANDIDATES_PER_RESULT = 4;
 export class RagService implements ManagedLifecycle {
   private readonly logger = new Logger('rag');
   private readonly cache: RagSearchCache;
+  private readonly embedder: RagEmbedder;
+  private readonly backfill: RagEmbeddingBackfill;
   private readonly searches: Counter<'mode' | 'cached'>;
   private readonly searchDuration: Histogram<'mode'>;
 
@@ -50,6 +54,21 @@ export class RagService implements ManagedLifecycle {
     @Optional() @Inject(LLM_CLIENT) private readonly llm?: LlmClient,
   ) {
     this.cache = new RagSearchCache(state, config.searchCacheTtlMs);
+    this.embedder = new RagEmbedder(llm, { model: config.embedModel, batch: config.embedBatch });
+    this.backfill = new RagEmbeddingBackfill(
+      {
+        store,
+        embedder: this.embedder,
+        cache: this.cache,
+        logger: this.logger,
+        counter: new Counter({
+          name: metrics.name('rag_reembedded_documents_total'),
+          help: 'Documents given embeddings by the background backfill (stored while the LLM was down, or another model)',
+          registers: [metrics.registry],
+        }),
+      },
+      { ...config.reembed, chunking: config.chunking },
+    );
     this.searches = new Counter({
       name: metrics.name('rag_searches_total'),
       help: 'RAG searches, by the mode that ran and whether the cache answered',
@@ -72,17 +91,29 @@ export class RagService implements ManagedLifecycle {
       { store: this.store.kind, ...(await this.store.stats()), durationMs: Date.now() - began },
       'document store open',
     );
+    this.backfill.start();
   }
 
   async stop(): Promise<void> {
+    await this.backfill.stop();
     await this.store.close();
   }
 
   async checkHealth(): Promise<ServiceHealthReport> {
-    const stats = await this.store.stats();
+    const [stats, stale] = await Promise.all([
+      this.store.stats(),
+      this.store.listStaleEmbeddings(this.embedder.targetModel(), 0),
+    ]);
     return {
       status: 'UP',
-      details: { store: this.store.kind, ...stats, vectorSearch: this.llmAvailable() ? 'available' : 'unavailable' },
+      details: {
+        store: this.store.kind,
+        ...stats,
+        vectorSearch: this.llmAvailable() ? 'available' : 'unavailable',
+        awaitingEmbeddings: stale.total,
+        reembedding: this.backfill.state(),
+        reembedded: this.backfill.reembedded,
+      },
     };
   }
 
@@ -96,8 +127,9 @@ export class RagService implements ManagedLifecycle {
     const chunks = chunkDocument(input.text, this.config.chunking);
     if (chunks.length === 0) throw new RagDocumentEmptyError('The document has no text to index');
     const embedded = await this.embedChunks(chunks.map((c) => c.text));
-    const now = new Date().toISOString();
     const previous = await this.store.get(tenant, id);
+    // Strictly newer than the version replaced: the backfill's conditional write tells them apart.
+    const now = new Date(Math.max(Date.now(), previous ? Date.parse(previous.updatedAt) + 1 : 0)).toISOString();
     const document: StoredDocument = {
       id,
       title: input.title,
@@ -195,31 +227,20 @@ export class RagService implements ManagedLifecycle {
   }
 
   private llmAvailable(): boolean {
-    return this.llm?.isAvailable() ?? false;
+    return this.embedder.available();
   }
 
-  private async embedQuery(query: string): Promise<number[]> {
-    const { embeddings } = await this.llm!.embed({ input: [query], model: this.config.embedModel });
-    return embeddings[0];
+  private embedQuery(query: string): Promise<number[]> {
+    return this.embedder.embedQuery(query);
   }
 
   /** Embeddings for every chunk, or undefined when the LLM is down or fails (stored lexical-only). */
   private async embedChunks(texts: string[]): Promise<{ vectors: number[][]; model: string } | undefined> {
     if (!this.llmAvailable()) return undefined;
     try {
-      const vectors: number[][] = [];
-      let model = '';
-      for (let i = 0; i < texts.length; i += this.config.embedBatch) {
-        const out = await this.llm!.embed({
-          input: texts.slice(i, i + this.config.embedBatch),
-          model: this.config.embedModel,
-        });
-        vectors.push(...out.embeddings);
-        model = out.model;
-      }
-      return { vectors, model };
+      return await this.embedder.embed(texts);
     } catch (err) {
-      this.logger.warn({ err }, 'embedding failed; storing the document for lexical search only');
+      this.logger.warn({ err }, 'embedding failed; storing the document for lexical search only (re-embedded later)');
       return undefined;
     }
   }

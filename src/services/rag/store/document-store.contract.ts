@@ -41,7 +41,7 @@ export function makeDocument(
 /**
  * The {@link DocumentStore} contract, run against every implementation (embedded and PostgreSQL)
  * so they behave alike: upsert/get/list/delete, lexical and vector search, filters, tenant
- * isolation and durability across a reopen.
+ * isolation, durability across a reopen, and the re-embedding backfill's listing and conditional write.
  */
 export function describeDocumentStoreContract(name: string, open: () => Promise<DocumentStoreSubject>): void {
   describe(`DocumentStore contract: ${name}`, () => {
@@ -147,6 +147,102 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
       expect((await store.list(other, { offset: 0, limit: 10 })).total).toBe(1);
       expect(await store.delete(other, 'shared-id')).toBe(true);
       expect(await store.get(tenant, 'shared-id')).toBeDefined();
+    });
+
+    /** The document's current chunks, cut again from its stored text, each with `vector`. */
+    const embedded = async (id: string, vector: number[], t = tenant) => {
+      const doc = (await store.get(t, id))!;
+      return makeDocument(id, doc.text, { vectors: [vector] }).chunks;
+    };
+
+    it('should list documents without embeddings, or with another model, oldest first, across tenants', async () => {
+      const other = `${tenant}-other`;
+      await put('old', 'Stored while the LLM was down.', { at: '2020-01-01T00:00:01.000Z' });
+      await put('toy', 'Embedded with the toy model.', { vectors: [[1, 0, 0, 0]], at: '2020-01-01T00:00:02.000Z' });
+      await put('other-tenant', 'Also without vectors.', { at: '2020-01-01T00:00:03.000Z' }, other);
+      await put('new', 'Stored later without vectors.', { at: '2020-01-01T00:00:04.000Z' });
+      const mine = (refs: { tenant: string; id: string }[]) =>
+        refs.filter((r) => r.tenant.startsWith(tenant)).map((r) => `${r.tenant === tenant ? '' : 'other:'}${r.id}`);
+      // Other test runs may share the store (PostgreSQL); only this run's tenants are asserted.
+      const absent = await store.listStaleEmbeddings(undefined, 1000);
+      expect(mine(absent.items)).toEqual(['old', 'other:other-tenant', 'new']);
+      expect(absent.items[0]).toEqual({ tenant, id: 'old', updatedAt: '2020-01-01T00:00:01.000Z' });
+      expect(mine((await store.listStaleEmbeddings('toy', 1000)).items)).toEqual(['old', 'other:other-tenant', 'new']);
+      expect(mine((await store.listStaleEmbeddings('nomic', 1000)).items)).toEqual([
+        'old',
+        'toy',
+        'other:other-tenant',
+        'new',
+      ]);
+      const limited = await store.listStaleEmbeddings('nomic', 2);
+      expect(limited.items).toHaveLength(2);
+      expect(limited.total).toBeGreaterThanOrEqual(4);
+      expect((await store.listStaleEmbeddings('nomic', 0)).items).toEqual([]);
+    });
+
+    it('should set embeddings and the model only while updatedAt is unchanged, and keep them across a restart', async () => {
+      await put('doc', '# Notes\n\nVectors arrive later.', { metadata: { k: 'v' }, title: 'Notes' });
+      const before = (await store.get(tenant, 'doc'))!;
+      expect(await store.searchVector(tenant, [0, 0, 1, 0], { topK: 5 })).toEqual([]);
+      const chunks = await embedded('doc', [0, 0, 1, 0]);
+      expect(await store.setEmbeddingsIfUnchanged(tenant, 'doc', '1999-01-01T00:00:00.000Z', 'nomic', chunks)).toBe(
+        false,
+      );
+      expect(await store.setEmbeddingsIfUnchanged(tenant, 'missing', before.updatedAt, 'nomic', chunks)).toBe(false);
+      expect(await store.setEmbeddingsIfUnchanged(`${tenant}-x`, 'doc', before.updatedAt, 'nomic', chunks)).toBe(false);
+      expect((await store.get(tenant, 'doc'))!.embeddingModel).toBeUndefined();
+
+      expect(await store.setEmbeddingsIfUnchanged(tenant, 'doc', before.updatedAt, 'nomic', chunks)).toBe(true);
+      const after = (await store.get(tenant, 'doc'))!;
+      expect(after).toEqual({ ...before, embeddingModel: 'nomic' });
+      expect((await store.listStaleEmbeddings('nomic', 1000)).items.filter((r) => r.tenant === tenant)).toEqual([]);
+      const hit = (await store.searchVector(tenant, [0, 0, 1, 0], { topK: 5 }))[0];
+      expect(hit).toMatchObject({ documentId: 'doc', title: 'Notes', metadata: { k: 'v' } });
+      expect(hit.chunk.text).toBe(chunks[0].text);
+      expect((await store.searchLexical(tenant, 'vectors arrive', { topK: 5 }))[0].documentId).toBe('doc');
+
+      store = await subject.reopen();
+      expect(await store.get(tenant, 'doc')).toEqual(after);
+      expect((await store.searchVector(tenant, [0, 0, 1, 0], { topK: 1 }))[0].documentId).toBe('doc');
+      expect((await store.searchLexical(tenant, 'vectors arrive', { topK: 5 }))[0].documentId).toBe('doc');
+    });
+
+    it('should never let a backfill write overwrite a newer upsert (the race)', async () => {
+      await put('raced', 'Old text the backfill read.');
+      const read = (await store.get(tenant, 'raced'))!;
+      const stale = await embedded('raced', [1, 0, 0, 0]);
+      // A user replaces the document while the backfill is embedding the old text.
+      await put('raced', 'New text written by the user.\n\nIt has more to say than before.', {
+        vectors: [[0, 1, 0, 0]],
+      });
+      expect(await store.setEmbeddingsIfUnchanged(tenant, 'raced', read.updatedAt, 'nomic', stale)).toBe(false);
+      expect(await store.get(tenant, 'raced')).toMatchObject({
+        text: 'New text written by the user.\n\nIt has more to say than before.',
+        embeddingModel: 'toy',
+      });
+      expect((await store.searchVector(tenant, [1, 0, 0, 0], { topK: 5 })).map((h) => h.chunk.text)).not.toContain(
+        'Old text the backfill read.',
+      );
+
+      // Both at once: whichever the store orders first, the user's text and chunks survive.
+      await put('both', 'First version.');
+      const first = (await store.get(tenant, 'both'))!;
+      const chunks = await embedded('both', [0, 0, 0, 1]);
+      const replacement = makeDocument('both', 'Second version, from the user.');
+      await Promise.all([
+        store.setEmbeddingsIfUnchanged(tenant, 'both', first.updatedAt, 'nomic', chunks),
+        store.upsert(tenant, replacement.document, replacement.chunks),
+      ]);
+      const final = (await store.get(tenant, 'both'))!;
+      expect(final.text).toBe('Second version, from the user.');
+      expect(final.updatedAt).toBe(replacement.document.updatedAt);
+      expect(final.embeddingModel).toBeUndefined();
+      expect((await store.searchVector(tenant, [0, 0, 0, 1], { topK: 5 })).map((h) => h.documentId)).not.toContain(
+        'both',
+      );
+      expect((await store.searchLexical(tenant, 'version', { topK: 5 })).map((h) => h.chunk.text)).toEqual([
+        'Second version, from the user.',
+      ]);
     });
 
     it('should keep acknowledged writes across a restart', async () => {

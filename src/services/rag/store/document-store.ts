@@ -35,6 +35,13 @@ export interface ChunkHit {
   metadata: Metadata;
 }
 
+/** A document whose chunks lack vectors of the wanted model (see {@link DocumentStore.listStaleEmbeddings}). */
+export interface StaleEmbeddingRef {
+  tenant: string;
+  id: string;
+  updatedAt: string;
+}
+
 export interface SearchOptions {
   topK: number;
   /** Every key must equal the document's metadata value. */
@@ -60,6 +67,23 @@ export interface DocumentStore {
   searchLexical(tenant: string, query: string, options: SearchOptions): Promise<ChunkHit[]>;
   /** Cosine similarity against chunk embeddings (chunks without one are not candidates). */
   searchVector(tenant: string, vector: number[], options: SearchOptions): Promise<ChunkHit[]>;
+  /**
+   * Documents of every tenant whose `embeddingModel` is absent or (when `model` is given) differs
+   * from `model`: at most `limit` of them, oldest `updatedAt` first, and how many there are in all.
+   */
+  listStaleEmbeddings(model: string | undefined, limit: number): Promise<{ items: StaleEmbeddingRef[]; total: number }>;
+  /**
+   * Atomically replaces the document's chunks with `chunks` (cut from its current text, each with
+   * its embedding) and sets its `embeddingModel`, only if its `updatedAt` is still `updatedAt`:
+   * a newer upsert (or a delete) in between wins and this returns false. `updatedAt` is kept.
+   */
+  setEmbeddingsIfUnchanged(
+    tenant: string,
+    id: string,
+    updatedAt: string,
+    model: string,
+    chunks: StoredChunk[],
+  ): Promise<boolean>;
   /** Counts for health and benchmarks. */
   stats(): Promise<{ documents: number; chunks: number; tenants: number }>;
 }

@@ -49,6 +49,31 @@ describe(EmbeddedDocumentStore.name, () => {
     await store.close();
   });
 
+  it('should replay a logged embed record after a crash, and compact it into the snapshot', async () => {
+    const store = await openStore(dir);
+    await put(store, 'a', 'Alpha waits for its vectors.');
+    const doc = (await store.get('t', 'a'))!;
+    const { chunks } = makeDocument('a', doc.text, { vectors: [[0, 1, 0, 0]] });
+    expect(await store.setEmbeddingsIfUnchanged('t', 'a', doc.updatedAt, 'nomic', chunks)).toBe(true);
+    const log = await readFile(join(dir, 'operations.log'), 'utf8');
+    expect(
+      log
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { op: { op: string } }).op.op),
+    ).toEqual(['upsert', 'embed']);
+    // No close(): only the log is on disk.
+    const reopened = await openStore(dir, 1);
+    expect((await reopened.get('t', 'a'))!.embeddingModel).toBe('nomic');
+    expect((await reopened.searchVector('t', [0, 1, 0, 0], { topK: 1 }))[0].documentId).toBe('a');
+    await put(reopened, 'b', 'Beta triggers a snapshot.');
+    expect(await readFile(join(dir, 'operations.log'), 'utf8')).toBe('');
+    const fromSnapshot = await openStore(dir);
+    expect((await fromSnapshot.get('t', 'a'))!.embeddingModel).toBe('nomic');
+    expect((await fromSnapshot.searchVector('t', [0, 1, 0, 0], { topK: 1 }))[0].documentId).toBe('a');
+    await Promise.all([store.close(), reopened.close(), fromSnapshot.close()]);
+  });
+
   it('should ignore a torn last record and keep appending cleanly', async () => {
     const store = await openStore(dir);
     await put(store, 'a', 'Alpha is complete.');

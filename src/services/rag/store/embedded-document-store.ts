@@ -6,6 +6,7 @@ import type {
   DocumentSummary,
   Metadata,
   SearchOptions,
+  StaleEmbeddingRef,
   StoredChunk,
   StoredDocument,
 } from './document-store';
@@ -27,7 +28,16 @@ interface DocumentEntry {
   document: StoredDocument;
   chunks: ChunkRecord[];
 }
-type Operation = ({ op: 'upsert' } & DocumentEntry) | { op: 'delete'; tenant: string; id: string };
+/** Embeddings set on a document's current text (the re-embedding backfill); no text is logged again. */
+interface EmbedRecord {
+  tenant: string;
+  id: string;
+  updatedAt: string;
+  model: string;
+  chunks: ChunkRecord[];
+}
+type Operation =
+  ({ op: 'upsert' } & DocumentEntry) | { op: 'delete'; tenant: string; id: string } | ({ op: 'embed' } & EmbedRecord);
 
 interface IndexedChunk extends Chunk {
   documentId: string;
@@ -62,6 +72,16 @@ function matches(metadata: Metadata, filter?: Metadata): boolean {
   return Object.entries(filter).every(([k, v]) => metadata[k] === v);
 }
 
+function toChunkRecord(c: StoredChunk): ChunkRecord {
+  return {
+    index: c.index,
+    start: c.start,
+    end: c.end,
+    headingPath: c.headingPath,
+    ...(c.embedding ? { embedding: toBase64(normalise(c.embedding)) } : {}),
+  };
+}
+
 /**
  * The default document store: everything in memory (MiniSearch BM25 per tenant, vectors in
  * Float32Arrays for brute-force cosine search), made durable by an append-only log in DATA_DIR
@@ -83,7 +103,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
     this.tenants.clear();
     await this.log.load(
       (entry) => this.applyUpsert(entry),
-      (op) => (op.op === 'upsert' ? this.applyUpsert(op) : this.applyDelete(op.tenant, op.id)),
+      (op) => this.applyOperation(op),
     );
   }
 
@@ -95,17 +115,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
   }
 
   upsert(tenant: string, document: StoredDocument, chunks: StoredChunk[]): Promise<{ created: boolean }> {
-    const entry: DocumentEntry = {
-      tenant,
-      document,
-      chunks: chunks.map((c) => ({
-        index: c.index,
-        start: c.start,
-        end: c.end,
-        headingPath: c.headingPath,
-        ...(c.embedding ? { embedding: toBase64(normalise(c.embedding)) } : {}),
-      })),
-    };
+    const entry: DocumentEntry = { tenant, document, chunks: chunks.map(toChunkRecord) };
     return this.serialized(async () => {
       await this.log.append({ op: 'upsert', ...entry });
       const created = !this.tenants.get(tenant)?.documents.has(document.id);
@@ -123,6 +133,40 @@ export class EmbeddedDocumentStore implements DocumentStore {
       await this.maybeSnapshot();
       return true;
     });
+  }
+
+  setEmbeddingsIfUnchanged(
+    tenant: string,
+    id: string,
+    updatedAt: string,
+    model: string,
+    chunks: StoredChunk[],
+  ): Promise<boolean> {
+    const record: EmbedRecord = { tenant, id, updatedAt, model, chunks: chunks.map(toChunkRecord) };
+    return this.serialized(async () => {
+      if (this.tenants.get(tenant)?.documents.get(id)?.updatedAt !== updatedAt) return false;
+      await this.log.append({ op: 'embed', ...record });
+      this.applyEmbed(record);
+      await this.maybeSnapshot();
+      return true;
+    });
+  }
+
+  async listStaleEmbeddings(
+    model: string | undefined,
+    limit: number,
+  ): Promise<{ items: StaleEmbeddingRef[]; total: number }> {
+    const stale: StaleEmbeddingRef[] = [];
+    for (const [tenant, data] of this.tenants) {
+      for (const d of data.documents.values()) {
+        if (d.embeddingModel === undefined || (model !== undefined && d.embeddingModel !== model))
+          stale.push({ tenant, id: d.id, updatedAt: d.updatedAt });
+      }
+    }
+    stale.sort(
+      (a, b) => a.updatedAt.localeCompare(b.updatedAt) || a.tenant.localeCompare(b.tenant) || a.id.localeCompare(b.id),
+    );
+    return { items: stale.slice(0, limit), total: stale.length };
   }
 
   async get(tenant: string, id: string): Promise<StoredDocument | undefined> {
@@ -220,6 +264,24 @@ export class EmbeddedDocumentStore implements DocumentStore {
       this.tenants.set(tenant, data);
     }
     return data;
+  }
+
+  private applyOperation(op: Operation): void {
+    switch (op.op) {
+      case 'upsert':
+        return this.applyUpsert(op);
+      case 'delete':
+        return this.applyDelete(op.tenant, op.id);
+      case 'embed':
+        return this.applyEmbed(op);
+    }
+  }
+
+  /** Only onto the version it was computed from (always so on replay: the log is in order). */
+  private applyEmbed({ tenant, id, updatedAt, model, chunks }: EmbedRecord): void {
+    const document = this.tenants.get(tenant)?.documents.get(id);
+    if (document?.updatedAt !== updatedAt) return;
+    this.applyUpsert({ tenant, document: { ...document, embeddingModel: model }, chunks });
   }
 
   private applyUpsert({ tenant, document, chunks }: DocumentEntry): void {

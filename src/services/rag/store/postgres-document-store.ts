@@ -4,6 +4,7 @@ import type {
   DocumentStore,
   DocumentSummary,
   SearchOptions,
+  StaleEmbeddingRef,
   StoredChunk,
   StoredDocument,
 } from './document-store';
@@ -162,27 +163,49 @@ export class PostgresDocumentStore implements DocumentStore {
           d.updatedAt,
         ],
       );
-      await c.query(`DELETE FROM ${this.t.chunks} WHERE tenant = $1 AND document_id = $2`, [tenant, d.id]);
-      if (chunks.length > 0) {
-        await c.query(
-          `INSERT INTO ${this.t.chunks} (tenant, document_id, idx, start_offset, end_offset, heading_path, body, embedding)
-           SELECT $1, $2, u.idx, u.s, u.e, ARRAY(SELECT json_array_elements_text(u.hp)), u.body,
-                  CASE WHEN u.emb IS NULL THEN NULL ELSE ARRAY(SELECT json_array_elements_text(u.emb)::real) END
-           FROM unnest($3::int[], $4::int[], $5::int[], $6::json[], $7::text[], $8::json[]) AS u(idx, s, e, hp, body, emb)`,
-          [
-            tenant,
-            d.id,
-            chunks.map((ch) => ch.index),
-            chunks.map((ch) => ch.start),
-            chunks.map((ch) => ch.end),
-            chunks.map((ch) => JSON.stringify(ch.headingPath)),
-            chunks.map((ch) => ch.text),
-            chunks.map((ch) => (ch.embedding ? JSON.stringify(Array.from(normalise(ch.embedding))) : null)),
-          ],
-        );
-      }
+      await this.replaceChunks(c, tenant, d.id, chunks);
       return { created: rows[0].created };
     });
+  }
+
+  async setEmbeddingsIfUnchanged(
+    tenant: string,
+    id: string,
+    updatedAt: string,
+    model: string,
+    chunks: StoredChunk[],
+  ): Promise<boolean> {
+    return this.transaction(async (c) => {
+      // The row lock taken here orders this against a concurrent upsert of the same document: an
+      // upsert that committed first changed updated_at (no row matches), one that comes later waits.
+      const { rowCount } = await c.query(
+        `UPDATE ${this.t.docs} SET embedding_model = $4, chunk_count = $5
+         WHERE tenant = $1 AND id = $2 AND updated_at = $3::timestamptz`,
+        [tenant, id, updatedAt, model, chunks.length],
+      );
+      if (!rowCount) return false;
+      await this.replaceChunks(c, tenant, id, chunks);
+      return true;
+    });
+  }
+
+  async listStaleEmbeddings(
+    model: string | undefined,
+    limit: number,
+  ): Promise<{ items: StaleEmbeddingRef[]; total: number }> {
+    const where = `embedding_model IS NULL OR ($1::text IS NOT NULL AND embedding_model <> $1::text)`;
+    const [items, total] = await Promise.all([
+      this.db().query<{ tenant: string; id: string; updated_at: Date }>(
+        `SELECT tenant, id, updated_at FROM ${this.t.docs} WHERE ${where}
+         ORDER BY updated_at, tenant, id LIMIT $2`,
+        [model ?? null, limit],
+      ),
+      this.db().query<{ n: string }>(`SELECT count(*) AS n FROM ${this.t.docs} WHERE ${where}`, [model ?? null]),
+    ]);
+    return {
+      items: items.rows.map((r) => ({ tenant: r.tenant, id: r.id, updatedAt: r.updated_at.toISOString() })),
+      total: Number(total.rows[0].n),
+    };
   }
 
   async get(tenant: string, id: string): Promise<StoredDocument | undefined> {
@@ -243,6 +266,28 @@ export class PostgresDocumentStore implements DocumentStore {
       .sort((a, b) => b.score - a.score || a.r.document_id.localeCompare(b.r.document_id) || a.r.idx - b.r.idx)
       .slice(0, options.topK)
       .map(({ r, score }) => toHit(r, score));
+  }
+
+  private async replaceChunks(c: PoolClient, tenant: string, documentId: string, chunks: StoredChunk[]): Promise<void> {
+    await c.query(`DELETE FROM ${this.t.chunks} WHERE tenant = $1 AND document_id = $2`, [tenant, documentId]);
+    if (chunks.length > 0) {
+      await c.query(
+        `INSERT INTO ${this.t.chunks} (tenant, document_id, idx, start_offset, end_offset, heading_path, body, embedding)
+           SELECT $1, $2, u.idx, u.s, u.e, ARRAY(SELECT json_array_elements_text(u.hp)), u.body,
+                  CASE WHEN u.emb IS NULL THEN NULL ELSE ARRAY(SELECT json_array_elements_text(u.emb)::real) END
+           FROM unnest($3::int[], $4::int[], $5::int[], $6::json[], $7::text[], $8::json[]) AS u(idx, s, e, hp, body, emb)`,
+        [
+          tenant,
+          documentId,
+          chunks.map((ch) => ch.index),
+          chunks.map((ch) => ch.start),
+          chunks.map((ch) => ch.end),
+          chunks.map((ch) => JSON.stringify(ch.headingPath)),
+          chunks.map((ch) => ch.text),
+          chunks.map((ch) => (ch.embedding ? JSON.stringify(Array.from(normalise(ch.embedding))) : null)),
+        ],
+      );
+    }
   }
 
   async stats(): Promise<{ documents: number; chunks: number; tenants: number }> {

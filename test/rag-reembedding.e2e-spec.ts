@@ -1,0 +1,123 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { FakeOllama } from './fixtures/fake-ollama';
+import { forward, freePort } from './llm/tcp-forwarder';
+import { createTestApp } from './support/create-test-app';
+import { bearer, TEST_AUTH } from './support/test-credentials';
+
+const AUTH = bearer(TEST_AUTH.viewer);
+const ADMIN = bearer(TEST_AUTH.admin);
+
+const HANDBOOK = `# Handbook
+
+## Leave
+
+Employees get 25 days of paid leave per year. Unused leave carries over until March.
+
+## Expenses
+
+Travel expenses are reimbursed within 30 days. Keep every receipt.`;
+
+/**
+ * Documents stored while the LLM gateway has no Ollama get their vectors from the background
+ * backfill once one appears, with no write from the client (real gateway, fake Ollama behind a
+ * port that starts closed).
+ */
+describe('RAG re-embedding backfill (e2e)', () => {
+  let app: NestExpressApplication;
+  let port: number;
+  let fake: FakeOllama;
+  let forwarder: { close(): Promise<void> } | undefined;
+  let dataDir: string;
+
+  const boot = (reembedIntervalMs: string) =>
+    createTestApp({
+      env: {
+        OLLAMA_URLS: `http://127.0.0.1:${port}`,
+        LLM_HEALTH_INTERVAL_MS: '500',
+        DATA_DIR: dataDir,
+        RAG_CHUNK_TARGET_CHARS: '120',
+        RAG_CHUNK_OVERLAP_CHARS: '0',
+        RAG_REEMBED_INTERVAL_MS: reembedIntervalMs,
+      },
+    });
+  const post = (path: string, body: object) =>
+    request(app.getHttpServer()).post(path).set('authorization', AUTH).send(body);
+  const get = (path: string, auth = AUTH) => request(app.getHttpServer()).get(path).set('authorization', auth);
+  const ragHealth = async () =>
+    (await get('/services/rag', ADMIN)).body.health as { status: string; details: Record<string, unknown> };
+  /** Chunk texts of the handbook the fake Ollama was asked to embed (query embeddings excluded). */
+  const embeddedChunkInputs = () =>
+    fake.requests
+      .filter((r) => r.path === '/api/embed')
+      .flatMap((r) => (r.body as { input: string[] }).input)
+      .filter((input) => input.startsWith('#'));
+
+  beforeAll(async () => {
+    port = await freePort();
+    fake = await FakeOllama.start();
+    dataDir = await mkdtemp(join(tmpdir(), 'fennec-rag-reembed-'));
+    app = await boot('100');
+  });
+  afterAll(async () => {
+    await app.close();
+    await forwarder?.close();
+    await fake.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('should store a document for lexical search only while Ollama is down', async () => {
+    const res = await post('/v1/rag/documents', { id: 'handbook', title: 'Handbook', text: HANDBOOK });
+    expect(res.body).toEqual({ id: 'handbook', created: true, chunks: 3, embedded: false });
+    expect((await get('/v1/rag/documents/handbook')).body).not.toHaveProperty('embeddingModel');
+    const search = await post('/v1/rag/search', { query: 'travel expenses reimbursed', mode: 'vector' });
+    expect(search.body).toMatchObject({ modeUsed: 'lexical', fallbackReason: 'llm unavailable' });
+    expect(await ragHealth()).toMatchObject({
+      status: 'UP',
+      details: { awaitingEmbeddings: 1, reembedding: 'waiting for llm', reembedded: 0 },
+    });
+    await new Promise((r) => setTimeout(r, 300)); // a few backfill ticks pass: nothing to do without the LLM
+    expect(fake.requests).toEqual([]);
+  });
+
+  it('should embed it in the background once Ollama appears, so vector search finds it', async () => {
+    forwarder = await forward(port, fake.url);
+    // Only reads from here on; the first vector searches may run (and be cached) before the backfill.
+    let res = await post('/v1/rag/search', { query: 'travel expenses reimbursed', mode: 'vector', topK: 1 });
+    for (let i = 0; i < 80 && !(res.body.modeUsed === 'vector' && res.body.results.length > 0); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      res = await post('/v1/rag/search', { query: 'travel expenses reimbursed', mode: 'vector', topK: 1 });
+    }
+    expect(res.body).toMatchObject({
+      modeUsed: 'vector',
+      results: [{ documentId: 'handbook', headingPath: ['Handbook', 'Expenses'], title: 'Handbook' }],
+    });
+    expect(embeddedChunkInputs()).toEqual([
+      expect.stringMatching(/^# Handbook/),
+      expect.stringMatching(/^## Leave/),
+      expect.stringMatching(/^## Expenses/),
+    ]);
+    const doc = await get('/v1/rag/documents/handbook');
+    expect(doc.body).toMatchObject({ chunkCount: 3, embeddingModel: expect.any(String), text: HANDBOOK });
+    const hybrid = await post('/v1/rag/search', { query: 'paid leave per year', mode: 'hybrid', topK: 1 });
+    expect(hybrid.body).toMatchObject({ modeUsed: 'hybrid', results: [{ headingPath: ['Handbook', 'Leave'] }] });
+    expect(await ragHealth()).toMatchObject({
+      details: { awaitingEmbeddings: 0, reembedded: 1, reembedding: expect.stringMatching(/^(idle|running)$/) },
+    });
+    const metrics = await get('/metrics', ADMIN);
+    expect(metrics.text).toMatch(/^fennec_rag_reembedded_documents_total 1$/m);
+  }, 15_000);
+
+  it('should keep the vectors across a restart without embedding the document again', async () => {
+    await app.close();
+    const before = embeddedChunkInputs().length;
+    app = await boot('0');
+    const res = await post('/v1/rag/search', { query: 'travel expenses reimbursed', mode: 'vector', topK: 1 });
+    expect(res.body).toMatchObject({ modeUsed: 'vector', results: [{ headingPath: ['Handbook', 'Expenses'] }] });
+    expect(embeddedChunkInputs()).toHaveLength(before);
+    expect(await ragHealth()).toMatchObject({ details: { awaitingEmbeddings: 0, reembedding: 'disabled' } });
+  });
+});
