@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { UpstreamPools } from '../src/platform/upstream/upstream-pools.service';
+import { FakeOllama } from './fixtures/fake-ollama';
 import { LoopbackUpstream } from './fixtures/loopback-upstream';
 import { createTestApp } from './support/create-test-app';
 import { bearer, TEST_AUTH } from './support/test-credentials';
@@ -8,10 +9,13 @@ import { bearer, TEST_AUTH } from './support/test-credentials';
 describe('GET /upstreams and the upstreams managed service (e2e)', () => {
   let app: NestExpressApplication;
   let servers: LoopbackUpstream[];
+  let ollama: FakeOllama;
 
   beforeAll(async () => {
     servers = await Promise.all(['a', 'b'].map((n) => LoopbackUpstream.start(n)));
-    app = await createTestApp();
+    // The LLM gateway's `ollama` pool is actively probed: without a reachable Ollama it is DOWN.
+    ollama = await FakeOllama.start();
+    app = await createTestApp({ env: { OLLAMA_URLS: ollama.url } });
     const pool = app.get(UpstreamPools).create('probe-pool', {
       instances: servers.map((s) => ({ url: s.url, id: `probe-${s.name}`, weight: 2 })),
       strategy: 'weighted-round-robin',
@@ -22,6 +26,7 @@ describe('GET /upstreams and the upstreams managed service (e2e)', () => {
   afterAll(async () => {
     await app.close();
     await Promise.all(servers.map((s) => s.kill()));
+    await ollama.close();
   });
 
   const http = () => request(app.getHttpServer());
@@ -29,7 +34,7 @@ describe('GET /upstreams and the upstreams managed service (e2e)', () => {
   it('should show pools, instances and breaker states to operators', async () => {
     const res = await http().get('/upstreams').set('authorization', bearer(TEST_AUTH.operator));
     expect(res.status).toBe(200);
-    const pools = res.body.pools as { name: string; instances: unknown[] }[];
+    const pools = res.body.pools as { name: string; up: number; instances: unknown[] }[];
     const pool = pools.find((p) => p.name === 'probe-pool');
     expect(pool).toMatchObject({ name: 'probe-pool', strategy: 'weighted-round-robin', up: 2, total: 2 });
     expect(pool?.instances[0]).toMatchObject({
@@ -40,7 +45,10 @@ describe('GET /upstreams and the upstreams managed service (e2e)', () => {
       breaker: 'closed',
       ejected: false,
       outstanding: 0,
+      probe: 'unknown',
     });
+    expect(pool?.instances[0]).not.toHaveProperty('probedAt');
+    expect(pools.find((p) => p.name === 'ollama')).toMatchObject({ up: 1, total: 1, panic: false });
   });
 
   it('should refuse viewers and anonymous callers', async () => {

@@ -1894,7 +1894,7 @@ export interface components {
             /** @example http://10.0.0.5:11434 */
             url: string;
             weight: number;
-            /** @description Not ejected and the circuit admits calls */
+            /** @description Not ejected, the circuit admits calls, and not failing its active probe (a real call that succeeded after a failed probe counts as up until the next probe) */
             up: boolean;
             /** @enum {string} */
             breaker: "closed" | "open" | "half_open" | "isolated";
@@ -1903,6 +1903,21 @@ export interface components {
             ejectedUntil?: string;
             /** @description Times ejected (drives the growing ejection time) */
             ejections: number;
+            /**
+             * @description Last active-probe result reported by the pool's health checker; unknown until one reports
+             * @enum {string}
+             */
+            probe: "healthy" | "unhealthy" | "unknown";
+            /**
+             * Format: date-time
+             * @description When the last probe result arrived
+             */
+            probedAt?: string;
+            /**
+             * @description What the last probe found, e.g. why it failed
+             * @example ECONNREFUSED
+             */
+            probeDetail?: string;
             /** @description Calls in flight */
             outstanding: number;
             consecutiveFailures: number;
@@ -1920,6 +1935,8 @@ export interface components {
             strategy: "round-robin" | "weighted-round-robin" | "least-outstanding" | "random" | "consistent-hash" | "health-preference";
             up: number;
             total: number;
+            /** @description Panic mode: no instance is up, yet some are held back only by a failed active probe, so calls go to them anyway */
+            panic: boolean;
             instances: components["schemas"]["UpstreamInstanceStatusDto"][];
         };
         UpstreamsStatusDto: {

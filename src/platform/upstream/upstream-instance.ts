@@ -1,5 +1,6 @@
 import { circuitBreaker, CircuitState, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
 import { OutlierState } from './outlier-detector';
+import { ProbeState } from './probe-state';
 import { SlidingWindowBreaker, type BreakerVerdict } from './sliding-window-breaker';
 import type { BreakerOptions, UpstreamInstanceConfig } from './upstream.types';
 
@@ -22,7 +23,7 @@ export function instanceIdOf(config: UpstreamInstanceConfig): string {
   return u.port ? `${u.hostname}:${u.port}` : u.host;
 }
 
-/** One upstream instance: its breaker, outlier record, in-flight count and error score. */
+/** One upstream instance: its breaker, outlier record, active-probe state, in-flight count and error score. */
 export class UpstreamInstance {
   readonly id: string;
   readonly url: URL;
@@ -30,6 +31,7 @@ export class UpstreamInstance {
   outstanding = 0;
   errorScore = 0;
   readonly outlier = new OutlierState();
+  readonly probe = new ProbeState();
   readonly breaker: CircuitBreakerPolicy;
   readonly window: SlidingWindowBreaker;
   private openedAt = 0;
@@ -77,9 +79,14 @@ export class UpstreamInstance {
     }
   }
 
-  /** Not ejected and the breaker admits calls: counts as "up" in health. */
-  isUp(now: number): boolean {
+  /** Not ejected and the breaker admits calls: what real traffic (passive health) says. */
+  passivelyUp(now: number): boolean {
     return !this.outlier.isEjected(now) && this.breakerAdmits(now);
+  }
+
+  /** Passively up and not failing its active probe: counts as "up" in health and `/upstreams`. */
+  isUp(now: number): boolean {
+    return this.passivelyUp(now) && !this.probe.failing;
   }
 
   /** When this instance can next take a call (ms epoch), for Retry-After. */

@@ -7,9 +7,10 @@ import { OutlierDetector } from './outlier-detector';
 import type { BreakerVerdict } from './sliding-window-breaker';
 import type { Balancer, RandomSource } from './strategies/balancer';
 import { createBalancer } from './strategies/create-balancer';
-import { instanceIdOf, UpstreamInstance, type BreakerStateName } from './upstream-instance';
+import { instanceIdOf, UpstreamInstance } from './upstream-instance';
 import { UpstreamResponse } from './upstream-response';
 import { resolvePoolOptions } from './upstream-defaults';
+import { instanceSnapshot, type UpstreamPoolSnapshot } from './upstream-snapshot';
 import {
   UpstreamBadResponseError,
   UpstreamCallAbortedError,
@@ -38,32 +39,6 @@ class AttemptFailure extends Error {
   }
 }
 
-/** Per-instance view for `/upstreams` and health details. */
-export interface UpstreamInstanceSnapshot {
-  id: string;
-  url: string;
-  weight: number;
-  up: boolean;
-  breaker: BreakerStateName;
-  ejected: boolean;
-  ejectedUntil?: string;
-  ejections: number;
-  outstanding: number;
-  consecutiveFailures: number;
-  errorScore: number;
-  windowCalls: number;
-  failureRate: number;
-  slowCallRate: number;
-}
-
-export interface UpstreamPoolSnapshot {
-  name: string;
-  strategy: string;
-  up: number;
-  total: number;
-  instances: UpstreamInstanceSnapshot[];
-}
-
 /** Extra collaborators, mostly for tests. */
 export interface UpstreamPoolDeps {
   metrics?: UpstreamMetricsSink;
@@ -88,6 +63,9 @@ function causeCode(err: unknown): string | undefined {
  *
  * Failover happens only before the response headers: once `request()` resolved, the body comes
  * from that one instance.
+ *
+ * Health is passive (circuit breaker and outlier ejection over real calls) and, when a health
+ * checker reports through {@link reportProbe}, active as well.
  */
 export class UpstreamPool {
   readonly options: ResolvedPoolOptions;
@@ -98,6 +76,7 @@ export class UpstreamPool {
   private readonly metrics: UpstreamMetricsSink;
   private readonly random: RandomSource;
   private readonly logger: Logger;
+  private panicking = false;
 
   constructor(
     readonly name: string,
@@ -155,6 +134,26 @@ export class UpstreamPool {
   }
 
   /**
+   * Records an external health checker's active-probe result for one instance (Envoy's active
+   * health checking; the checker decides what a probe is). An instance whose last probe failed is
+   * not "up" in {@link snapshot} and health, and gets no calls while another instance that real
+   * traffic has not ruled out is up; when none is, calls go to it anyway (panic mode).
+   *
+   * @returns false when the pool has no such instance (e.g. it was removed while the probe ran)
+   */
+  reportProbe(instanceId: string, healthy: boolean, detail?: string): boolean {
+    const instance = this.instances.find((i) => i.id === instanceId);
+    if (instance === undefined) return false;
+    const before = instance.probe.status;
+    if (instance.probe.report(healthy, Date.now(), detail)) {
+      this.metrics.probe(this.name, instance.id, instance.probe.status);
+      if (!healthy) this.logger.warn({ instance: instance.id, reason: detail }, 'instance failed its active probe');
+      else if (before === 'unhealthy') this.logger.log({ instance: instance.id }, 'instance passed its active probe');
+    }
+    return true;
+  }
+
+  /**
    * Sends one call to an instance chosen by the strategy, failing over to other instances (for
    * idempotent calls, or calls that never reached an instance) with jittered exponential
    * backoff until `retry.maxAttempts` or `retry.deadlineMs`. Resolves once response headers
@@ -204,31 +203,13 @@ export class UpstreamPool {
   /** Instances up / total and per-instance state. */
   snapshot(): UpstreamPoolSnapshot {
     const now = Date.now();
-    const instances = this.instances.map((i): UpstreamInstanceSnapshot => {
-      const ejected = i.outlier.isEjected(now);
-      const rates = i.window.rates;
-      return {
-        id: i.id,
-        url: i.url.origin + i.url.pathname.replace(/\/$/, ''),
-        weight: i.weight,
-        up: i.isUp(now),
-        breaker: i.breakerState,
-        ejected,
-        ejectedUntil: ejected ? new Date(i.outlier.ejectedUntil).toISOString() : undefined,
-        ejections: i.outlier.times,
-        outstanding: i.outstanding,
-        consecutiveFailures: i.outlier.consecutiveFailures,
-        errorScore: Number(i.errorScore.toFixed(3)),
-        windowCalls: rates.calls,
-        failureRate: Number(rates.failureRate.toFixed(3)),
-        slowCallRate: Number(rates.slowCallRate.toFixed(3)),
-      };
-    });
+    const instances = this.instances.map((i) => instanceSnapshot(i, now));
     return {
       name: this.name,
       strategy: this.options.strategy,
       up: instances.filter((i) => i.up).length,
       total: instances.length,
+      panic: this.inPanic(now),
       instances,
     };
   }
@@ -245,17 +226,47 @@ export class UpstreamPool {
       else if (state === 'closed') this.logger.log({ instance: inst.id }, 'circuit closed');
     });
     this.metrics.breakerState(this.name, instance.id, 'closed');
+    // A replaced instance (same id, new URL) starts unprobed: drop the old one's probe gauge.
+    this.metrics.probe(this.name, instance.id, 'unknown');
     return instance;
   }
 
+  /**
+   * Chooses the instance for one attempt. Instances failing their active probe are skipped while
+   * some instance is up; when none is, but some are held back only by their probe, the probes are
+   * ignored: Envoy's panic mode (with its threshold at 100%). A probe can be wrong where real calls
+   * work (a broken probe path, a checker timing out on a busy host); ignoring it costs at worst the
+   * failure the call would get anyway, honouring it would fail every call locally. A full bulkhead
+   * is load, not health, so it never causes panic.
+   */
   private pick(tried: Set<UpstreamInstance>, hashKey?: string): UpstreamInstance | undefined {
     const now = Date.now();
     const max = this.options.maxConcurrentPerInstance;
-    const usable = (i: UpstreamInstance) => i.outstanding < max && i.isUp(now);
-    return (
+    const panic = this.inPanic(now);
+    this.notePanic(panic);
+    const usable = (i: UpstreamInstance) => i.outstanding < max && (panic ? i.passivelyUp(now) : i.isUp(now));
+    const chosen =
       this.balancer.pick(this.instances, (i) => !tried.has(i) && usable(i), hashKey) ??
-      (tried.size > 0 ? this.balancer.pick(this.instances, usable, hashKey) : undefined)
-    );
+      (tried.size > 0 ? this.balancer.pick(this.instances, usable, hashKey) : undefined);
+    if (chosen?.probe.failing) this.metrics.panic(this.name);
+    return chosen;
+  }
+
+  /** No instance is up, yet some are held back only by a failed active probe. */
+  private inPanic(now: number): boolean {
+    let heldByProbe = false;
+    for (const i of this.instances) {
+      if (i.isUp(now)) return false;
+      if (i.passivelyUp(now)) heldByProbe = true;
+    }
+    return heldByProbe;
+  }
+
+  private notePanic(panic: boolean): void {
+    if (panic === this.panicking) return;
+    this.panicking = panic;
+    if (panic) this.logger.warn('every usable instance failed its active probe: using them anyway (panic mode)');
+    else this.logger.log('left panic mode: some instance is up again');
   }
 
   private unavailable(what: string): UpstreamUnavailableError {
@@ -433,6 +444,12 @@ export class UpstreamPool {
   private recordSuccess(instance: UpstreamInstance): void {
     instance.noteOutcome(false);
     this.outlier.success(instance.outlier);
+    // A real answer outranks a failed probe until the next probe, as the LLM gateway's prober
+    // already treats one ("a real call succeeded there: it is up"), so `/upstreams` and the
+    // checker's own health never disagree, and a probe that fails where real calls work does not
+    // keep a serving instance out. (Envoy keeps a failed active check authoritative until the next
+    // check; here the next probe decides again just the same.)
+    instance.probe.realSuccess();
   }
 
   private recordFailure(instance: UpstreamInstance, reason: string): void {

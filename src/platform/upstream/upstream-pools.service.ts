@@ -2,14 +2,16 @@ import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service';
 import { ManagedService } from '../registry/managed-service.decorator';
 import type { ManagedLifecycle, ServiceHealthReport } from '../registry/managed-service.types';
-import { UpstreamPool, type UpstreamPoolSnapshot } from './upstream-pool';
+import { UpstreamPool } from './upstream-pool';
+import type { UpstreamPoolSnapshot } from './upstream-snapshot';
 import { UpstreamMetrics } from './upstream.metrics';
 import type { UpstreamPoolOptions } from './upstream.types';
 
 /**
  * Registry and factory of the application's upstream pools, and the one managed service
  * (`upstreams`) that reports their health: DOWN when some pool has no instance up, DEGRADED when
- * some pool has instances down, UP otherwise.
+ * some pool has instances down, UP otherwise ("up": not ejected, circuit admits calls, and not
+ * failing an active probe).
  *
  * A service creates its pool once (e.g. in its constructor or `start()`):
  * `this.pool = pools.create('ollama', { instances, strategy: 'least-outstanding' })`.
@@ -56,7 +58,12 @@ export class UpstreamPools implements ManagedLifecycle, OnApplicationShutdown {
     const details = Object.fromEntries(
       pools.map((p) => [
         p.name,
-        { up: p.up, total: p.total, breakers: Object.fromEntries(p.instances.map((i) => [i.id, i.breaker])) },
+        {
+          up: p.up,
+          total: p.total,
+          breakers: Object.fromEntries(p.instances.map((i) => [i.id, i.breaker])),
+          probes: Object.fromEntries(p.instances.map((i) => [i.id, i.probe])),
+        },
       ]),
     );
     const empty = pools.filter((p) => p.up === 0).map((p) => p.name);

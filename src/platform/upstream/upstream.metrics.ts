@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { ProbeStatus } from './probe-state';
 import type { BreakerStateName } from './upstream-instance';
 
 const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -13,6 +14,9 @@ export interface UpstreamMetricsSink {
   retry(pool: string): void;
   breakerState(pool: string, instance: string, state: BreakerStateName): void;
   outstanding(pool: string, instance: string, value: number): void;
+  probe(pool: string, instance: string, status: ProbeStatus): void;
+  /** One attempt sent to a probe-failing instance because no instance passed its probe. */
+  panic(pool: string): void;
   forget(pool: string, instance: string): void;
 }
 
@@ -24,6 +28,8 @@ export const NO_UPSTREAM_METRICS: UpstreamMetricsSink = {
   retry: () => undefined,
   breakerState: () => undefined,
   outstanding: () => undefined,
+  probe: () => undefined,
+  panic: () => undefined,
   forget: () => undefined,
 };
 
@@ -36,6 +42,8 @@ export class UpstreamMetrics implements UpstreamMetricsSink {
   private readonly retries: Counter<'pool'>;
   private readonly breaker: Gauge<'pool' | 'instance'>;
   private readonly inFlight: Gauge<'pool' | 'instance'>;
+  private readonly probeHealthy: Gauge<'pool' | 'instance'>;
+  private readonly panics: Counter<'pool'>;
 
   constructor(registry: Registry, name: (base: string) => string) {
     const registers = [registry];
@@ -82,6 +90,18 @@ export class UpstreamMetrics implements UpstreamMetricsSink {
       labelNames: ['pool', 'instance'],
       registers,
     });
+    this.probeHealthy = new Gauge({
+      name: name('upstream_probe_healthy'),
+      help: 'Last active probe of an instance: 1 passed, 0 failed (absent until first probed)',
+      labelNames: ['pool', 'instance'],
+      registers,
+    });
+    this.panics = new Counter({
+      name: name('upstream_panic_attempts_total'),
+      help: 'Attempts sent to a probe-failing instance because no usable instance passed its probe (panic mode)',
+      labelNames: ['pool'],
+      registers,
+    });
   }
 
   request(pool: string, instance: string): void {
@@ -105,8 +125,16 @@ export class UpstreamMetrics implements UpstreamMetricsSink {
   outstanding(pool: string, instance: string, value: number): void {
     this.inFlight.set({ pool, instance }, value);
   }
+  probe(pool: string, instance: string, status: ProbeStatus): void {
+    if (status === 'unknown') this.probeHealthy.remove({ pool, instance });
+    else this.probeHealthy.set({ pool, instance }, status === 'healthy' ? 1 : 0);
+  }
+  panic(pool: string): void {
+    this.panics.inc({ pool });
+  }
   forget(pool: string, instance: string): void {
     this.breaker.remove({ pool, instance });
     this.inFlight.remove({ pool, instance });
+    this.probeHealthy.remove({ pool, instance });
   }
 }

@@ -115,8 +115,14 @@ export class LlmGateway implements ManagedLifecycle, LlmClient {
         // A slow answer from a big model is normal, not a sign of a sick instance.
         breaker: { slowCallMs: firstByteTimeoutMs },
       });
-    this.prober = new OllamaHealthProber(instances, Math.min(2_000, healthIntervalMs), (up) =>
-      up ? this.logger.log('LLM gateway can serve') : this.logger.warn('LLM gateway has no reachable Ollama instance'),
+    this.prober = new OllamaHealthProber(
+      instances,
+      Math.min(2_000, healthIntervalMs),
+      (up) =>
+        up
+          ? this.logger.log('LLM gateway can serve')
+          : this.logger.warn('LLM gateway has no reachable Ollama instance'),
+      this.pool,
     );
     // Not reaching Ollama is not a start failure: the gateway runs DOWN and recovers by itself.
     await this.prober.start(healthIntervalMs);

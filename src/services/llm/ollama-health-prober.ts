@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { instanceIdOf } from '../../platform/upstream/upstream-instance';
+import type { UpstreamPool } from '../../platform/upstream/upstream-pool';
 import type { UpstreamInstanceConfig } from '../../platform/upstream/upstream.types';
 
 /** What the last probe of one Ollama instance found. */
@@ -17,7 +18,9 @@ export interface OllamaInstanceHealth {
  * Probes every Ollama instance with `GET /api/version` and `GET /api/tags` on a timer. The pool
  * balances and breaks circuits on real traffic; the probe answers the question it cannot while
  * there is no traffic: "can the gateway serve at all?". It probes each instance directly (not
- * through the pool) because a pool call goes to whichever instance the balancer picks.
+ * through the pool) because a pool call goes to whichever instance the balancer picks, and
+ * reports each result to the pool (its active health), so the balancer skips an instance that
+ * failed its probe and `/upstreams` shows it down.
  */
 export class OllamaHealthProber {
   private readonly logger = new Logger('llm');
@@ -31,6 +34,7 @@ export class OllamaHealthProber {
     private readonly instances: UpstreamInstanceConfig[],
     private readonly timeoutMs: number,
     private readonly onChange: (anyUp: boolean) => void = () => undefined,
+    private readonly pool?: Pick<UpstreamPool, 'reportProbe'>,
   ) {
     for (const i of instances) this.health.set(instanceIdOf(i), { id: instanceIdOf(i), up: false });
   }
@@ -57,7 +61,11 @@ export class OllamaHealthProber {
     return [...this.health.values()];
   }
 
-  /** A real call succeeded there: it is up, whatever the last probe said. */
+  /**
+   * A real call succeeded there: it is up, whatever the last probe said, until the next probe.
+   * The pool does the same on its own for its active health (a real success outranks a failed
+   * probe), so this is not reported to it.
+   */
   markUp(id: string): void {
     const h = this.health.get(id);
     if (h && !h.up) this.set({ ...h, up: true, error: undefined });
@@ -83,19 +91,23 @@ export class OllamaHealthProber {
       }
       return (await res.json()) as Record<string, unknown>;
     };
+    let found: OllamaInstanceHealth;
     try {
       const [version, tags] = await Promise.all([get('/api/version'), get('/api/tags')]);
       const models = Array.isArray(tags.models) ? tags.models.length : 0;
-      this.set({
+      found = {
         id,
         up: true,
         version: typeof version.version === 'string' ? version.version : undefined,
         models,
         checkedAt: new Date().toISOString(),
-      });
+      };
     } catch (err) {
-      this.set({ id, up: false, checkedAt: new Date().toISOString(), error: describe(err) });
+      found = { id, up: false, checkedAt: new Date().toISOString(), error: describe(err) };
     }
+    if (this.stopped.signal.aborted) return;
+    this.set(found);
+    this.pool?.reportProbe(id, found.up, found.error);
   }
 
   private set(next: OllamaInstanceHealth): void {

@@ -11,7 +11,10 @@ export class UpstreamInstanceStatusDto {
   @ApiProperty()
   weight: number;
 
-  @ApiProperty({ description: 'Not ejected and the circuit admits calls' })
+  @ApiProperty({
+    description:
+      'Not ejected, the circuit admits calls, and not failing its active probe (a real call that succeeded after a failed probe counts as up until the next probe)',
+  })
   up: boolean;
 
   @ApiProperty({ enum: ['closed', 'open', 'half_open', 'isolated'] })
@@ -25,6 +28,18 @@ export class UpstreamInstanceStatusDto {
 
   @ApiProperty({ description: 'Times ejected (drives the growing ejection time)' })
   ejections: number;
+
+  @ApiProperty({
+    enum: ['healthy', 'unhealthy', 'unknown'],
+    description: "Last active-probe result reported by the pool's health checker; unknown until one reports",
+  })
+  probe: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'When the last probe result arrived' })
+  probedAt?: string;
+
+  @ApiPropertyOptional({ description: 'What the last probe found, e.g. why it failed', example: 'ECONNREFUSED' })
+  probeDetail?: string;
 
   @ApiProperty({ description: 'Calls in flight' })
   outstanding: number;
@@ -57,6 +72,12 @@ export class UpstreamPoolStatusDto {
 
   @ApiProperty()
   total: number;
+
+  @ApiProperty({
+    description:
+      'Panic mode: no instance is up, yet some are held back only by a failed active probe, so calls go to them anyway',
+  })
+  panic: boolean;
 
   @ApiProperty({ type: [UpstreamInstanceStatusDto] })
   instances: UpstreamInstanceStatusDto[];
