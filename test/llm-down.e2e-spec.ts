@@ -38,6 +38,10 @@ describe('LLM gateway without Ollama (e2e)', () => {
     expect(svc.body.health.details.instances[0]).toMatchObject({ up: false, error: 'ECONNREFUSED' });
     const ready = await request(app.getHttpServer()).get('/health/ready');
     expect(ready.status).toBe(200);
+    // The whole tree is DEGRADED, not DOWN: llm and its upstream pool are optional.
+    const tree = await request(app.getHttpServer()).get('/health').set('authorization', ADMIN);
+    expect(tree.status).toBe(200);
+    expect(tree.body).toMatchObject({ status: 'DEGRADED', indicators: { upstreams: { status: 'DOWN' } } });
   });
 
   it('should answer 503 UPSTREAM.UNAVAILABLE problems on every LLM surface', async () => {

@@ -59,9 +59,18 @@ export class HealthTreeService {
       };
     }
     const indicators = this.indicators(reports, withDetails);
+    // An indicator backed by a service weighs as that service does: a non-critical one (upstream
+    // pools, which belong to optional services such as llm) makes the whole DEGRADED, not DOWN.
+    const critical = new Map(snapshots.map((s) => [s.name, s.critical]));
     const status = overallStatus(
-      snapshots.map((s) => ({ critical: s.critical, status: services[s.name].status })),
-      Object.values(indicators).map((i) => i.status),
+      [
+        ...snapshots.map((s) => ({ critical: s.critical, status: services[s.name].status })),
+        ...Object.entries(indicators).map(([name, i]) => ({
+          critical: critical.get(SERVICE_INDICATORS[name]) ?? true,
+          status: i.status,
+        })),
+      ],
+      [],
     );
     return { status, phase: this.lifecycle.phase, checkedAt: new Date().toISOString(), indicators, services };
   }
