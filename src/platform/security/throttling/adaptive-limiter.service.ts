@@ -25,7 +25,17 @@ export class AdaptiveLimiter {
   }
 
   async limitFor(client: string, configured: number): Promise<number> {
+    return this.effective(configured, await this.trustFactor(client));
+  }
+
+  /** The client's trust factor (1 with adaptive limits off, without touching the store). */
+  trustFactor(client: string): number | Promise<number> {
+    return this.config.adaptive.enabled ? this.trust.factor(client) : 1;
+  }
+
+  /** `configured` scaled by the current pressure and a trust factor from {@link trustFactor}. */
+  effective(configured: number, trustFactor: number): number {
     if (!this.config.adaptive.enabled) return configured;
-    return effectiveLimit(configured, this.pressureFactor(), await this.trust.factor(client));
+    return effectiveLimit(configured, this.pressureFactor(), trustFactor);
   }
 }

@@ -50,6 +50,11 @@ export class FennecThrottlerGuard extends ThrottlerGuard {
    * (see {@link RouteMetadata}) instead of five reflect-metadata lookups per throttler per request.
    * Same semantics: `@SkipThrottle`, `@Throttle` limits/ttls/block durations, per-throttler
    * `skipIf`, trackers and key generators, values that are functions of the context.
+   *
+   * Written to await only what is really asynchronous (the caller, the store): this runs on every
+   * request, and on Node 20 each promise a request creates costs extra work while the request
+   * context's AsyncLocalStorage is active. (The base guard made ≈ 35 promises per request for
+   * two throttlers; this makes about a third of that.)
    */
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
@@ -57,18 +62,23 @@ export class FennecThrottlerGuard extends ThrottlerGuard {
     if (!this.config.enabled) return true;
     // Resolved first so per-throttler options (the tenant throttler's skipIf) can see the caller.
     await this.resolver.resolve(context.switchToHttp().getRequest<Request>());
+    const trust = new Map<string, number>();
     for (const { throttler, route } of this.routeThrottlers) {
       const skipIf = throttler.skipIf ?? this.commonOptions.skipIf;
       if (route.skip.get(context) || skipIf?.(context)) continue;
-      const limit = await resolveNumber(context, route.limit.get(context) ?? throttler.limit, 'limit', throttler);
-      const ttl = await resolveNumber(context, route.ttl.get(context) ?? throttler.ttl, 'ttl', throttler);
-      const blockDuration = await resolveNumber(
+      // `await` only on promises: awaiting a plain number still allocates a promise.
+      let limit = numberOf(context, route.limit.get(context) ?? throttler.limit, 'limit', throttler);
+      if (typeof limit !== 'number') limit = await limit;
+      let ttl = numberOf(context, route.ttl.get(context) ?? throttler.ttl, 'ttl', throttler);
+      if (typeof ttl !== 'number') ttl = await ttl;
+      let blockDuration = numberOf(
         context,
         route.blockDuration.get(context) ?? throttler.blockDuration ?? ttl,
         'blockDuration',
         throttler,
       );
-      await this.handleRequest({
+      if (typeof blockDuration !== 'number') blockDuration = await blockDuration;
+      await this.throttle(trust, {
         context,
         limit,
         ttl,
@@ -109,26 +119,53 @@ export class FennecThrottlerGuard extends ThrottlerGuard {
   }
 
   /**
+   * One throttler for one request: the tracker (computed directly for the default one: the
+   * caller is resolved already), the adaptive limit (the client's trust factor read once per
+   * request, shared by all throttlers with the same tracker), the counter in the store, the
+   * rate-limit headers, and a 429 once over the limit. A store outage follows the fail-open
+   * (or closed) policy.
+   */
+  private async throttle(trust: Map<string, number>, props: ThrottlerRequest): Promise<void> {
+    const { context, throttler, ttl, blockDuration } = props;
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const ignore = throttler.ignoreUserAgents ?? this.commonOptions.ignoreUserAgents;
+    if (ignore?.some((pattern) => pattern.test(req.headers['user-agent'] ?? ''))) return;
+    try {
+      const tracker =
+        props.getTracker === this.commonOptions.getTracker ? clientKey(req) : await props.getTracker(req, context);
+      let factor = trust.get(tracker);
+      if (factor === undefined) {
+        const pending = this.adaptive.trustFactor(tracker);
+        factor = typeof pending === 'number' ? pending : await pending;
+        trust.set(tracker, factor);
+      }
+      const limit = this.adaptive.effective(props.limit, factor);
+      const key = props.generateKey(context, tracker, throttler.name!);
+      const hit = await this.storageService.increment(key, ttl, limit, blockDuration, throttler.name!);
+      const suffix = throttler.name === 'default' ? '' : `-${throttler.name}`;
+      if (hit.isBlocked) {
+        res.setHeader(`Retry-After${suffix}`, String(hit.timeToBlockExpire));
+        await this.throwThrottlingException(context, { limit, ttl, key, tracker, ...hit });
+      }
+      res.setHeader(`${this.headerPrefix}-Limit${suffix}`, String(limit));
+      res.setHeader(`${this.headerPrefix}-Remaining${suffix}`, String(Math.max(0, limit - hit.totalHits)));
+      res.setHeader(`${this.headerPrefix}-Reset${suffix}`, String(hit.timeToExpire));
+    } catch (e) {
+      if (!(e instanceof FennecError && e.code === 'STATE.UNAVAILABLE')) throw e;
+      this.log.warn(`rate limit not checked (${this.config.failOpen ? 'fail-open' : 'fail-closed'}): ${e.message}`);
+      if (!this.config.failOpen) throw e;
+    }
+  }
+
+  /**
    * Storage key without @nestjs/throttler's sha256 of the same parts: class, handler, throttler
    * name and tracker are short and printable already, and hashing them per throttler per request
    * showed up in profiles.
    */
   protected override generateKey(context: ExecutionContext, suffix: string, name: string): string {
     return `${context.getClass().name}:${context.getHandler().name}:${name}:${suffix}`;
-  }
-
-  protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
-    const req = props.context.switchToHttp().getRequest<Request>();
-    try {
-      const tracker = await props.getTracker(req, props.context);
-      const limit = await this.adaptive.limitFor(tracker, props.limit);
-      return await super.handleRequest({ ...props, limit, getTracker: () => tracker });
-    } catch (e) {
-      if (!(e instanceof FennecError && e.code === 'STATE.UNAVAILABLE')) throw e;
-      this.log.warn(`rate limit not checked (${this.config.failOpen ? 'fail-open' : 'fail-closed'}): ${e.message}`);
-      if (this.config.failOpen) return true;
-      throw e;
-    }
   }
 
   protected override async throwThrottlingException(
@@ -168,14 +205,19 @@ const THROTTLER_BLOCK_DURATION = 'THROTTLER:BLOCK_DURATION';
 const THROTTLER_TRACKER = 'THROTTLER:TRACKER';
 const THROTTLER_KEY_GENERATOR = 'THROTTLER:KEY_GENERATOR';
 
-async function resolveNumber(
+/** A throttler option's value: a number as is (no promise), a function of the context called. */
+function numberOf(
   context: ExecutionContext,
   value: Resolvable<number> | undefined,
   what: string,
   throttler: ThrottlerOptions,
-): Promise<number> {
-  const resolved = typeof value === 'function' ? await value(context) : value;
-  if (typeof resolved !== 'number' || Number.isNaN(resolved))
-    throw new Error(`Throttler "${throttler.name ?? 'default'}": ${what} must be a number, got ${String(resolved)}`);
-  return resolved;
+): number | Promise<number> {
+  if (typeof value === 'function') return Promise.resolve(value(context)).then((v) => checked(v, what, throttler));
+  return checked(value, what, throttler);
+}
+
+function checked(value: unknown, what: string, throttler: ThrottlerOptions): number {
+  if (typeof value !== 'number' || Number.isNaN(value))
+    throw new Error(`Throttler "${throttler.name ?? 'default'}": ${what} must be a number, got ${String(value)}`);
+  return value;
 }
