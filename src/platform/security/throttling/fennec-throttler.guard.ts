@@ -53,8 +53,8 @@ export class FennecThrottlerGuard extends ThrottlerGuard {
    *
    * Written to await only what is really asynchronous (the caller, the store): this runs on every
    * request, and on Node 20 each promise a request creates costs extra work while the request
-   * context's AsyncLocalStorage is active. (The base guard made ≈ 35 promises per request for
-   * two throttlers; this makes about a third of that.)
+   * context's AsyncLocalStorage is active. (With two throttlers the base guard's path made ≈ 60
+   * of a request's 113 promises in bench:http; this one makes ≈ 25.)
    */
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
