@@ -26,9 +26,11 @@ const HEARTBEAT = ': ping\n\n';
  * the stream, and runs every cleanup registered with {@link onClose}.
  */
 export class SseConnection {
-  /** Fires when the stream ends for any reason; sources stop on it. */
-  readonly signal: AbortSignal;
-  private readonly controller = new AbortController();
+  // Built on first use, like `ended` and the drain listener: a topic follower needs none of them,
+  // and with thousands of open streams every object kept per stream counts (bench:sse).
+  private controller?: AbortController;
+  private endedPromise?: Promise<void>;
+  private resolveEnded?: () => void;
   private readonly queue: Queued[] = [];
   private blocked = false;
   private ended = false;
@@ -44,8 +46,21 @@ export class SseConnection {
     private readonly res: ServerResponse,
     private readonly options: SseConnectionOptions,
     private readonly metrics: StreamingMetrics,
-  ) {
-    this.signal = this.controller.signal;
+  ) {}
+
+  /** Fires when the stream ends for any reason; sources stop on it. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.ended) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+
+  /** Settles when the stream has ended, however it ended. */
+  whenEnded(): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    return (this.endedPromise ??= new Promise<void>((resolve) => (this.resolveEnded = resolve)));
   }
 
   /** Sends the headers and the `retry:` hint, and watches for the client going away. */
@@ -58,7 +73,6 @@ export class SseConnection {
       'x-accel-buffering': 'no',
     });
     this.res.on('close', () => this.finish());
-    this.res.on('drain', () => this.flush());
     this.metrics.open.inc();
     this.write(`retry: ${this.options.retryMs}\n\n`, 0);
   }
@@ -86,7 +100,7 @@ export class SseConnection {
     if (this.ended) return false;
     if (!this.blocked && this.queue.length === 0) {
       if (this.res.destroyed) return false;
-      if (!this.res.write(frame)) this.blocked = true;
+      if (!this.res.write(frame)) this.block();
       if (counted) this.metrics.sent(1, Buffer.byteLength(frame));
       return true;
     }
@@ -166,9 +180,16 @@ export class SseConnection {
     for (const w of waiters) w();
   }
 
+  /** The socket's buffer is full: queue until it drains. */
+  private block(): void {
+    if (this.blocked) return;
+    this.blocked = true;
+    this.res.once('drain', () => this.flush());
+  }
+
   private write(chunk: string, events: number): void {
     if (this.res.destroyed) return;
-    if (!this.res.write(chunk)) this.blocked = true;
+    if (!this.res.write(chunk)) this.block();
     this.metrics.sent(events, Buffer.byteLength(chunk));
   }
 
@@ -178,7 +199,8 @@ export class SseConnection {
       return;
     }
     this.ended = true;
-    this.controller.abort();
+    this.controller?.abort();
+    this.resolveEnded?.();
     this.wakeWriters();
     for (const fn of this.cleanups.splice(0)) {
       try {

@@ -38,6 +38,15 @@ export interface SseHandle {
   ended: Promise<void>;
 }
 
+/** A topic follower's handle: `ended` is built only if someone asks for it. */
+class TopicStreamHandle implements SseHandle {
+  constructor(private readonly conn: SseConnection) {}
+
+  get ended(): Promise<void> {
+    return this.conn.whenEnded();
+  }
+}
+
 interface OpenStream {
   conn: SseConnection;
   /** Id the terminal event gets if the server ends the stream (shutdown). */
@@ -133,7 +142,7 @@ export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutd
     }
     topic.subscribers.add(conn);
     conn.onClose(() => topic.subscribers.delete(conn));
-    return { ended: new Promise<void>((resolve) => conn.onClose(resolve)) };
+    return new TopicStreamHandle(conn);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
