@@ -11,7 +11,7 @@ export class LogCapture extends Writable {
     done();
   }
 
-  /** Log lines that carry the given request id (pino-http binds it as `requestId`). */
+  /** Log lines that carry the given request id (as `requestId`: the completion line and every line of the request). */
   forRequest(id: string): Record<string, unknown>[] {
     return this.lines.filter((l) => l.requestId === id || (l.req as { id?: string } | undefined)?.id === id);
   }

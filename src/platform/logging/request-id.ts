@@ -11,7 +11,7 @@ export function isSaneRequestId(value: unknown): value is string {
 
 /**
  * Adopts the caller's `x-request-id` when sane, else makes a new one, and echoes it on the
- * response. Used as pino-http's `genReqId`, so it runs first, for every request.
+ * response. Called by the request edge, the first thing every request meets.
  */
 export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
   const incoming = req.headers[REQUEST_ID_HEADER];
