@@ -2,6 +2,7 @@ import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { defineEnvNamespace } from '../config/env-namespace';
 import { EnvInt } from '../config/env-transforms';
+import { NeedsCurrentKey, ParseSecretsKeys, SecretsKeys, ValidSecretsKeys } from './secrets-key-env';
 
 class RuntimeConfigEnv {
   /** Optional JSON file `{ "<service>": { "<field>": value } }`, layered over defaults and watched for changes. */
@@ -30,6 +31,23 @@ class RuntimeConfigEnv {
   @Min(50)
   @Max(60_000)
   FENNEC_CONFIG_FILE_POLL_MS: number = 500;
+
+  /**
+   * Seals `@Secret()` fields of stored runtime config (file or Redis, history included) with
+   * AES-256-GCM: 32 bytes as 64 hex characters or base64 (`openssl rand -base64 32`). Unset: they
+   * are stored in clear (a warning at boot in production when a service has secret fields).
+   */
+  @IsOptional()
+  @ParseSecretsKeys(false)
+  @ValidSecretsKeys()
+  RUNTIME_CONFIG_SECRETS_KEY?: SecretsKeys;
+
+  /** Comma-separated keys that sealed values before a rotation: they only open values; new writes use RUNTIME_CONFIG_SECRETS_KEY. */
+  @IsOptional()
+  @ParseSecretsKeys(true)
+  @ValidSecretsKeys()
+  @NeedsCurrentKey()
+  RUNTIME_CONFIG_SECRETS_PREVIOUS_KEYS?: SecretsKeys;
 }
 
 /** `FENNEC_<SERVICE>__<FIELD>=value` variables, grouped by service: `{ RAG: { TOP_K: '8' } }`. */
@@ -43,12 +61,14 @@ export function serviceEnvOverrides(env: NodeJS.ProcessEnv = process.env): Recor
   return out;
 }
 
-/** Runtime (per-service, versioned) configuration: file source, history bound, resync period. */
+/** Runtime (per-service, versioned) configuration: file source, history bound, resync period, sealing keys. */
 export const runtimeConfigEnv = defineEnvNamespace('runtimeConfig', RuntimeConfigEnv, (env) => ({
   file: env.FENNEC_CONFIG_FILE,
   filePollMs: env.FENNEC_CONFIG_FILE_POLL_MS,
   historyLimit: env.RUNTIME_CONFIG_HISTORY_LIMIT,
   resyncMs: env.RUNTIME_CONFIG_RESYNC_MS,
   serviceEnv: serviceEnvOverrides(),
+  secretsKey: env.RUNTIME_CONFIG_SECRETS_KEY?.keys[0],
+  previousSecretsKeys: env.RUNTIME_CONFIG_SECRETS_PREVIOUS_KEYS?.keys ?? [],
 }));
 export type RuntimeConfigEnvConfig = ReturnType<typeof runtimeConfigEnv>;

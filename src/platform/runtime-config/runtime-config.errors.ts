@@ -24,3 +24,13 @@ export class ConfigVersionNotFoundError extends FennecError {
   readonly code = 'CONFIG.VERSION_NOT_FOUND';
   readonly kind = 'not_found';
 }
+
+/**
+ * A stored secret field is sealed and no configured key opens it (key missing or retired, value
+ * altered or moved). Internal: the API answers a generic 500; the message (logged, and the boot
+ * failure) names the service, version, field and key id, never the value.
+ */
+export class ConfigSecretUnreadableError extends FennecError {
+  readonly code = 'CONFIG.SECRET_UNREADABLE';
+  readonly kind = 'internal';
+}

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { DiscoveryService } from '@nestjs/core';
 import { Counter, Gauge } from 'prom-client';
 import { randomUUID } from 'node:crypto';
+import { appConfig, type AppConfig } from '../config/app.config';
 import { ConfigValidationError } from '../config/env-namespace';
 import { RequestValidationError } from '../errors/common.errors';
 import type { FieldError } from '../errors/fennec-error';
@@ -15,8 +16,11 @@ import { ConfigSchema } from './config-schema';
 import { ConfigSection, type ConfigSource } from './config-section';
 import { changedFields, isPlainObject, mergePatch, type PlainObject } from './merge-patch';
 import { runtimeConfigEnv, type RuntimeConfigEnvConfig } from './runtime-config.config';
+import { SealingConfigPersistence } from './sealing-config-persistence';
+import { SecretSealer } from './secret-sealer';
 import { applyStaticLayers } from './static-layers';
 import {
+  ConfigSecretUnreadableError,
   ConfigServiceNotFoundError,
   ConfigVersionConflictError,
   ConfigVersionNotFoundError,
@@ -66,14 +70,24 @@ export class RuntimeConfigService implements OnModuleInit, OnModuleDestroy {
   private unsubscribe?: () => Promise<void>;
   private readonly timers = new Set<NodeJS.Timeout>();
   private destroyed = false;
+  private readonly sealer?: SecretSealer;
+  /** The stored records, with `@Secret()` fields sealed at rest when a key is configured. */
+  private readonly persistence: ConfigPersistence;
 
   constructor(
     private readonly discovery: DiscoveryService,
     @Inject(STATE_STORE) private readonly store: StateStore,
-    @Inject(CONFIG_PERSISTENCE) private readonly persistence: ConfigPersistence,
+    @Inject(CONFIG_PERSISTENCE) stored: ConfigPersistence,
     @Inject(runtimeConfigEnv.KEY) private readonly env: RuntimeConfigEnvConfig,
+    @Inject(appConfig.KEY) private readonly app: AppConfig,
     metrics: MetricsService,
   ) {
+    if (env.secretsKey) this.sealer = new SecretSealer(env.secretsKey, env.previousSecretsKeys);
+    this.persistence = new SealingConfigPersistence(
+      stored,
+      this.sealer,
+      (service) => this.sections.get(service)?.schema.secrets ?? new Set(),
+    );
     this.changes = new Counter({
       name: metrics.name('config_changes_total'),
       help: 'Runtime configuration changes applied in this instance, by service and source (api, rollback, remote, resync, file)',
@@ -96,6 +110,7 @@ export class RuntimeConfigService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     this.discover();
+    this.reportSealing();
     this.loadStaticLayers();
     await this.loadRecords();
     if (this.persistence.shared) {
@@ -273,7 +288,11 @@ export class RuntimeConfigService implements OnModuleInit, OnModuleDestroy {
     return this.enqueue(s, async () => {
       const record = (await this.persistence.read(s.name)) ?? INITIAL_RECORD;
       await this.applyRecord(s, record, source);
-    }).catch((err: unknown) => this.logger.debug({ err: String(err), service: s.name }, 'config refresh failed'));
+    }).catch((err: unknown) => {
+      // A secret no key opens is a misconfiguration to fix, not a passing outage.
+      if (err instanceof ConfigSecretUnreadableError) this.logger.error({ service: s.name }, err.message);
+      else this.logger.debug({ err: String(err), service: s.name }, 'config refresh failed');
+    });
   }
 
   private async resyncAll(): Promise<void> {
@@ -310,7 +329,9 @@ export class RuntimeConfigService implements OnModuleInit, OnModuleDestroy {
     if (problems.length > 0) throw new ConfigValidationError(problems);
   }
 
+  /** Stored records; a sealed secret that no configured key opens fails boot, naming the service. */
   private async loadRecords(): Promise<void> {
+    const unreadable: string[] = [];
     await Promise.all(
       [...this.sections.values()].map(async (s) => {
         try {
@@ -327,6 +348,10 @@ export class RuntimeConfigService implements OnModuleInit, OnModuleDestroy {
           s.effective = s.compose();
           this.versions.set({ service: s.name }, record.version);
         } catch (err) {
+          if (err instanceof ConfigSecretUnreadableError) {
+            unreadable.push(err.message);
+            return;
+          }
           this.logger.warn(
             { err: String(err), service: s.name },
             'stored runtime config unavailable; using defaults until resync',
@@ -334,6 +359,19 @@ export class RuntimeConfigService implements OnModuleInit, OnModuleDestroy {
         }
       }),
     );
+    if (unreadable.length > 0) throw new ConfigValidationError(unreadable);
+  }
+
+  private reportSealing(): void {
+    const withSecrets = [...this.sections.values()].filter((s) => s.schema.secrets.size > 0).map((s) => s.name);
+    if (this.sealer) {
+      this.logger.log({ keyId: this.sealer.keyId, services: withSecrets }, 'runtime config secrets are sealed at rest');
+    } else if (this.app.production && withSecrets.length > 0) {
+      this.logger.warn(
+        { services: withSecrets },
+        'runtime config secrets are stored in clear: set RUNTIME_CONFIG_SECRETS_KEY to seal them at rest',
+      );
+    }
   }
 
   private reloadFile(): void {

@@ -7,7 +7,9 @@ export const SECRET_MASK = '******';
 
 /**
  * Marks a runtime-config field as secret: the config API and history never return its value in
- * clear (it is replaced with {@link SECRET_MASK}), and change logs list the field name only.
+ * clear (it is replaced with {@link SECRET_MASK}), and change logs list the field name only. With
+ * RUNTIME_CONFIG_SECRETS_KEY set its stored value (file or Redis, history included) is sealed
+ * with AES-256-GCM (see `SealingConfigPersistence`); the service always reads it in clear.
  */
 export function Secret(): PropertyDecorator {
   return (target, property) => {

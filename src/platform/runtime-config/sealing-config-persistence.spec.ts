@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ConfigRecord } from './config-record';
+import { FileConfigPersistence } from './file-config-persistence';
+import type { PlainObject } from './merge-patch';
+import { ConfigSecretUnreadableError } from './runtime-config.errors';
+import { SealingConfigPersistence } from './sealing-config-persistence';
+import { isSealed, SecretSealer } from './secret-sealer';
+
+const SECRETS: Record<string, Set<string>> = { widget: new Set(['apiKey', 'credentials']), plain: new Set() };
+const secretsOf = (service: string) => SECRETS[service] ?? new Set<string>();
+
+const record = (version: number, overrides: PlainObject): ConfigRecord => ({
+  version,
+  overrides,
+  updatedAt: new Date(version).toISOString(),
+  updatedBy: 'test',
+  action: 'patch',
+  changed: Object.keys(overrides),
+});
+
+describe(SealingConfigPersistence.name, () => {
+  let dir: string;
+  const key = randomBytes(32);
+  const sealer = new SecretSealer(key);
+  const stored = () => readFileSync(join(dir, 'runtime-config.json'), 'utf8');
+  const sealing = (s: SecretSealer | null = sealer) =>
+    new SealingConfigPersistence(FileConfigPersistence.inDataDir(dir), s ?? undefined, secretsOf);
+
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'fennec-seal-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('should seal secret fields on write, leave other fields clear, and open them on read and history', async () => {
+    const store = sealing();
+    const clear = record(1, { apiKey: 's3cr3t', credentials: { user: 'u', pass: 'hunter2' }, topK: 7 });
+    expect(await store.write('widget', 0, clear, 10)).toBe(true);
+    expect(clear.overrides.apiKey).toBe('s3cr3t');
+
+    const file = stored();
+    expect(file).not.toContain('s3cr3t');
+    expect(file).not.toContain('hunter2');
+    const onDisk = JSON.parse(file).services.widget.history[0].overrides;
+    expect(isSealed(onDisk.apiKey)).toBe(true);
+    expect(isSealed(onDisk.credentials)).toBe(true);
+    expect(onDisk.topK).toBe(7);
+
+    expect(await store.read('widget')).toEqual(clear);
+    expect(await store.history('widget', 0, 10)).toEqual([clear]);
+    expect(await sealing().read('widget')).toEqual(clear);
+  });
+
+  it('should not touch services without secret fields', async () => {
+    const store = sealing();
+    await store.write('plain', 0, record(1, { apiKey: 'not-secret-here' }), 10);
+    expect(JSON.parse(stored()).services.plain.history[0].overrides).toEqual({ apiKey: 'not-secret-here' });
+  });
+
+  it('should read clear values stored before a key was set and seal them on the next write', async () => {
+    await sealing(null).write('widget', 0, record(1, { apiKey: 's3cr3t' }), 10);
+    expect(JSON.parse(stored()).services.widget.history[0].overrides.apiKey).toBe('s3cr3t');
+
+    const store = sealing();
+    const current = await store.read('widget');
+    expect(current?.overrides.apiKey).toBe('s3cr3t');
+    await store.write('widget', 1, record(2, { ...current?.overrides, topK: 3 }), 10);
+    const history = JSON.parse(stored()).services.widget.history;
+    expect(isSealed(history[0].overrides.apiKey)).toBe(true);
+    expect((await store.history('widget', 0, 10)).map((r) => r.overrides.apiKey)).toEqual(['s3cr3t', 's3cr3t']);
+  });
+
+  it('should fail loudly, naming service, version, field and key, when no key is configured for a sealed value', async () => {
+    await sealing().write('widget', 0, record(1, { apiKey: 's3cr3t' }), 10);
+    const unkeyed = sealing(null);
+    await expect(unkeyed.read('widget')).rejects.toThrow(ConfigSecretUnreadableError);
+    await expect(unkeyed.read('widget')).rejects.toThrow(
+      `widget (version 1), field apiKey is sealed with key ${sealer.keyId}, but no key is configured`,
+    );
+    await expect(unkeyed.history('widget', 0, 10)).rejects.toThrow(ConfigSecretUnreadableError);
+  });
+
+  it('should fail loudly with a wrong key, and open with the old key kept as a previous key', async () => {
+    await sealing().write('widget', 0, record(1, { apiKey: 's3cr3t' }), 10);
+    const wrong = new SecretSealer(randomBytes(32));
+    await expect(sealing(wrong).read('widget')).rejects.toThrow(
+      new RegExp(
+        `widget \\(version 1\\), field apiKey cannot be unsealed: sealed with key ${sealer.keyId}, which is not configured`,
+      ),
+    );
+    const rotated = new SecretSealer(randomBytes(32), [key]);
+    const store = sealing(rotated);
+    expect((await store.read('widget'))?.overrides.apiKey).toBe('s3cr3t');
+    await store.write('widget', 1, record(2, { apiKey: 's3cr3t' }), 10);
+    const history = JSON.parse(stored()).services.widget.history;
+    expect(history.map((r: ConfigRecord) => (r.overrides.apiKey as { $sealed: string }).$sealed.split('.')[1])).toEqual(
+      [rotated.keyId, sealer.keyId],
+    );
+  });
+
+  it('should refuse a sealed value moved from one field to another', async () => {
+    await sealing().write('widget', 0, record(1, { apiKey: 's3cr3t' }), 10);
+    const path = join(dir, 'runtime-config.json');
+    const data = JSON.parse(stored());
+    const overrides = data.services.widget.history[0].overrides;
+    data.services.widget.history[0].overrides = { credentials: overrides.apiKey };
+    writeFileSync(path, JSON.stringify(data));
+    await expect(sealing().read('widget')).rejects.toThrow(
+      /field credentials cannot be unsealed: .*another service or field/,
+    );
+  });
+});
