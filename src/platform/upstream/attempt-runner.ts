@@ -1,0 +1,184 @@
+import { isBrokenCircuitError, isIsolatedCircuitError } from 'cockatiel';
+import { Agent } from 'undici';
+import { AttemptFailure } from './attempt-failure';
+import { guardBody } from './guarded-body';
+import type { InstanceHealth } from './instance-health';
+import type { BreakerVerdict } from './sliding-window-breaker';
+import type { UpstreamInstance } from './upstream-instance';
+import type { UpstreamInstanceSet } from './upstream-instance-set';
+import { UpstreamResponse } from './upstream-response';
+import { UpstreamBadResponseError, UpstreamCallAbortedError, UpstreamTimeoutError } from './upstream.errors';
+import type { UpstreamMetricsSink } from './upstream.metrics';
+import type { ResolvedPoolOptions, UpstreamRequest } from './upstream.types';
+
+/** fetch failures that mean the request never reached the instance, so any call may fail over. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function causeCode(err: unknown): string | undefined {
+  const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
+}
+
+/**
+ * One HTTP attempt on one instance: the pool's connections (an undici Agent with the connect
+ * timeout), the first-byte and total timeouts, the caller's abort, the instance's bulkhead slot
+ * and circuit breaker, and what a failed attempt means (an {@link AttemptFailure} that says
+ * whether the request may have reached the instance).
+ */
+export class AttemptRunner {
+  private readonly agent: Agent;
+
+  constructor(
+    private readonly poolName: string,
+    private readonly options: ResolvedPoolOptions,
+    private readonly instances: UpstreamInstanceSet,
+    private readonly health: InstanceHealth,
+    private readonly metrics: UpstreamMetricsSink,
+  ) {
+    // Built-in fetch cannot bound connect time; an undici Agent as its dispatcher can. Node 20
+    // bundles undici 6, the same major as the `undici` package used here.
+    this.agent = new Agent({
+      connect: { timeout: options.timeouts.connectMs },
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+  }
+
+  /**
+   * Sends `req` to `instance`; resolves once response headers arrive with a non-failure status.
+   *
+   * @throws AttemptFailure the instance failed this attempt
+   * @throws UpstreamCallAbortedError the caller's signal fired
+   */
+  async attempt(
+    instance: UpstreamInstance,
+    req: UpstreamRequest,
+    method: string,
+    attemptNo: number,
+  ): Promise<UpstreamResponse> {
+    const controller = new AbortController();
+    const timeouts = { ...this.options.timeouts, ...req.timeouts };
+    const onCallerAbort = () => controller.abort(new UpstreamCallAbortedError(req.signal?.reason));
+    req.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const firstByteTimer = setTimeout(
+      () =>
+        controller.abort(new UpstreamTimeoutError(`Upstream "${this.poolName}" did not answer in time`, 'first_byte')),
+      timeouts.firstByteMs,
+    );
+    const totalTimer = setTimeout(
+      () => controller.abort(new UpstreamTimeoutError(`Upstream "${this.poolName}" did not finish in time`, 'total')),
+      timeouts.totalMs,
+    );
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      clearTimeout(firstByteTimer);
+      clearTimeout(totalTimer);
+      req.signal?.removeEventListener('abort', onCallerAbort);
+      instance.outstanding--;
+      this.metrics.outstanding(this.poolName, instance.id, instance.outstanding);
+    };
+
+    instance.outstanding++;
+    this.metrics.outstanding(this.poolName, instance.id, instance.outstanding);
+    this.metrics.request(this.poolName, instance.id);
+    const started = performance.now();
+    let response: Response | undefined;
+    try {
+      const verdict = await instance.breaker.execute(async (): Promise<BreakerVerdict> => {
+        response = await fetch(instance.resolve(req.path), {
+          method,
+          headers: headersFor(req),
+          body: bodyFor(req.body),
+          signal: controller.signal,
+          redirect: 'manual',
+          dispatcher: this.agent,
+        });
+        return {
+          failed: this.options.retry.retryableStatuses.includes(response.status),
+          slow: performance.now() - started > this.options.breaker.slowCallMs,
+        };
+      });
+      clearTimeout(firstByteTimer);
+      this.metrics.latency(this.poolName, instance.id, (performance.now() - started) / 1000);
+      const res = response as Response;
+      if (verdict.failed) {
+        void res.body?.cancel().catch(() => undefined);
+        release();
+        this.health.recordFailure(instance, 'status_5xx');
+        throw new AttemptFailure(
+          new UpstreamBadResponseError(`Upstream "${this.poolName}" answered with an error`, res.status),
+          true,
+        );
+      }
+      this.health.recordSuccess(instance);
+      return new UpstreamResponse(
+        res.status,
+        res.headers,
+        instance.id,
+        attemptNo,
+        guardBody(res.body, {
+          poolName: this.poolName,
+          signal: controller.signal,
+          release,
+          recordFailure: (reason) => this.health.recordFailure(instance, reason),
+        }),
+      );
+    } catch (err) {
+      if (err instanceof AttemptFailure) throw err;
+      release();
+      throw this.classify(err, controller.signal, instance);
+    }
+  }
+
+  /** Closes idle connections and aborts open ones. */
+  async close(): Promise<void> {
+    await this.agent.destroy();
+  }
+
+  private classify(err: unknown, signal: AbortSignal, instance: UpstreamInstance): Error {
+    if (isBrokenCircuitError(err) || isIsolatedCircuitError(err)) {
+      this.metrics.error(this.poolName, instance.id, 'rejected');
+      return new AttemptFailure(this.instances.unavailable('has its circuit open'), false);
+    }
+    const reason: unknown = signal.aborted ? signal.reason : undefined;
+    if (reason instanceof UpstreamCallAbortedError) return reason;
+    if (reason instanceof UpstreamTimeoutError) {
+      this.health.recordFailure(instance, 'timeout');
+      return new AttemptFailure(reason, true);
+    }
+    const code = causeCode(err);
+    if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+      this.health.recordFailure(instance, 'connect');
+      return new AttemptFailure(
+        new UpstreamTimeoutError(`Upstream "${this.poolName}" did not accept the connection in time`, 'connect'),
+        false,
+      );
+    }
+    if (code !== undefined && NOT_SENT_CODES.has(code)) {
+      this.health.recordFailure(instance, 'connect');
+      return new AttemptFailure(this.instances.unavailable('could not be reached'), false);
+    }
+    this.health.recordFailure(instance, 'network');
+    return new AttemptFailure(
+      new UpstreamBadResponseError(`Upstream "${this.poolName}" closed the connection`, undefined, { cause: err }),
+      true,
+    );
+  }
+}
+
+function headersFor(req: UpstreamRequest): Record<string, string> {
+  const headers: Record<string, string> = { ...req.headers };
+  if (req.requestId !== undefined) headers['x-request-id'] = req.requestId;
+  const body = req.body;
+  if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+    headers['content-type'] ??= 'application/json';
+  }
+  return headers;
+}
+
+function bodyFor(body: unknown): string | Uint8Array | undefined {
+  if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) return body;
+  return JSON.stringify(body);
+}
