@@ -7,6 +7,7 @@ import { appConfig } from './config/app.config';
 import { validateEnvironment } from './config/env-namespace';
 import { ProblemDetailsFilter } from './errors/problem-details.filter';
 import { validationExceptionFactory } from './errors/validation-errors';
+import { installValidationMetadataCache } from './validation/validation-metadata-cache';
 import { healthConfig } from './health/health.config';
 import { HealthModule } from './health/health.module';
 import { httpConfig } from './http/http.config';
@@ -89,14 +90,16 @@ export class PlatformModule {
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         {
           provide: APP_PIPE,
-          useFactory: () =>
-            new ValidationPipe({
+          useFactory: () => {
+            installValidationMetadataCache();
+            return new ValidationPipe({
               whitelist: true,
               forbidNonWhitelisted: true,
               forbidUnknownValues: true,
               transform: true,
               exceptionFactory: validationExceptionFactory,
-            }),
+            });
+          },
         },
       ],
       exports: [MetricsService, HealthModule, ROOT_LOGGER, PinoLogger, NestPinoLogger],

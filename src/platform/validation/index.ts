@@ -1,0 +1,1 @@
+export { installValidationMetadataCache } from './validation-metadata-cache';
