@@ -5,8 +5,7 @@
  * so drift on a shared machine hits both alike), and prints req/s, p50/p99 and Fennec/bare.
  * Env: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNECTIONS (50).
  */
-import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { BENCH_KEY, fennecBenchEnv } from './support/fennec-env';
 import { type BenchServer, load as loadServer, median, type Sample, startServer } from './support/http-load';
 
 const load = (s: BenchServer, seconds: number) => loadServer(s, seconds, CONNECTIONS, { 'x-api-key': BENCH_KEY });
@@ -14,22 +13,9 @@ const load = (s: BenchServer, seconds: number) => loadServer(s, seconds, CONNECT
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const BENCH_KEY = 'bench-key-0123456789abcdef';
-const ROOT = join(__dirname, '..');
 
 async function main(): Promise<void> {
-  const keyHash = createHash('sha256').update(BENCH_KEY).digest('hex');
-  const fennecEnv = {
-    NODE_ENV: 'production',
-    LOG_FORMAT: 'json',
-    LOG_LEVEL: 'info',
-    DATA_DIR: join(ROOT, 'data', 'bench'),
-    FENNEC_API_KEYS: JSON.stringify([{ id: 'bench', hash: `sha256:${keyHash}`, roles: ['viewer'], tenant: 'bench' }]),
-    // Limits high enough that the benchmark measures the throttler's cost, not its refusals.
-    THROTTLE_BURST_LIMIT: '1000000',
-    THROTTLE_SUSTAINED_LIMIT: '100000000',
-    ...(JSON.parse(process.env.BENCH_FENNEC_ENV ?? '{}') as Record<string, string>),
-  };
+  const fennecEnv = fennecBenchEnv();
   const bare = await startServer(
     'bare',
     'bench/servers/bare-server.ts',
