@@ -7,14 +7,16 @@
  * bare/Fennec (the throughput ratio a CPU-bound server would reach if every instruction cost
  * the same). Counts do not depend on the machine's load, so this is the figure to compare two
  * versions of the stack with; bench:http stays the one for req/s.
- * Env: BENCH_REQUESTS (2000), BENCH_WARMUP (3000), BENCH_PATH, BENCH_FENNEC_ENV (see fennec-env).
+ * Env: BENCH_REQUESTS (2000), BENCH_WARMUP (6000), BENCH_PATH, BENCH_FENNEC_ENV (see fennec-env).
  * Needs valgrind (Debian package `valgrind`); takes 2–4 minutes.
  */
 import { BENCH_KEY, fennecBenchEnv } from './support/fennec-env';
 import { countInstructions, hasCallgrind, type InstructionSample } from './support/instruction-count';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 3000);
+// Enough for V8 to have compiled the hot path: with 3,000 the JIT's own work in the counted
+// window moved Fennec's figure by ±7 % between runs, with 6,000 by 0.1 % (two runs).
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 6000);
 
 async function main(): Promise<void> {
   if (!hasCallgrind()) {

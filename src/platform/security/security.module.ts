@@ -1,4 +1,4 @@
-import { Global, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { getOptionsToken, getStorageToken, type ThrottlerModuleOptions } from '@nestjs/throttler';
@@ -41,6 +41,7 @@ import { TrustScoreService } from './throttling/trust-score.service';
   ],
   controllers: [SecurityEventsController],
   providers: [
+    UrlLengthMiddleware,
     securityStateProvider,
     ApiKeyAuthenticator,
     JwtAuthenticator,
@@ -67,10 +68,6 @@ import { TrustScoreService } from './throttling/trust-score.service';
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: InputInspectionGuard },
   ],
-  exports: [CallerContext, SecurityEventsService],
+  exports: [CallerContext, SecurityEventsService, UrlLengthMiddleware],
 })
-export class SecurityModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(UrlLengthMiddleware).forRoutes({ path: '{/*splat}', method: RequestMethod.ALL });
-  }
-}
+export class SecurityModule {}
