@@ -18,6 +18,15 @@ interface Queued {
 
 const HEARTBEAT = ': ping\n\n';
 
+/** Runs one cleanup of a stream that ended. */
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // A failing cleanup must not stop the others.
+  }
+}
+
 /**
  * One client's SSE response. Writes go straight to the socket while it keeps up; once
  * `res.write` reports a full buffer, events wait in a bounded queue until `drain`. A full queue
@@ -26,26 +35,32 @@ const HEARTBEAT = ': ping\n\n';
  * the stream, and runs every cleanup registered with {@link onClose}.
  */
 export class SseConnection {
-  // Built on first use, like `ended` and the drain listener: a topic follower needs none of them,
-  // and with thousands of open streams every object kept per stream counts (bench:sse).
+  // Built on first use, like the queue, the cleanup list and the drain listener: a topic follower
+  // needs none of them, and with thousands of open streams every object kept per stream counts
+  // (bench:sse).
   private controller?: AbortController;
   private endedPromise?: Promise<void>;
   private resolveEnded?: () => void;
-  private readonly queue: Queued[] = [];
+  private queue?: Queued[];
   private blocked = false;
   private ended = false;
   private dropped = 0;
   private droppedFrom?: string;
   private droppedTo?: string;
-  private readonly cleanups: (() => void)[] = [];
-  private writableWaiters: (() => void)[] = [];
+  private cleanups?: (() => void)[];
+  private writableWaiters?: (() => void)[];
   private readonly openedAt = performance.now();
   private endReason: StreamEndReason = 'disconnect';
 
+  /**
+   * `onEnd` (optional) runs first when the stream ends; the owner of many connections passes one
+   * shared function for its bookkeeping instead of a cleanup closure per connection.
+   */
   constructor(
     private readonly res: ServerResponse,
     private readonly options: SseConnectionOptions,
     private readonly metrics: StreamingMetrics,
+    private readonly onEnd?: (conn: SseConnection) => void,
   ) {}
 
   /** Fires when the stream ends for any reason; sources stop on it. */
@@ -84,7 +99,7 @@ export class SseConnection {
   /** Registers cleanup (unsubscribe, clear timers, abort upstream) run once when the stream ends. */
   onClose(fn: () => void): void {
     if (this.ended) fn();
-    else this.cleanups.push(fn);
+    else (this.cleanups ??= []).push(fn);
   }
 
   /** Sends one event; returns false when the stream is closed. */
@@ -98,26 +113,27 @@ export class SseConnection {
    */
   sendFrame(id: string, frame: string, counted = true): boolean {
     if (this.ended) return false;
-    if (!this.blocked && this.queue.length === 0) {
+    if (!this.blocked && !this.queue?.length) {
       if (this.res.destroyed) return false;
       if (!this.res.write(frame)) this.block();
       if (counted) this.metrics.sent(1, Buffer.byteLength(frame));
       return true;
     }
-    if (this.queue.length >= this.options.queueMax) {
+    const queue = (this.queue ??= []);
+    if (queue.length >= this.options.queueMax) {
       if (this.options.overflow === 'disconnect') {
-        this.metrics.drop(this.queue.length + 1);
+        this.metrics.drop(queue.length + 1);
         this.endReason = 'overflow';
         this.res.destroy();
         return false;
       }
-      const oldest = this.queue.shift() as Queued;
+      const oldest = queue.shift() as Queued;
       this.dropped += oldest.events;
       this.droppedFrom ??= oldest.id;
       this.droppedTo = oldest.id;
       this.metrics.drop(oldest.events);
     }
-    this.queue.push({ id, frame, events: 1 });
+    queue.push({ id, frame, events: 1 });
     return true;
   }
 
@@ -127,7 +143,7 @@ export class SseConnection {
    */
   whenWritable(): Promise<void> {
     if (!this.blocked || this.ended) return Promise.resolve();
-    return new Promise((resolve) => this.writableWaiters.push(resolve));
+    return new Promise((resolve) => (this.writableWaiters ??= []).push(resolve));
   }
 
   /** A heartbeat comment, skipped while the client is behind (it has data waiting anyway). */
@@ -149,7 +165,7 @@ export class SseConnection {
     if (this.ended) return;
     this.endReason = reason;
     // Whatever is queued, then the terminal event, even past the queue bound: `end()` delivers it.
-    for (const q of this.queue.splice(0)) this.write(q.frame, q.events);
+    for (const q of this.queue?.splice(0) ?? []) this.write(q.frame, q.events);
     this.write(formatSseFrame(id, event, data), 1);
     this.res.end();
     this.finish();
@@ -167,7 +183,7 @@ export class SseConnection {
       this.droppedFrom = this.droppedTo = undefined;
       this.write(gap, 1);
     }
-    while (this.queue.length > 0 && !this.blocked) {
+    while (this.queue?.length && !this.blocked) {
       const next = this.queue.shift() as Queued;
       this.write(next.frame, next.events);
     }
@@ -176,8 +192,8 @@ export class SseConnection {
 
   private wakeWriters(): void {
     const waiters = this.writableWaiters;
-    this.writableWaiters = [];
-    for (const w of waiters) w();
+    this.writableWaiters = undefined;
+    for (const w of waiters ?? []) w();
   }
 
   /** The socket's buffer is full: queue until it drains. */
@@ -202,13 +218,10 @@ export class SseConnection {
     this.controller?.abort();
     this.resolveEnded?.();
     this.wakeWriters();
-    for (const fn of this.cleanups.splice(0)) {
-      try {
-        fn();
-      } catch {
-        // A failing cleanup must not stop the others.
-      }
-    }
+    const cleanups = this.cleanups ?? [];
+    this.cleanups = undefined;
+    if (this.onEnd) safely(() => this.onEnd?.(this));
+    for (const fn of cleanups) safely(fn);
     this.metrics.open.dec();
     this.metrics.ended(this.endReason, (performance.now() - this.openedAt) / 1000);
   }

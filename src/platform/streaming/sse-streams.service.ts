@@ -12,9 +12,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FennecError } from '../errors/fennec-error';
 import { healthConfig, type HealthConfig } from '../health/health.config';
 import { LifecyclePhaseService } from '../health/lifecycle-phase.service';
-import { SseConnection } from './sse-connection';
+import { releaseRequestState } from './release-request-state';
+import { SseConnection, type SseConnectionOptions } from './sse-connection';
 import type { SseMessage } from './sse-frame';
 import { streamProblem } from './sse-problem';
+import type { SseTopic } from './sse-topic';
 import { SseTopics } from './sse-topics.service';
 import { streamingConfig, type StreamingConfig } from './streaming.config';
 import { StreamShuttingDownError } from './streaming.errors';
@@ -47,13 +49,17 @@ class TopicStreamHandle implements SseHandle {
   }
 }
 
-interface OpenStream {
-  conn: SseConnection;
-  /** Id the terminal event gets if the server ends the stream (shutdown). */
-  terminalId: () => string;
-}
+/**
+ * What the server needs to end an open stream itself (shutdown): the id its terminal event gets,
+ * from the stream's own id sequence or from the topic it follows (which it also leaves on close).
+ */
+type StreamOwner = (() => string) | SseTopic;
 
 const CLOSED = Symbol('closed');
+
+function terminalIdOf(owner: StreamOwner): string {
+  return typeof owner === 'function' ? owner() : String(owner.latestId);
+}
 
 function lastEventIdOf(req: Request): string | undefined {
   const h = req.headers['last-event-id'];
@@ -80,9 +86,17 @@ function lastEventIdOf(req: Request): string | undefined {
 @Injectable()
 export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('sse');
-  private readonly open = new Set<OpenStream>();
+  private readonly open = new Map<SseConnection, StreamOwner>();
   private ticker?: NodeJS.Timeout;
   private shuttingDown = false;
+  private readonly connOptions: SseConnectionOptions;
+  /** One function for every connection's bookkeeping on close, rather than closures per stream. */
+  private readonly released = (conn: SseConnection): void => {
+    const owner = this.open.get(conn);
+    if (owner !== undefined && typeof owner !== 'function') owner.subscribers.delete(conn);
+    this.open.delete(conn);
+    if (this.open.size === 0) this.stopTicker();
+  };
 
   constructor(
     @Inject(streamingConfig.KEY) private readonly config: StreamingConfig,
@@ -90,7 +104,9 @@ export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutd
     private readonly metrics: StreamingMetrics,
     @Optional() @Inject(healthConfig.KEY) private readonly health?: HealthConfig,
     @Optional() private readonly lifecycle?: LifecyclePhaseService,
-  ) {}
+  ) {
+    this.connOptions = { retryMs: config.retryMs, queueMax: config.clientQueueMax, overflow: config.overflow };
+  }
 
   /** Streams open on this instance now. */
   get openCount(): number {
@@ -132,7 +148,7 @@ export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutd
    */
   topic(req: Request, res: Response, name: string): SseHandle {
     const topic = this.topics.follow(name);
-    const conn = this.start(req, res, () => String(topic.latestId));
+    const conn = this.start(req, res, topic);
     if (conn === undefined) return { ended: Promise.resolve() };
     const last = lastEventIdOf(req);
     if (last !== undefined) {
@@ -140,8 +156,8 @@ export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutd
       if (replay.kind === 'reset') conn.send(String(replay.latestId), 'reset', { latestId: String(replay.latestId) });
       else for (const ev of replay.events) conn.sendFrame(String(ev.id), ev.frame);
     }
-    topic.subscribers.add(conn);
-    conn.onClose(() => topic.subscribers.delete(conn));
+    // Left again by `released` when the stream ends.
+    if (!conn.closed) topic.subscribers.add(conn);
     return new TopicStreamHandle(conn);
   }
 
@@ -163,35 +179,28 @@ export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutd
     const err = new StreamShuttingDownError('This instance is shutting down; reconnect to resume', {
       retryAfterSeconds: 1,
     });
-    for (const s of [...this.open]) s.conn.fail(s.terminalId(), streamProblem(err, '', ''), 'shutdown');
+    for (const [conn, owner] of [...this.open]) conn.fail(terminalIdOf(owner), streamProblem(err, '', ''), 'shutdown');
   }
 
-  private start(req: Request, res: Response, terminalId: () => string): SseConnection | undefined {
-    const conn = new SseConnection(
-      res,
-      { retryMs: this.config.retryMs, queueMax: this.config.clientQueueMax, overflow: this.config.overflow },
-      this.metrics,
-    );
+  private start(req: Request, res: Response, owner: StreamOwner): SseConnection | undefined {
+    const conn = new SseConnection(res, this.connOptions, this.metrics, this.released);
     conn.open();
     req.socket.setNoDelay(true);
     req.socket.setTimeout(0);
     if (this.shuttingDown) {
       const err = new StreamShuttingDownError('This instance is shutting down; reconnect to resume');
-      conn.fail(terminalId(), streamProblem(err, this.instanceOf(req), this.requestIdOf(req)), 'shutdown');
+      conn.fail(terminalIdOf(owner), streamProblem(err, this.instanceOf(req), this.requestIdOf(req)), 'shutdown');
       return undefined;
     }
-    const entry: OpenStream = { conn, terminalId };
-    this.open.add(entry);
-    conn.onClose(() => {
-      this.open.delete(entry);
-      if (this.open.size === 0) this.stopTicker();
-    });
+    this.open.set(conn, owner);
     this.ticker ??= setInterval(() => this.tick(), this.config.heartbeatMs);
+    // The stream reads the request again only for its id, URL and Last-Event-ID, which stay.
+    releaseRequestState(req, res);
     return conn;
   }
 
   private tick(): void {
-    for (const s of this.open) s.conn.heartbeat();
+    for (const conn of this.open.keys()) conn.heartbeat();
     this.topics.sweep();
   }
 
