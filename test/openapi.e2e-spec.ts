@@ -58,6 +58,24 @@ describe('OpenAPI document (e2e)', () => {
     expect(res.text).toContain('swagger-ui');
   });
 
+  it('should serve everything the UI loads, and the YAML document', async () => {
+    const http = request(app.getHttpServer());
+    const page = await http.get('/docs');
+    expect(page.status).toBe(200);
+    // The assets the page references, and the init script that carries the document.
+    for (const asset of ['/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/docs/swagger-ui-init.js']) {
+      const res = await http.get(asset);
+      expect([asset, res.status]).toEqual([asset, 200]);
+    }
+    const yaml = await http.get('/docs-yaml');
+    expect(yaml.status).toBe(200);
+    expect(yaml.text).toContain('openapi: 3');
+    // Anything else under the prefix is still a problem+json 404, not a Swagger answer.
+    const missing = await http.get('/docs-nope');
+    expect(missing.status).toBe(404);
+    expect(missing.type).toBe('application/problem+json');
+  });
+
   it('should match the committed docs/openapi.json (run `npm run openapi` after changing routes)', () => {
     const committed = JSON.parse(readFileSync(join(__dirname, '..', 'docs', 'openapi.json'), 'utf8')) as unknown;
     expect(JSON.parse(JSON.stringify(doc))).toEqual(committed);
