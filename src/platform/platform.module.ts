@@ -102,7 +102,7 @@ export class PlatformModule {
           },
         },
       ],
-      exports: [MetricsService, HealthModule, ROOT_LOGGER, PinoLogger, NestPinoLogger],
+      exports: [MetricsService, HealthModule, HttpPipelineModule, ROOT_LOGGER, PinoLogger, NestPinoLogger],
     };
   }
 }

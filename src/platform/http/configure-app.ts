@@ -10,6 +10,7 @@ import { UrlLengthMiddleware } from '../security/http/url-length.middleware';
 import { BodyParserMiddleware } from './body-parsers';
 import { answerClientErrorsWithProblems } from './client-error';
 import { httpConfig, type HttpConfig } from './http.config';
+import { InFlightRequests } from './in-flight-requests';
 import { requestEdge } from './request-edge';
 import { securityHeaders } from './security-headers';
 
@@ -36,6 +37,7 @@ export function configurePlatformApp(app: NestExpressApplication, info: OpenApiI
       root: app.get<PinoInstance>(ROOT_LOGGER),
       logCompletions: app.get<LoggingConfig>(loggingConfig.KEY).httpRequests,
       metrics: app.get(MetricsService),
+      inFlight: app.get(InFlightRequests),
     }),
   );
   app.disable('x-powered-by');

@@ -6,6 +6,7 @@ import { logCompletion } from '../logging/request-logging';
 import { assignRequestId } from '../logging/request-id';
 import type { MetricsService } from '../metrics/metrics.service';
 import { routeTemplate } from '../metrics/route-template';
+import type { InFlightRequests } from './in-flight-requests';
 
 /** nginx's convention for "client closed the connection before the answer was complete". */
 const CLIENT_CLOSED = 499;
@@ -15,6 +16,7 @@ export interface RequestEdgeOptions {
   /** Write one line per completed request. */
   logCompletions: boolean;
   metrics: MetricsService;
+  inFlight: InFlightRequests;
 }
 
 type Req = IncomingMessage & { id?: string };
@@ -24,6 +26,7 @@ type Req = IncomingMessage & { id?: string };
  * - adopts or creates the request id (echoed as `x-request-id`);
  * - enters the request's {@link RequestContext} (request id, lazily built logger, caller), so
  *   every later step, error and log line of the request can reach it;
+ * - counts the request as in flight until then (an input of the adaptive rate limits);
  * - when the response completes or the client goes away, records the RED metrics (route
  *   template, status, duration; 499 for an abandoned request) and writes the completion line.
  *
@@ -33,14 +36,16 @@ type Req = IncomingMessage & { id?: string };
  * here rather than in an interceptor on purpose: interceptors run after guards, so they would
  * never see a 401, a 429 or a 404 for an unknown route, which are the answers operators count.
  */
-export function requestEdge({ root, logCompletions, metrics }: RequestEdgeOptions) {
+export function requestEdge({ root, logCompletions, metrics, inFlight }: RequestEdgeOptions) {
   return (req: Req, res: ServerResponse, next: () => void): void => {
     const started = performance.now();
+    inFlight.enter();
     const id = assignRequestId(req, res);
     req.id = id;
     const ctx = new RequestContext(id, root);
     attachContext(req, ctx);
     res.once('close', () => {
+      inFlight.leave();
       const ms = performance.now() - started;
       const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED;
       metrics.observeHttpRequest(req.method ?? 'GET', routeTemplate(req as Request), status, ms / 1000);

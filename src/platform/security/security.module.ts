@@ -18,7 +18,6 @@ import { inspectionConfig } from './inspection/inspection.config';
 import { securityStateProvider } from './security-state';
 import { AdaptiveLimiter } from './throttling/adaptive-limiter.service';
 import { FennecThrottlerGuard } from './throttling/fennec-throttler.guard';
-import { InFlightRequests } from './throttling/in-flight-requests';
 import { StateThrottlerStorage } from './throttling/state-throttler.storage';
 import { tenantThrottler } from './throttling/tenant-throttler';
 import { throttlingConfig, type ThrottlingConfig } from './throttling/throttling.config';
@@ -49,7 +48,6 @@ import { TrustScoreService } from './throttling/trust-score.service';
     CallerContext,
     TrustScoreService,
     SecurityEventsService,
-    InFlightRequests,
     AdaptiveLimiter,
     StateThrottlerStorage,
     { provide: getStorageToken(), useExisting: StateThrottlerStorage },

@@ -18,7 +18,6 @@ import { SecurityEventsService } from '../events/security-events.service';
 import { RateLimitExceededError } from '../security.errors';
 import { AdaptiveLimiter } from './adaptive-limiter.service';
 import { clientKey } from './client-key';
-import { InFlightRequests } from './in-flight-requests';
 import { throttlingConfig, type ThrottlingConfig } from './throttling.config';
 
 /**
@@ -39,7 +38,6 @@ export class FennecThrottlerGuard extends ThrottlerGuard {
     @Inject(throttlingConfig.KEY) private readonly config: ThrottlingConfig,
     private readonly resolver: CallerResolver,
     private readonly adaptive: AdaptiveLimiter,
-    private readonly inFlight: InFlightRequests,
     private readonly events: SecurityEventsService,
   ) {
     super(options, storage, reflector);
@@ -58,7 +56,6 @@ export class FennecThrottlerGuard extends ThrottlerGuard {
    */
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    this.inFlight.track(context.switchToHttp().getResponse<Response>());
     if (!this.config.enabled) return true;
     // Resolved first so per-throttler options (the tenant throttler's skipIf) can see the caller.
     await this.resolver.resolve(context.switchToHttp().getRequest<Request>());
