@@ -29,6 +29,27 @@ describe('securityHeaders', () => {
     expect(securityHeaders().name).not.toBe('helmetMiddleware'); // the recorded headers, not helmet's chain
   });
 
+  it('should keep headers set before, and give each response entries of its own', async () => {
+    const mw = securityHeaders();
+    const seen: unknown[] = [];
+    const handler: Parameters<typeof createServer>[1] = (req, res) => {
+      res.setHeader('x-request-id', 'abc');
+      mw(req, res, () => {
+        // Extending a header in place on one response must not leak into the next.
+        res.appendHeader('x-frame-options', 'DENY');
+        seen.push(res.getHeader('x-frame-options'));
+        res.end('ok');
+      });
+    };
+    const first = await headersFrom(handler);
+    await headersFrom(handler);
+    expect(first['x-request-id']).toBe('abc');
+    expect(seen).toEqual([
+      ['SAMEORIGIN', 'DENY'],
+      ['SAMEORIGIN', 'DENY'],
+    ]);
+  });
+
   it('should honour options', async () => {
     const ours = await serve(securityHeaders({ frameguard: { action: 'deny' }, hsts: false }));
     expect(ours['x-frame-options']).toBe('DENY');

@@ -1,5 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, validateHeaderName, validateHeaderValue } from 'node:http';
 import helmet, { type HelmetOptions } from 'helmet';
+import { OUT_HEADERS, outgoingHeaderMap } from './outgoing-headers';
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
@@ -20,9 +21,36 @@ export function securityHeaders(options?: HelmetOptions): Middleware {
   const names = [...recorded.set.keys()];
   const values = [...recorded.set.values()];
   const removed = [...recorded.removed];
+  if (OUT_HEADERS !== null) return presetHeaders(OUT_HEADERS, names, values, removed);
   return (_req, res, next) => {
     for (let i = 0; i < removed.length; i++) res.removeHeader(removed[i]);
     for (let i = 0; i < names.length; i++) res.setHeader(names[i], values[i]);
+    next();
+  };
+}
+
+/**
+ * The recorded headers written straight into Node's outgoing-header map: what `setHeader` stores,
+ * without checking every name and value again on every response (the content-security-policy
+ * value alone is ≈ 300 characters scanned per request). They are checked once here, with the
+ * same functions `setHeader` uses. Each response gets its own `[name, value]` entries, because
+ * `appendHeader` extends them in place. ≈ 46,000 instructions per request (3.7 %) less than thirteen
+ * `setHeader`/`removeHeader` calls (callgrind, bench/http-instructions.bench.ts).
+ */
+function presetHeaders(key: symbol, names: string[], values: (string | string[])[], removed: string[]): Middleware {
+  names.forEach((name, i) => {
+    validateHeaderName(name);
+    validateHeaderValue(name, values[i] as string); // an array of values is checked the same way
+  });
+  const fields = names.map((n) => n.toLowerCase());
+  const gone = removed.map((n) => n.toLowerCase());
+  return (_req, res, next) => {
+    const headers = outgoingHeaderMap(res, key);
+    for (let i = 0; i < gone.length; i++) if (headers[gone[i]] !== undefined) delete headers[gone[i]];
+    for (let i = 0; i < fields.length; i++) {
+      const value = values[i];
+      headers[fields[i]] = [names[i], typeof value === 'string' ? value : [...value]];
+    }
     next();
   };
 }

@@ -1,12 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-
-/** Node's own key for a response's outgoing-header map (not exported by `node:http`). */
-let outHeadersKey: symbol | null | undefined;
-
-function outHeadersKeyOf(res: ServerResponse): symbol | null {
-  outHeadersKey ??= Object.getOwnPropertySymbols(res).find((s) => s.description === 'kOutHeaders') ?? null;
-  return outHeadersKey;
-}
+import { OUT_HEADERS } from '../http/outgoing-headers';
 
 /**
  * Drops per-request state that Node and Express keep for as long as a response is open, which an
@@ -30,7 +23,6 @@ export function releaseRequestState(req: IncomingMessage, res: ServerResponse): 
   if (!res.headersSent) return;
   const header = (res as { _header?: unknown })._header;
   if (typeof header === 'string') /^/.test(header);
-  const key = outHeadersKeyOf(res);
-  if (key !== null) (res as unknown as Record<symbol, unknown>)[key] = null;
+  if (OUT_HEADERS !== null) (res as unknown as Record<symbol, unknown>)[OUT_HEADERS] = null;
   if ('next' in req) (req as { next?: unknown }).next = undefined;
 }
