@@ -1,6 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import { OUT_HEADERS, outgoingHeaderMap } from './outgoing-headers';
+import { OUT_HEADERS, outgoingHeaderMap, setCheckedHeader } from './outgoing-headers';
 
 /** Pins the Node internals the fast paths rely on; if this fails, they fall back (see OUT_HEADERS). */
 describe('outgoing header map', () => {
@@ -23,5 +23,16 @@ describe('outgoing header map', () => {
     expect(res.getHeader('x-two')).toEqual(['2', '3']);
     res.removeHeader('x-two');
     expect(res.hasHeader('x-two')).toBe(false);
+  });
+
+  it('setCheckedHeader stores what setHeader stores, and refuses once the headers are sent', () => {
+    const direct = response();
+    const viaApi = response();
+    setCheckedHeader(direct, 'x-ratelimit-limit', 'X-RateLimit-Limit', '20');
+    viaApi.setHeader('X-RateLimit-Limit', '20');
+    expect(outgoingHeaderMap(direct, OUT_HEADERS!)).toEqual(outgoingHeaderMap(viaApi, OUT_HEADERS!));
+    expect(direct.getHeader('x-ratelimit-limit')).toBe('20');
+    (direct as unknown as { _header: string })._header = 'HTTP/1.1 200 OK\r\n\r\n';
+    expect(() => setCheckedHeader(direct, 'x-late', 'X-Late', '1')).toThrow(/after they are sent/);
   });
 });

@@ -1,4 +1,4 @@
-import { OutgoingMessage } from 'node:http';
+import { OutgoingMessage, type ServerResponse } from 'node:http';
 
 /**
  * Node's own key for a response's outgoing-header map (`kOutHeaders` in lib/_http_outgoing.js,
@@ -16,4 +16,15 @@ export type OutgoingHeaderMap = Record<string, [string, string | string[]]>;
 export function outgoingHeaderMap(res: object, key: symbol): OutgoingHeaderMap {
   const r = res as Record<symbol, OutgoingHeaderMap | null>;
   return (r[key] ??= Object.create(null) as OutgoingHeaderMap);
+}
+
+/**
+ * Sets a header whose name was checked once (`validateHeaderName`) and whose value needs no
+ * check (digits), without the per-call checks of `setHeader`. `field` is the lower-case name.
+ * Where Node's map is not reachable, or the headers are sent already, `setHeader` does it (and
+ * throws as usual in the second case).
+ */
+export function setCheckedHeader(res: ServerResponse, field: string, name: string, value: string): void {
+  if (OUT_HEADERS === null || res.headersSent) res.setHeader(name, value);
+  else outgoingHeaderMap(res, OUT_HEADERS)[field] = [name, value];
 }
