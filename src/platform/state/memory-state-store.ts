@@ -1,4 +1,4 @@
-import type { StateStore } from './state-store';
+import type { RateLimitHit, StateStore } from './state-store';
 
 interface Entry {
   value: string;
@@ -56,6 +56,17 @@ export class MemoryStateStore implements StateStore {
     current.value = String(count);
     current.expiresAt ??= now + windowMs;
     return { count, ttlMs: current.expiresAt - now };
+  }
+
+  async hitRateLimit(key: string, windowMs: number, limit: number, blockMs: number): Promise<RateLimitHit> {
+    const now = Date.now();
+    const block = this.live(`${key}:blocked`);
+    if (block?.expiresAt !== undefined) return { count: 0, ttlMs: 0, blockedMs: block.expiresAt - now };
+    const { count, ttlMs } = await this.increment(`${key}:hits`, windowMs);
+    if (count <= limit) return { count, ttlMs, blockedMs: 0 };
+    const blocked = Math.max(1, blockMs);
+    this.values.set(`${key}:blocked`, { value: '1', expiresAt: now + blocked });
+    return { count, ttlMs, blockedMs: blocked };
   }
 
   async getVersioned(key: string): Promise<{ value: string; version: number } | undefined> {

@@ -15,6 +15,29 @@ if count == 1 or ttl < 0 then
 end
 return {count, ttl}`,
   },
+  /**
+   * KEYS[1] counter, KEYS[2] block marker; ARGV[1] window ms, ARGV[2] limit, ARGV[3] block ms.
+   * Returns {count, ttlMs, blockedMs} (see StateStore.hitRateLimit).
+   */
+  fennecHitRateLimit: {
+    numberOfKeys: 2,
+    lua: `
+local blocked = redis.call('PTTL', KEYS[2])
+if blocked > 0 then
+  return {0, 0, blocked}
+end
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if count == 1 or ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+if count > tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+  return {count, ttl, tonumber(ARGV[3])}
+end
+return {count, ttl, 0}`,
+  },
   /** KEYS[1] hash {val, ver}; ARGV[1] expected version; ARGV[2] value. Returns {ok, version}. */
   fennecCompareAndSet: {
     numberOfKeys: 1,

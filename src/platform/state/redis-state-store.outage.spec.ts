@@ -58,6 +58,7 @@ describe(`${RedisStateStore.name} outage`, () => {
       store.get('before'),
       store.set('x', 'y'),
       store.increment('c', 1000),
+      store.hitRateLimit('r', 1000, 5, 1000),
       store.publish('events', 'lost'),
     ];
     for (const attempt of attempts) {

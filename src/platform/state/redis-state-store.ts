@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import Redis, { type RedisOptions } from 'ioredis';
 import { EventEmitter } from 'node:events';
 import { escapeGlob, REDIS_SCRIPTS } from './redis-scripts';
-import type { StateStore } from './state-store';
+import type { RateLimitHit, StateStore } from './state-store';
 import { StateUnavailableError } from './state.errors';
 
 /** Connection settings of {@link RedisStateStore}. */
@@ -17,6 +17,13 @@ export interface RedisStateStoreOptions {
 
 type ScriptCommands = {
   fennecIncrementWindow(key: string, windowMs: number): Promise<[number, number]>;
+  fennecHitRateLimit(
+    counter: string,
+    block: string,
+    windowMs: number,
+    limit: number,
+    blockMs: number,
+  ): Promise<[number, number, number]>;
   fennecCompareAndSet(key: string, expected: number, value: string): Promise<[number, number]>;
   fennecPushBounded(key: string, value: string, maxLength: number): Promise<number>;
 };
@@ -139,6 +146,19 @@ export class RedisStateStore extends EventEmitter implements StateStore {
   async increment(key: string, windowMs: number): Promise<{ count: number; ttlMs: number }> {
     const [count, ttlMs] = await this.run(() => this.client.fennecIncrementWindow(this.k(key), Math.max(1, windowMs)));
     return { count: Number(count), ttlMs: Number(ttlMs) };
+  }
+
+  async hitRateLimit(key: string, windowMs: number, limit: number, blockMs: number): Promise<RateLimitHit> {
+    const [count, ttlMs, blockedMs] = await this.run(() =>
+      this.client.fennecHitRateLimit(
+        this.k(`${key}:hits`),
+        this.k(`${key}:blocked`),
+        Math.max(1, windowMs),
+        limit,
+        Math.max(1, blockMs),
+      ),
+    );
+    return { count: Number(count), ttlMs: Number(ttlMs), blockedMs: Number(blockedMs) };
   }
 
   async getVersioned(key: string): Promise<{ value: string; version: number } | undefined> {

@@ -103,6 +103,38 @@ export function describeStateStoreContract(name: string, open: () => Promise<Con
       });
     });
 
+    describe('hitRateLimit', () => {
+      it('should count up to the limit, block past it without counting, then start afresh', async () => {
+        const key = unique('rl');
+        expect(await store.hitRateLimit(key, 10_000, 2, 150)).toEqual({ count: 1, ttlMs: 10_000, blockedMs: 0 });
+        expect((await store.hitRateLimit(key, 10_000, 2, 150)).count).toBe(2);
+        const over = await store.hitRateLimit(key, 10_000, 2, 150);
+        expect(over).toMatchObject({ count: 3, blockedMs: 150 });
+        // Blocked: not counted, and the time left is reported.
+        const blocked = await store.hitRateLimit(key, 10_000, 2, 150);
+        expect(blocked.count).toBe(0);
+        expect(blocked.blockedMs).toBeGreaterThan(0);
+        expect(blocked.blockedMs).toBeLessThanOrEqual(150);
+        await sleep(250);
+        // The block is over; the window (10 s) is not, so counting resumes where it was.
+        expect(await store.hitRateLimit(key, 10_000, 2, 150)).toMatchObject({ count: 4, blockedMs: 150 });
+      });
+
+      it('should start a new window after the old one ends', async () => {
+        const key = unique('rl-window');
+        await store.hitRateLimit(key, 40, 5, 1000);
+        await sleep(120);
+        expect(await store.hitRateLimit(key, 40, 5, 1000)).toEqual({ count: 1, ttlMs: 40, blockedMs: 0 });
+      });
+
+      it('should let exactly `limit` of many concurrent hits through', async () => {
+        const key = unique('rl-race');
+        const hits = await Promise.all(Array.from({ length: 30 }, () => store.hitRateLimit(key, 10_000, 10, 10_000)));
+        expect(hits.filter((h) => h.blockedMs === 0)).toHaveLength(10);
+        expect(hits.filter((h) => h.blockedMs > 0)).toHaveLength(20);
+      });
+    });
+
     describe('versioned values', () => {
       it('should have no version before the first write', async () => {
         expect(await store.getVersioned(unique('ver-none'))).toBeUndefined();

@@ -4,6 +4,16 @@
  * Every method may reject with `StateUnavailableError` (code STATE.UNAVAILABLE) when the backend
  * is unreachable; callers decide fail-open or fail-closed and document it.
  */
+/** What {@link StateStore.hitRateLimit} found. */
+export interface RateLimitHit {
+  /** Hits in the current window (0 when blocked before this hit: it was not counted). */
+  count: number;
+  /** Ms left in the current window (0 when blocked before this hit). */
+  ttlMs: number;
+  /** Ms the key stays blocked; 0 when this hit is allowed. */
+  blockedMs: number;
+}
+
 export interface StateStore {
   readonly backend: 'memory' | 'redis';
 
@@ -20,6 +30,14 @@ export interface StateStore {
    * lasts `windowMs`; returns the count so far and the ms left in the window.
    */
   increment(key: string, windowMs: number): Promise<{ count: number; ttlMs: number }>;
+
+  /**
+   * One hit on a rate limit, atomically, in one round trip: while `key` is blocked, nothing is
+   * counted and `blockedMs` says for how long still; otherwise {@link increment} on the key's
+   * fixed-window counter, and once the count passes `limit` the key is blocked for `blockMs`.
+   * `blockedMs` is 0 when the hit is allowed.
+   */
+  hitRateLimit(key: string, windowMs: number, limit: number, blockMs: number): Promise<RateLimitHit>;
 
   /** A value with its version (1 for the first write). */
   getVersioned(key: string): Promise<{ value: string; version: number } | undefined>;

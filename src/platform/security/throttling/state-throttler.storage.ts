@@ -7,7 +7,9 @@ type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>
 
 /**
  * @nestjs/throttler storage on the shared {@link StateStore}: a fixed-window counter per key
- * (atomic in Redis, so N instances enforce one limit) plus a block marker once the limit is passed.
+ * (atomic in Redis, so N instances enforce one limit) plus a block marker once the limit is passed,
+ * checked and counted in one store operation per throttler (one Redis round trip; it was a `get`
+ * of the marker then an `increment`).
  */
 @Injectable()
 export class StateThrottlerStorage implements ThrottlerStorage {
@@ -20,28 +22,26 @@ export class StateThrottlerStorage implements ThrottlerStorage {
     blockDuration: number,
     name: string,
   ): Promise<ThrottlerStorageRecord> {
-    const base = `throttle:${name}:${key}`;
-    const blockedUntil = Number(await this.state.get(`${base}:blocked`));
-    const now = Date.now();
-    if (blockedUntil > now) {
+    const hit = await this.state.hitRateLimit(`throttle:${name}:${key}`, ttl, limit, blockDuration);
+    if (hit.blockedMs > 0 && hit.count === 0) {
+      // Blocked before this hit (not counted).
       return {
         totalHits: limit + 1,
-        timeToExpire: seconds(blockedUntil - now),
+        timeToExpire: seconds(hit.blockedMs),
         isBlocked: true,
-        timeToBlockExpire: seconds(blockedUntil - now),
+        timeToBlockExpire: seconds(hit.blockedMs),
       };
     }
-    const { count, ttlMs } = await this.state.increment(`${base}:hits`, ttl);
-    if (count > limit) {
-      await this.state.set(`${base}:blocked`, String(now + blockDuration), { ttlMs: blockDuration });
+    if (hit.blockedMs > 0) {
+      // This hit passed the limit and started the block.
       return {
-        totalHits: count,
-        timeToExpire: seconds(ttlMs),
+        totalHits: hit.count,
+        timeToExpire: seconds(hit.ttlMs),
         isBlocked: true,
-        timeToBlockExpire: seconds(blockDuration),
+        timeToBlockExpire: seconds(hit.blockedMs),
       };
     }
-    return { totalHits: count, timeToExpire: seconds(ttlMs), isBlocked: false, timeToBlockExpire: 0 };
+    return { totalHits: hit.count, timeToExpire: seconds(hit.ttlMs), isBlocked: false, timeToBlockExpire: 0 };
   }
 }
 
