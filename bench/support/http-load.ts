@@ -37,7 +37,13 @@ export async function startServer(
   });
   closeSync(out);
   child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const port = await new Promise<number>((resolve, reject) => {
+  const port = await readyPort(child, logFile, name);
+  return { name, child, url: `http://127.0.0.1:${port}${path}` };
+}
+
+/** Waits until a bench server has written `READY <port>` to its stdout file; rejects if it exits. */
+export function readyPort(child: ChildProcess, logFile: string, name: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
     const poll = setInterval(() => {
       const m = /READY (\d+)/.exec(readFileSync(logFile, 'utf8'));
       if (!m) return;
@@ -49,7 +55,6 @@ export async function startServer(
       reject(new Error(`${name} exited with ${code}`));
     });
   });
-  return { name, child, url: `http://127.0.0.1:${port}${path}` };
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux). */

@@ -4,6 +4,7 @@ import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readyPort } from './http-load';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -83,18 +84,7 @@ export async function countInstructions(
     throw new Error(`${name}: callgrind wrote no dump`);
   };
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      const poll = setInterval(() => {
-        const m = /READY (\d+)/.exec(readFileSync(logFile, 'utf8'));
-        if (!m) return;
-        clearInterval(poll);
-        resolve(Number(m[1]));
-      }, 200);
-      child.once('exit', (code) => {
-        clearInterval(poll);
-        reject(new Error(`${name} exited with ${code} under valgrind`));
-      });
-    });
+    const port = await readyPort(child, logFile, `${name} (under valgrind)`);
     const url = `http://127.0.0.1:${port}${path}`;
     const load = async (amount: number) => {
       const r = await autocannon({ url, connections: 8, amount, headers, timeout: 60 });

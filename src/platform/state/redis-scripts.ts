@@ -2,17 +2,20 @@
  * Lua scripts run atomically by Redis, so concurrent instances never interleave the steps of a
  * read-modify-write.
  */
-export const REDIS_SCRIPTS = {
-  /** KEYS[1] counter; ARGV[1] window ms. Returns {count, ttlMs}. */
-  fennecIncrementWindow: {
-    numberOfKeys: 1,
-    lua: `
+/** Adds 1 to the fixed-window counter KEYS[1] (window ARGV[1] ms), leaving `count` and `ttl` set. */
+const COUNT_IN_WINDOW = `
 local count = redis.call('INCR', KEYS[1])
 local ttl = redis.call('PTTL', KEYS[1])
 if count == 1 or ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   ttl = tonumber(ARGV[1])
-end
+end`;
+
+export const REDIS_SCRIPTS = {
+  /** KEYS[1] counter; ARGV[1] window ms. Returns {count, ttlMs}. */
+  fennecIncrementWindow: {
+    numberOfKeys: 1,
+    lua: `${COUNT_IN_WINDOW}
 return {count, ttl}`,
   },
   /**
@@ -25,13 +28,7 @@ return {count, ttl}`,
 local blocked = redis.call('PTTL', KEYS[2])
 if blocked > 0 then
   return {0, 0, blocked}
-end
-local count = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if count == 1 or ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
+end${COUNT_IN_WINDOW}
 if count > tonumber(ARGV[2]) then
   redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
   return {count, ttl, tonumber(ARGV[3])}
