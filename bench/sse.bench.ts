@@ -8,7 +8,9 @@
  * Env: BENCH_CLIENTS (10000), BENCH_ROUNDS (5).
  * Clients are plain `http.get` sockets with a tiny parser (an EventSource per client would make
  * the client process the bottleneck); both servers face the same client code. RSS is read
- * after a forced GC in the server (`--expose-gc`), so it counts what each open stream retains.
+ * after a forced GC in the server (`--expose-gc`), so it counts what each open stream retains;
+ * live JS heap per stream is printed beside it (RSS also holds old-space pages the GC freed but
+ * kept committed).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { get, request, Agent } from 'node:http';
@@ -59,12 +61,12 @@ async function start(name: string, script: string): Promise<Server> {
   return { name, child, port };
 }
 
-function stats(port: number): Promise<{ open: number; rss: number }> {
+function stats(port: number): Promise<{ open: number; rss: number; heapUsed: number }> {
   return new Promise((resolve, reject) => {
     get({ host: '127.0.0.1', port, path: '/bench/sse/stats', agent: false }, (res) => {
       let b = '';
       res.on('data', (c: Buffer) => (b += c.toString()));
-      res.on('end', () => resolve(JSON.parse(b) as { open: number; rss: number }));
+      res.on('end', () => resolve(JSON.parse(b) as { open: number; rss: number; heapUsed: number }));
     }).on('error', reject);
   });
 }
@@ -161,6 +163,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 interface Result {
   connected: number;
   rssPerStreamKb: number;
+  /** Live JS heap per stream: what a stream retains, without the allocator's committed slack. */
+  heapPerStreamKb: number;
   fanoutMs: number;
   maxMs: number;
 }
@@ -188,6 +192,7 @@ async function measure(server: Server, path = '/bench/sse/follow', broadcast = t
   return {
     connected,
     rssPerStreamKb: (after.rss - before.rss) / 1024 / Math.max(1, connected),
+    heapPerStreamKb: (after.heapUsed - before.heapUsed) / 1024 / Math.max(1, connected),
     fanoutMs: broadcast ? median(times) : NaN,
     maxMs: broadcast ? Math.max(...times) : NaN,
   };
@@ -212,7 +217,7 @@ async function main(): Promise<void> {
     }
     const r = results[name];
     process.stdout.write(
-      `  ${name.padEnd(17)} streams=${r.connected}  rss/stream=${r.rssPerStreamKb.toFixed(2)} KB` +
+      `  ${name.padEnd(17)} streams=${r.connected}  rss/stream=${r.rssPerStreamKb.toFixed(2)} KB  heap/stream=${r.heapPerStreamKb.toFixed(2)} KB` +
         (broadcast ? `  fan-out median=${r.fanoutMs.toFixed(1)} ms  max=${r.maxMs.toFixed(1)} ms` : '') +
         '\n',
     );

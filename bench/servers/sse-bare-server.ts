@@ -29,7 +29,8 @@ const server = createServer((req, res) => {
   if (req.url === '/bench/sse/stats') {
     (globalThis as { gc?: () => void }).gc?.();
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ open: clients.size, rss: process.memoryUsage().rss }));
+    const { rss, heapUsed } = process.memoryUsage();
+    res.end(JSON.stringify({ open: clients.size, rss, heapUsed }));
     return;
   }
   res.writeHead(404).end();

@@ -36,6 +36,7 @@ export class SseBenchController {
   @Get('stats')
   stats() {
     (globalThis as { gc?: () => void }).gc?.();
-    return { open: this.sse.openCount, rss: process.memoryUsage().rss };
+    const { rss, heapUsed } = process.memoryUsage();
+    return { open: this.sse.openCount, rss, heapUsed };
   }
 }
