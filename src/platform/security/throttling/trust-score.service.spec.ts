@@ -1,6 +1,6 @@
 import { MemoryStateStore } from '../../state/memory-state-store';
 import type { ThrottlingConfig } from './throttling.config';
-import { TrustScoreService } from './trust-score.service';
+import { TRUST_READ_CACHE_MS, TrustScoreService } from './trust-score.service';
 
 const config = { adaptive: { trustHalfLifeMs: 60_000, minFactor: 0.2 } } as ThrottlingConfig;
 
@@ -25,5 +25,21 @@ describe(TrustScoreService.name, () => {
     const trust = new TrustScoreService(new MemoryStateStore(), config);
     for (let i = 0; i < 20; i++) await trust.penalise('key:x', 'input.rejected');
     expect(await trust.factor('key:x')).toBe(0.2);
+  });
+
+  it('should reuse a read for a moment, see its own penalties at once and others within the cache time', async () => {
+    const store = new MemoryStateStore();
+    const here = new TrustScoreService(store, config);
+    const there = new TrustScoreService(store, config);
+    const get = jest.spyOn(store, 'get');
+    expect(await here.factor('key:y')).toBe(1);
+    expect(here.factor('key:y')).toBe(1); // a plain number: no store read, nothing to await
+    expect(get).toHaveBeenCalledTimes(1);
+    await here.penalise('key:y', 'input.rejected');
+    expect(here.factor('key:y')).toBeCloseTo(0.5); // its own penalty, at once
+    await there.penalise('key:y', 'input.rejected'); // another instance
+    expect(here.factor('key:y')).toBeCloseTo(0.5); // not seen yet
+    jest.advanceTimersByTime(TRUST_READ_CACHE_MS);
+    expect(await here.factor('key:y')).toBeCloseTo(1 / 3, 2); // read again: both penalties
   });
 });
