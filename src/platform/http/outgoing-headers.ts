@@ -1,4 +1,4 @@
-import { OutgoingMessage, type ServerResponse } from 'node:http';
+import { OutgoingMessage, type ServerResponse, validateHeaderName } from 'node:http';
 
 /**
  * Node's own key for a response's outgoing-header map (`kOutHeaders` in lib/_http_outgoing.js,
@@ -27,4 +27,10 @@ export function outgoingHeaderMap(res: object, key: symbol): OutgoingHeaderMap {
 export function setCheckedHeader(res: ServerResponse, field: string, name: string, value: string): void {
   if (OUT_HEADERS === null || res.headersSent) res.setHeader(name, value);
   else outgoingHeaderMap(res, OUT_HEADERS)[field] = [name, value];
+}
+
+/** `[lower-case field, name]` of a header name checked once, as `setHeader` would check it. */
+export function checkedField(name: string): [string, string] {
+  validateHeaderName(name);
+  return [name.toLowerCase(), name];
 }

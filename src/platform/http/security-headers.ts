@@ -1,6 +1,6 @@
-import { type IncomingMessage, type ServerResponse, validateHeaderName, validateHeaderValue } from 'node:http';
+import { type IncomingMessage, type ServerResponse, validateHeaderValue } from 'node:http';
 import helmet, { type HelmetOptions } from 'helmet';
-import { OUT_HEADERS, outgoingHeaderMap } from './outgoing-headers';
+import { checkedField, OUT_HEADERS, outgoingHeaderMap } from './outgoing-headers';
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
@@ -38,11 +38,10 @@ export function securityHeaders(options?: HelmetOptions): Middleware {
  * `setHeader`/`removeHeader` calls (callgrind, bench/http-instructions.bench.ts).
  */
 function presetHeaders(key: symbol, names: string[], values: (string | string[])[], removed: string[]): Middleware {
-  names.forEach((name, i) => {
-    validateHeaderName(name);
+  const fields = names.map((name, i) => {
     validateHeaderValue(name, values[i] as string); // an array of values is checked the same way
+    return checkedField(name)[0];
   });
-  const fields = names.map((n) => n.toLowerCase());
   const gone = removed.map((n) => n.toLowerCase());
   return (_req, res, next) => {
     const headers = outgoingHeaderMap(res, key);

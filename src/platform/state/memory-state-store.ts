@@ -46,7 +46,22 @@ export class MemoryStateStore implements StateStore {
   }
 
   async increment(key: string, windowMs: number): Promise<{ count: number; ttlMs: number }> {
+    return this.countInWindow(key, windowMs, Date.now());
+  }
+
+  async hitRateLimit(key: string, windowMs: number, limit: number, blockMs: number): Promise<RateLimitHit> {
     const now = Date.now();
+    const block = this.live(`${key}:blocked`);
+    if (block?.expiresAt !== undefined) return { count: 0, ttlMs: 0, blockedMs: block.expiresAt - now };
+    const { count, ttlMs } = this.countInWindow(`${key}:hits`, windowMs, now);
+    if (count <= limit) return { count, ttlMs, blockedMs: 0 };
+    const blocked = Math.max(1, blockMs);
+    this.values.set(`${key}:blocked`, { value: '1', expiresAt: now + blocked });
+    return { count, ttlMs, blockedMs: blocked };
+  }
+
+  /** The fixed-window count both `increment` and `hitRateLimit` use (synchronous: one promise each). */
+  private countInWindow(key: string, windowMs: number, now: number): { count: number; ttlMs: number } {
     const current = this.live(key);
     if (current === undefined) {
       this.values.set(key, { value: '1', expiresAt: now + windowMs });
@@ -56,17 +71,6 @@ export class MemoryStateStore implements StateStore {
     current.value = String(count);
     current.expiresAt ??= now + windowMs;
     return { count, ttlMs: current.expiresAt - now };
-  }
-
-  async hitRateLimit(key: string, windowMs: number, limit: number, blockMs: number): Promise<RateLimitHit> {
-    const now = Date.now();
-    const block = this.live(`${key}:blocked`);
-    if (block?.expiresAt !== undefined) return { count: 0, ttlMs: 0, blockedMs: block.expiresAt - now };
-    const { count, ttlMs } = await this.increment(`${key}:hits`, windowMs);
-    if (count <= limit) return { count, ttlMs, blockedMs: 0 };
-    const blocked = Math.max(1, blockMs);
-    this.values.set(`${key}:blocked`, { value: '1', expiresAt: now + blocked });
-    return { count, ttlMs, blockedMs: blocked };
   }
 
   async getVersioned(key: string): Promise<{ value: string; version: number } | undefined> {

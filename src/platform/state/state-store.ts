@@ -1,9 +1,3 @@
-/**
- * Shared state: what must agree across Fennec instances. `MemoryStateStore` (default, one
- * process) and `RedisStateStore` (REDIS_URL set, many processes) implement the same contract.
- * Every method may reject with `StateUnavailableError` (code STATE.UNAVAILABLE) when the backend
- * is unreachable; callers decide fail-open or fail-closed and document it.
- */
 /** What {@link StateStore.hitRateLimit} found. */
 export interface RateLimitHit {
   /** Hits in the current window (0 when blocked before this hit: it was not counted). */
@@ -14,6 +8,12 @@ export interface RateLimitHit {
   blockedMs: number;
 }
 
+/**
+ * Shared state: what must agree across Fennec instances. `MemoryStateStore` (default, one
+ * process) and `RedisStateStore` (REDIS_URL set, many processes) implement the same contract.
+ * Every method may reject with `StateUnavailableError` (code STATE.UNAVAILABLE) when the backend
+ * is unreachable; callers decide fail-open or fail-closed and document it.
+ */
 export interface StateStore {
   readonly backend: 'memory' | 'redis';
 

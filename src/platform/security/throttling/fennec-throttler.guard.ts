@@ -11,9 +11,8 @@ import {
   type ThrottlerStorage,
 } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
-import { validateHeaderName } from 'node:http';
 import { FennecError } from '../../errors/fennec-error';
-import { setCheckedHeader } from '../../http/outgoing-headers';
+import { checkedField, setCheckedHeader } from '../../http/outgoing-headers';
 import { RouteMetadata } from '../../http/route-metadata';
 import { CallerResolver } from '../auth/caller-resolver.service';
 import { SecurityEventsService } from '../events/security-events.service';
@@ -168,14 +167,10 @@ export class FennecThrottlerGuard extends ThrottlerGuard {
   private headersFor(suffix: string): RateLimitHeaders {
     let h = this.rateLimitHeaders.get(suffix);
     if (!h) {
-      const field = (name: string): [string, string] => {
-        validateHeaderName(name);
-        return [name.toLowerCase(), name];
-      };
       h = {
-        limit: field(`${this.headerPrefix}-Limit${suffix}`),
-        remaining: field(`${this.headerPrefix}-Remaining${suffix}`),
-        reset: field(`${this.headerPrefix}-Reset${suffix}`),
+        limit: checkedField(`${this.headerPrefix}-Limit${suffix}`),
+        remaining: checkedField(`${this.headerPrefix}-Remaining${suffix}`),
+        reset: checkedField(`${this.headerPrefix}-Reset${suffix}`),
       };
       this.rateLimitHeaders.set(suffix, h);
     }
