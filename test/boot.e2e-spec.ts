@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { spawnApp, waitForHttp, type SpawnedApp } from './support/spawn-app';
+import { eventually } from './support/eventually';
 
 /** Sends raw bytes and returns everything the server answers before closing. */
 function rawRequest(port: number, text: string): Promise<string> {
@@ -42,8 +43,10 @@ describe('Boot and process basics (e2e, real process)', () => {
         headers: { 'x-request-id': 'boot-e2e-1', authorization: 'Bearer do-not-log-me' },
       });
       expect(res.headers.get('x-request-id')).toBe('boot-e2e-1');
-      await new Promise((r) => setTimeout(r, 300));
-      const lines = app.logs().filter((l) => l.requestId === 'boot-e2e-1' && l.msg === 'request completed');
+      const completed = () => app.logs().filter((l) => l.requestId === 'boot-e2e-1' && l.msg === 'request completed');
+      await eventually(() => completed().length > 0, { what: 'the request log line' });
+      await new Promise((r) => setTimeout(r, 50)); // a second line, were there one, would be written by now
+      const lines = completed();
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatchObject({ level: 'info', msg: 'request completed', res: { statusCode: 200 } });
       expect(app.stdout()).not.toContain('do-not-log-me');

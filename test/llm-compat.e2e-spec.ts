@@ -6,13 +6,9 @@ import request from 'supertest';
 import { FakeOllama, hashedEmbedding } from './fixtures/fake-ollama';
 import { createTestApp } from './support/create-test-app';
 import { bearer, TEST_AUTH } from './support/test-credentials';
+import { eventually } from './support/eventually';
 
 const AUTH = bearer(TEST_AUTH.viewer);
-const waitFor = async (cond: () => boolean, ms = 3_000) => {
-  const until = Date.now() + ms;
-  while (!cond() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-  expect(cond()).toBe(true);
-};
 
 async function listen(app: NestExpressApplication): Promise<string> {
   await app.listen(0, '127.0.0.1');
@@ -135,7 +131,7 @@ describe('LLM drop-in surfaces with the official clients (e2e)', () => {
           for await (const part of stream) if (part.message.content) stream.abort();
         })(),
       ).rejects.toThrow();
-      await waitFor(() => fake.abortedStreams === 1);
+      await eventually(() => fake.abortedStreams === 1, { what: 'the upstream stream being aborted' });
     });
   });
 

@@ -5,15 +5,11 @@ import { FakeOllama } from './fixtures/fake-ollama';
 import { collectText, parseSse } from './llm/sse-body';
 import { createTestApp } from './support/create-test-app';
 import { bearer, TEST_AUTH } from './support/test-credentials';
+import { eventually } from './support/eventually';
 
 const PROBLEM = /^application\/problem\+json/;
 const AUTH = bearer(TEST_AUTH.viewer);
 const ADMIN = bearer(TEST_AUTH.admin);
-const waitFor = async (cond: () => boolean, ms = 3_000) => {
-  const until = Date.now() + ms;
-  while (!cond() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-  expect(cond()).toBe(true);
-};
 
 describe('LLM gateway (e2e)', () => {
   let fake: FakeOllama;
@@ -227,6 +223,6 @@ describe('LLM gateway (e2e)', () => {
     let text = '';
     while (!text.includes('event: token')) text += new TextDecoder().decode((await reader.read()).value);
     controller.abort();
-    await waitFor(() => fake.abortedStreams === 1);
+    await eventually(() => fake.abortedStreams === 1, { what: 'the upstream stream being aborted' });
   });
 });

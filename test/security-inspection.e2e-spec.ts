@@ -3,6 +3,7 @@ import request from 'supertest';
 import { InspectionProbeController } from './fixtures/security/inspection-probe.controller';
 import { createTestApp } from './support/create-test-app';
 import { bearer, TEST_AUTH } from './support/test-credentials';
+import { eventually } from './support/eventually';
 
 describe('Input threat inspection (e2e)', () => {
   let app: NestExpressApplication;
@@ -79,9 +80,15 @@ describe('Input threat inspection (e2e)', () => {
       .get('/inspect-probe/search')
       .set('x-request-id', 'reject-1')
       .query({ q: '1 UNION SELECT password FROM users' });
-    await new Promise((r) => setTimeout(r, 30));
-    const res = await http().get('/security/events?limit=100').set('authorization', bearer(TEST_AUTH.admin));
-    const events = res.body.items as { type: string; requestId: string; detail?: string; route: string }[];
+    type Event = { type: string; requestId: string; detail?: string; route: string };
+    const events = await eventually(
+      async () => {
+        const res = await http().get('/security/events?limit=100').set('authorization', bearer(TEST_AUTH.admin));
+        const items = res.body.items as Event[];
+        return items.some((e) => e.requestId === 'reject-1') && items;
+      },
+      { what: 'the input.rejected event' },
+    );
     expect(events.find((e) => e.requestId === 'reject-1')).toMatchObject({
       type: 'input.rejected',
       route: '/inspect-probe/search',

@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { type BuiltInstance, ensureBuilt, startBuiltInstance } from './support/built-app';
 import { apiKeysJson, TEST_AUTH, TEST_KEYS } from './support/test-credentials';
+import { eventually } from './support/eventually';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 type Instance = BuiltInstance;
@@ -54,13 +55,19 @@ describe('Rate limits shared by two processes through Redis (e2e, real processes
       headers: { authorization: `Bearer ${TEST_AUTH.operator.key}`, 'x-request-id': `multi-${process.pid}` },
     });
     expect(denied.status).toBe(403);
-    await new Promise((r) => setTimeout(r, 100));
-    // Read on the other instance, with a key that has its own quota.
-    const res = await fetch(`${a.baseUrl}/security/events?limit=50`, {
-      headers: { authorization: `Bearer ${TEST_KEYS.globex.admin.key}` },
-    });
-    expect(res.status).toBe(200);
-    const { items } = (await res.json()) as { items: { type: string; requestId: string; client: string }[] };
+    // Read on the other instance, with a key that has its own quota (LIMIT reads at most).
+    type Event = { type: string; requestId: string; client: string };
+    const items = await eventually(
+      async () => {
+        const res = await fetch(`${a.baseUrl}/security/events?limit=50`, {
+          headers: { authorization: `Bearer ${TEST_KEYS.globex.admin.key}` },
+        });
+        expect(res.status).toBe(200);
+        const { items } = (await res.json()) as { items: Event[] };
+        return items.some((e) => e.requestId === `multi-${process.pid}`) && items;
+      },
+      { firstDelayMs: 50, maxDelayMs: 1_000, maxChecks: LIMIT, what: 'the event written on the other instance' },
+    );
     expect(items.find((e) => e.requestId === `multi-${process.pid}`)).toMatchObject({
       type: 'auth.forbidden',
       client: 'key:acme-operator',

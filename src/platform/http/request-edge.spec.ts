@@ -1,6 +1,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
+import { eventually } from '../../../test/support/eventually';
 import { currentContext } from '../context/request-context';
 import type { MetricsService } from '../metrics/metrics.service';
 import { InFlightRequests } from './in-flight-requests';
@@ -37,7 +38,13 @@ describe('requestEdge', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(async () => {
+    // A test that failed half-way may leave a held request: answer it and drop every socket, so the
+    // server closes and Jest can exit.
+    hold?.();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
 
   const get = (path: string, headers: Record<string, string> = {}) =>
     new Promise<{ status: number; id: string | undefined }>((resolve, reject) => {
@@ -50,25 +57,25 @@ describe('requestEdge', () => {
     });
 
   it('gives the request its id and context, and counts it in flight until it is answered', async () => {
+    seen = undefined;
     const answer = get('/hold', { 'x-request-id': 'edge-test-1' });
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => seen, { what: 'the request reaching the handler' });
     expect(seen).toEqual({ requestId: 'edge-test-1', inFlight: 1, closeListeners: 1 });
     expect(inFlight.current).toBe(1);
     hold!();
     expect(await answer).toEqual({ status: 200, id: 'edge-test-1' });
-    await new Promise((r) => setTimeout(r, 20));
-    expect(inFlight.current).toBe(0);
+    await eventually(() => inFlight.current === 0, { what: 'the in-flight count dropping to 0' });
     expect(observed.at(-1)).toEqual(['GET', 200]);
   });
 
   it('stops counting a request whose client went away, and records it as 499', async () => {
+    seen = undefined;
     const req = request({ port, path: '/hold', agent: false });
     req.on('error', () => undefined).end();
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => seen, { what: 'the request reaching the handler' });
     expect(inFlight.current).toBe(1);
     req.destroy();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(inFlight.current).toBe(0);
+    await eventually(() => inFlight.current === 0, { what: 'the in-flight count dropping to 0' });
     expect(observed.at(-1)).toEqual(['GET', 499]);
   });
 });

@@ -10,6 +10,7 @@ import { RagEmbedder } from './rag-embedder';
 import { type EmbeddingBackfillOptions, RagEmbeddingBackfill } from './rag-embedding-backfill';
 import { RagSearchCache } from './rag-search-cache';
 import { EmbeddedDocumentStore } from './store/embedded-document-store';
+import { eventually } from '../../../test/support/eventually';
 
 const CHUNKING = { targetChars: 120, overlapChars: 0 };
 const LONG = `# Long\n\n${'First paragraph of a long document. '.repeat(3)}\n\n${'Second paragraph here. '.repeat(4)}\n\n${'Third one closes it. '.repeat(4)}`;
@@ -169,7 +170,7 @@ describe(RagEmbeddingBackfill.name, () => {
     llm.gate = new Promise<void>((r) => (release = r));
     make();
     const run = backfill.runOnce();
-    await waitFor(() => llm.calls.length === 1);
+    await eventually(() => llm.calls.length === 1);
     await put('t', 'doc', 'New text from the user.', 'user-model');
     release();
     expect(await run).toBe(0);
@@ -221,11 +222,11 @@ describe(RagEmbeddingBackfill.name, () => {
     make({ intervalMs: 10 });
     expect(backfill.state()).toBe('idle');
     backfill.start();
-    await waitFor(async () => (await vectorIds('t')).length === 1);
+    await eventually(async () => (await vectorIds('t')).length === 1);
 
     llm.gate = new Promise<void>(() => undefined); // the next embedding never answers by itself
     await put('t', 'second', 'Stored just before shutdown.');
-    await waitFor(() => llm.calls.length === 2);
+    await eventually(() => llm.calls.length === 2);
     expect(backfill.state()).toBe('running');
     await backfill.stop(); // aborts the call in flight
     expect(await vectorIds('t')).toEqual(['first']);
@@ -252,11 +253,3 @@ describe(RagEmbeddingBackfill.name, () => {
     expect(noLlm.state()).toBe('disabled');
   });
 });
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 2_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
