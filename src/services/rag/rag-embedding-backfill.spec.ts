@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { Client } from 'pg';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { RagEmbedder } from './rag-embedder';
 import { type EmbeddingBackfillOptions, RagEmbeddingBackfill } from './rag-embedding-backfill';
 import { RagSearchCache } from './rag-search-cache';
 import { EmbeddedDocumentStore } from './store/embedded-document-store';
+import { PostgresDocumentStore } from './store/postgres-document-store';
 import { eventually } from '../../../test/support/eventually';
 
 const CHUNKING = { targetChars: 120, overlapChars: 0 };
@@ -251,5 +253,69 @@ describe(RagEmbeddingBackfill.name, () => {
       { intervalMs: 10, batchDocuments: 1, chunking: CHUNKING },
     );
     expect(noLlm.state()).toBe('disabled');
+  });
+});
+
+describe(`${RagEmbeddingBackfill.name} on one PostgreSQL database shared by two instances`, () => {
+  const URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const schema = `rag_backfill_${process.pid}`;
+  const stores: PostgresDocumentStore[] = [];
+  const backfills: RagEmbeddingBackfill[] = [];
+
+  afterAll(async () => {
+    await Promise.all(backfills.map((b) => b.stop()));
+    await Promise.all(stores.map((s) => s.close()));
+    const client = new Client({ connectionString: URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  });
+
+  it('should embed a backlog once, not once per instance', async () => {
+    const llm = new TestLlm();
+    let release!: () => void;
+    llm.gate = new Promise<void>((r) => (release = r));
+    const logger = new Logger('rag-test');
+    jest.spyOn(logger, 'log').mockImplementation(() => undefined);
+    const debug = jest.spyOn(logger, 'debug').mockImplementation(() => undefined);
+    const registry = new Registry();
+    for (const i of [0, 1]) {
+      const store = new PostgresDocumentStore({ connectionString: URL, schema, poolSize: 3 });
+      await store.open();
+      stores.push(store);
+      backfills.push(
+        new RagEmbeddingBackfill(
+          {
+            store,
+            embedder: new RagEmbedder(llm, { batch: 8 }),
+            cache: new RagSearchCache(new MemoryStateStore(), 60_000),
+            logger,
+            counter: new Counter({ name: `reembedded_${i}_total`, help: 'x', registers: [registry] }),
+          },
+          { intervalMs: 0, batchDocuments: 10, chunking: CHUNKING },
+        ),
+      );
+    }
+    for (const id of ['a', 'b', 'c']) {
+      const text = `Document ${id}, stored while the LLM was down.`;
+      const chunks = chunkDocument(text, CHUNKING);
+      const at = new Date(Date.UTC(2026, 0, 1, 0, 0, id.charCodeAt(0))).toISOString();
+      const doc = { id, format: 'markdown' as const, text, metadata: {}, chunkCount: chunks.length };
+      await stores[0].upsert('t', { ...doc, createdAt: at, updatedAt: at }, chunks);
+    }
+
+    // Instance 0 claims the backlog and waits on the LLM; instance 1's run finds the job taken.
+    const first = backfills[0].runOnce();
+    await eventually(() => llm.calls.length === 1, { what: 'the first embedding call' });
+    expect(await backfills[1].runOnce()).toBe(0);
+    expect(debug).toHaveBeenCalledWith('another instance is re-embedding documents; skipped this run');
+    release();
+    expect(await first).toBe(3);
+    expect(llm.calls).toHaveLength(3);
+    expect((await stores[1].listStaleEmbeddings('default-embed', 10)).total).toBe(0);
+    // The claim is free again: instance 1 runs (and finds nothing left to do).
+    debug.mockClear();
+    expect(await backfills[1].runOnce()).toBe(0);
+    expect(debug).not.toHaveBeenCalled();
   });
 });

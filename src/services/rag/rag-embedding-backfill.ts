@@ -33,6 +33,9 @@ const DOCUMENT_FAILURES: ReadonlySet<ErrorKind> = new Set(['invalid', 'too_large
 const MAX_BACKOFF_MS = 3_600_000;
 const MAX_BACKED_OFF_LISTED = 1_000;
 
+/** The store-wide claim (see {@link DocumentStore.exclusive}) one backfill run holds. */
+export const BACKFILL_JOB = 'rag-embedding-backfill';
+
 const keyOf = (ref: StaleEmbeddingRef) => `${ref.tenant}\u0000${ref.id}`;
 
 /**
@@ -81,10 +84,27 @@ export class RagEmbeddingBackfill {
     return this.deps.embedder.available() ? 'idle' : 'waiting for llm';
   }
 
-  /** One bounded run (joins one in progress); resolves to the documents re-embedded, never rejects. */
+  /**
+   * One bounded run (joins one in progress); resolves to the documents re-embedded, never rejects.
+   * Instances sharing a store take turns ({@link DocumentStore.exclusive}): while another one runs,
+   * this run does nothing, so a backlog is embedded once, not once per instance.
+   */
   runOnce(): Promise<number> {
-    this.current ??= this.run().finally(() => (this.current = undefined));
+    this.current ??= this.runExclusive().finally(() => (this.current = undefined));
     return this.current;
+  }
+
+  private async runExclusive(): Promise<number> {
+    if (this.stopped || !this.deps.embedder.available()) return 0;
+    try {
+      const done = await this.deps.store.exclusive(BACKFILL_JOB, () => this.run());
+      if (done === undefined) this.deps.logger.debug('another instance is re-embedding documents; skipped this run');
+      return done ?? 0;
+    } catch (err) {
+      // The claim itself failed (store unreachable): like a failed run, retried on the next one.
+      if (!this.stopped) this.deps.logger.warn({ err }, 're-embedding documents failed; retrying on the next run');
+      return 0;
+    }
   }
 
   private schedule(): void {

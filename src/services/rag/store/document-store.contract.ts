@@ -261,5 +261,30 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
       });
       expect((await store.searchVector(tenant, [0, 0, 1, 0], { topK: 1 }))[0].documentId).toBe('keep');
     });
+
+    it('should run a job exclusively: a second claim while it runs gets undefined, other jobs run', async () => {
+      const job = `job-${tenant}`;
+      let release!: () => void;
+      let running!: () => void;
+      const started = new Promise<void>((r) => (running = r));
+      const held = store.exclusive(job, () => {
+        running();
+        return new Promise<string>((r) => (release = () => r('first')));
+      });
+      await started;
+      const second = jest.fn(async () => 'second');
+      expect(await store.exclusive(job, second)).toBeUndefined();
+      expect(second).not.toHaveBeenCalled();
+      expect(await store.exclusive(`${job}-other`, async () => 'other')).toBe('other');
+      release();
+      expect(await held).toBe('first');
+      expect(await store.exclusive(job, second)).toBe('second');
+    });
+
+    it('should release a job whose function failed', async () => {
+      const job = `job-${tenant}`;
+      await expect(store.exclusive(job, () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+      expect(await store.exclusive(job, async () => 'again')).toBe('again');
+    });
   });
 }

@@ -86,6 +86,13 @@ export interface DocumentStore {
   ): Promise<boolean>;
   /** Counts for health and benchmarks. */
   stats(): Promise<{ documents: number; chunks: number; tenants: number }>;
+  /**
+   * Runs `fn` unless another process sharing this store's data runs the same `job` right now:
+   * resolves to `fn`'s result, or to `undefined` without calling it when the job is taken
+   * elsewhere. The claim is released when `fn` settles, or when the holding process dies. Used so
+   * that N instances on one PostgreSQL database re-embed the backlog once, not N times.
+   */
+  exclusive<T>(job: string, fn: () => Promise<T>): Promise<T | undefined>;
 }
 
 /** DI token of the configured {@link DocumentStore}. */

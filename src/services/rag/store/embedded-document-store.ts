@@ -94,6 +94,8 @@ export class EmbeddedDocumentStore implements DocumentStore {
   private readonly log: DurableLog<Operation, DocumentEntry>;
   /** Writes are applied and logged one at a time, in order. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Jobs running through {@link exclusive}. */
+  private readonly runningJobs = new Set<string>();
 
   constructor(private readonly options: EmbeddedStoreOptions) {
     this.log = new DurableLog(options.dir, { fsync: options.fsync });
@@ -222,6 +224,20 @@ export class EmbeddedDocumentStore implements DocumentStore {
       chunks += t.chunks.size;
     }
     return { documents, chunks, tenants: this.tenants.size };
+  }
+
+  /**
+   * One process owns the data directory, so the claim is this instance's: a job already running
+   * here is not started twice.
+   */
+  async exclusive<T>(job: string, fn: () => Promise<T>): Promise<T | undefined> {
+    if (this.runningJobs.has(job)) return undefined;
+    this.runningJobs.add(job);
+    try {
+      return await fn();
+    } finally {
+      this.runningJobs.delete(job);
+    }
   }
 
   private serialized<T>(fn: () => Promise<T>): Promise<T> {

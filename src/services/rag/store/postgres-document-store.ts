@@ -20,6 +20,12 @@ export interface PostgresStoreOptions {
 
 /** Arbitrary constant: the advisory lock key that serialises migrations across instances. */
 const MIGRATION_LOCK = 0x7a6_f00d;
+/**
+ * First half of the two-int advisory lock keys of {@link PostgresDocumentStore.exclusive} (the
+ * second is a hash of schema and job). Two-int keys never collide with one-bigint keys such as
+ * {@link MIGRATION_LOCK}: PostgreSQL keeps the two key spaces apart.
+ */
+const JOB_LOCK_CLASS = 0x46_454e_43; // "FENC"
 
 interface DocumentRow {
   id: string;
@@ -287,6 +293,36 @@ export class PostgresDocumentStore implements DocumentStore {
           chunks.map((ch) => (ch.embedding ? JSON.stringify(Array.from(normalise(ch.embedding))) : null)),
         ],
       );
+    }
+  }
+
+  /**
+   * A session-level advisory lock, tried (never waited for) on a connection held for the whole of
+   * `fn`: PostgreSQL drops it with the session, so an instance that dies mid-job frees it at once.
+   * A connection that breaks during `fn` loses the lock early; the jobs this serves only write
+   * idempotently (see {@link setEmbeddingsIfUnchanged}), so the worst case is work done twice.
+   */
+  async exclusive<T>(job: string, fn: () => Promise<T>): Promise<T | undefined> {
+    const client = await this.db().connect();
+    const key = [JOB_LOCK_CLASS, `${this.schema}:${job}`];
+    // Set when a query of ours fails: the session is then destroyed, not pooled (which also drops
+    // any lock it holds). An error of `fn` leaves the session as good as it was.
+    let unusable: Error | undefined;
+    const query = <R extends object>(sql: string) =>
+      client.query<R>(sql, key).catch((err: Error) => {
+        unusable = err;
+        throw err;
+      });
+    try {
+      const { rows } = await query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS locked');
+      if (!rows[0].locked) return undefined;
+      try {
+        return await fn();
+      } finally {
+        await query('SELECT pg_advisory_unlock($1::int, hashtext($2))').catch(() => undefined);
+      }
+    } finally {
+      client.release(unusable);
     }
   }
 
