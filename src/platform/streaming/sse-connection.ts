@@ -12,7 +12,7 @@ export interface SseConnectionOptions {
 
 interface Queued {
   id: string;
-  frame: string;
+  frame: string | Buffer;
   events: number;
 }
 
@@ -111,7 +111,7 @@ export class SseConnection {
    * Sends an already formatted frame (a topic formats each event once for all its clients).
    * `counted: false` leaves the sent-events metric to the caller, which counts a broadcast once.
    */
-  sendFrame(id: string, frame: string, counted = true): boolean {
+  sendFrame(id: string, frame: string | Buffer, counted = true): boolean {
     if (this.ended) return false;
     if (!this.blocked && !this.queue?.length) {
       if (this.res.destroyed) return false;
@@ -203,7 +203,7 @@ export class SseConnection {
     this.res.once('drain', () => this.flush());
   }
 
-  private write(chunk: string, events: number): void {
+  private write(chunk: string | Buffer, events: number): void {
     if (this.res.destroyed) return;
     if (!this.res.write(chunk)) this.block();
     this.metrics.sent(events, Buffer.byteLength(chunk));

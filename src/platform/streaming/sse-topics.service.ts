@@ -108,9 +108,12 @@ export class SseTopics implements OnModuleDestroy {
   private deliver(entry: TopicEntry, id: number, frame: string): void {
     const ev = entry.topic.record(id, frame);
     const key = String(ev.id);
+    // Encoded once for all followers: a string written to 10,000 responses is measured (byte
+    // length) and encoded 10,000 times by Node; the same Buffer is handed to each socket as is.
+    const bytes = Buffer.from(frame);
     let sent = 0;
-    for (const conn of entry.topic.subscribers) if (conn.sendFrame(key, frame, false)) sent++;
-    this.metrics.sent(sent, sent * Buffer.byteLength(frame));
+    for (const conn of entry.topic.subscribers) if (conn.sendFrame(key, bytes, false)) sent++;
+    this.metrics.sent(sent, sent * bytes.length);
   }
 
   private closeLocal(name: string, id: number, dataJson: string): void {
