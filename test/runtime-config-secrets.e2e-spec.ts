@@ -113,19 +113,33 @@ describe('Runtime configuration secrets sealed at rest (e2e)', () => {
       );
     });
 
-    it('should open values sealed with a previous key after a rotation and seal new writes with the new key', async () => {
+    it('should seal every stored version again with the new key at boot after a rotation, so the old key can go', async () => {
+      const versions = storedHistory(dataDir).map((r) => r.version);
       await boot(dataDir, { RUNTIME_CONFIG_SECRETS_KEY: NEXT_KEY, RUNTIME_CONFIG_SECRETS_PREVIOUS_KEYS: KEY });
       expect(widgetValues().apiKey).toBe(SECRET);
+      const resealed = storedHistory(dataDir);
+      expect(resealed.map((r) => r.version)).toEqual(versions);
+      for (const r of resealed) expect(sealedWith(r.overrides.apiKey)).toBe(keyIdOf(NEXT_KEY));
       await http().patch('/config/widget').set('authorization', ADMIN).send({ topK: 11 }).expect(200);
-      const history = storedHistory(dataDir);
-      expect(sealedWith(history[0].overrides.apiKey)).toBe(keyIdOf(NEXT_KEY));
-      expect(sealedWith(history[1].overrides.apiKey)).toBe(keyIdOf(KEY));
-      await http().get('/config/widget/history').set('authorization', ADMIN).expect(200);
+      expect(sealedWith(storedHistory(dataDir)[0].overrides.apiKey)).toBe(keyIdOf(NEXT_KEY));
+      await close();
+
+      // The old key dropped: current record and history still open.
+      await boot(dataDir, { RUNTIME_CONFIG_SECRETS_KEY: NEXT_KEY });
+      expect(widgetValues()).toMatchObject({ apiKey: SECRET, topK: 11 });
+      const listed = await http().get('/config/widget/history').set('authorization', ADMIN).expect(200);
+      expect(listed.body.entries).toHaveLength(versions.length + 1);
     });
 
     it('should answer a generic 500 CONFIG.SECRET_UNREADABLE for history sealed with a key retired too early', async () => {
-      await boot(dataDir, { RUNTIME_CONFIG_SECRETS_KEY: NEXT_KEY });
-      expect(widgetValues()).toMatchObject({ apiKey: SECRET, topK: 11 });
+      const early = join(dir, 'retired-early');
+      await boot(early, { RUNTIME_CONFIG_SECRETS_KEY: KEY });
+      await http().patch('/config/widget').set('authorization', ADMIN).send({ apiKey: SECRET }).expect(200);
+      // The current version holds no secret, so an instance with only the next key boots.
+      await http().patch('/config/widget').set('authorization', ADMIN).send({ apiKey: null }).expect(200);
+      await close();
+      await boot(early, { RUNTIME_CONFIG_SECRETS_KEY: NEXT_KEY });
+      expect(sealedWith(storedHistory(early)[1].overrides.apiKey)).toBe(keyIdOf(KEY)); // left as it was
       const res = await http().get('/config/widget/history').set('authorization', ADMIN).expect(500);
       expect(res.body.code).toBe('CONFIG.SECRET_UNREADABLE');
       expect(JSON.stringify(res.body)).not.toContain(SECRET);
@@ -139,20 +153,22 @@ describe('Runtime configuration secrets sealed at rest (e2e)', () => {
     });
   });
 
-  it('should read clear values stored before the key was set and seal them on the next write', async () => {
+  it('should seal clear values stored before the key was set, history included, at the first boot with the key', async () => {
     const dataDir = join(dir, 'migration');
     await boot(dataDir);
     await http().patch('/config/widget').set('authorization', ADMIN).send({ apiKey: SECRET }).expect(200);
-    expect(storedHistory(dataDir)[0].overrides.apiKey).toBe(SECRET);
+    await http().patch('/config/widget').set('authorization', ADMIN).send({ topK: 5 }).expect(200);
+    expect(storedHistory(dataDir).map((r) => r.overrides.apiKey)).toEqual([SECRET, SECRET]);
     await close();
 
     await boot(dataDir, { RUNTIME_CONFIG_SECRETS_KEY: KEY });
-    expect(widgetValues().apiKey).toBe(SECRET);
-    await http().patch('/config/widget').set('authorization', ADMIN).send({ topK: 5 }).expect(200);
-    const [current, before] = storedHistory(dataDir);
-    expect(sealedWith(current.overrides.apiKey)).toBe(keyIdOf(KEY));
-    // Versions written before the key stay as they were until they leave the bounded history.
-    expect(before.overrides.apiKey).toBe(SECRET);
+    expect(widgetValues()).toMatchObject({ apiKey: SECRET, topK: 5 });
+    expect(readFileSync(join(dataDir, 'runtime-config.json'), 'utf8')).not.toContain(SECRET);
+    const history = storedHistory(dataDir);
+    expect(history.map((r) => r.version)).toEqual([2, 1]);
+    for (const r of history) expect(sealedWith(r.overrides.apiKey)).toBe(keyIdOf(KEY));
+    await http().post('/config/widget/rollback').set('authorization', ADMIN).send({ version: 1 }).expect(200);
+    expect(widgetValues()).toMatchObject({ apiKey: SECRET });
   });
 
   describe('with Redis persistence', () => {
@@ -194,6 +210,42 @@ describe('Runtime configuration secrets sealed at rest (e2e)', () => {
       const seenByOther = () => other!.get(RuntimeConfigService).get<{ apiKey?: string }>('widget').apiKey;
       for (let i = 0; i < 100 && seenByOther() !== SECRET; i++) await sleep(20);
       expect(seenByOther()).toBe(SECRET);
+    });
+
+    it('should seal clear secrets in Redis, current record and history, at boot, keeping versions and compare-and-set', async () => {
+      await other?.close();
+      other = undefined;
+      const clearEnv = { ...env, STATE_KEY_PREFIX: `${prefix}clear:`, RUNTIME_CONFIG_SECRETS_KEY: '' };
+      await boot(join(dir, 'redis-c'), clearEnv);
+      await http().patch('/config/widget').set('authorization', ADMIN).send({ apiKey: SECRET }).expect(200);
+      await http().patch('/config/widget').set('authorization', ADMIN).send({ topK: 6 }).expect(200);
+      await close();
+      const scoped = new RedisStateStore({
+        url: env.REDIS_URL,
+        keyPrefix: clearEnv.STATE_KEY_PREFIX,
+        connectTimeoutMs: 1000,
+        commandTimeoutMs: 1000,
+        reconnectMaxDelayMs: 200,
+      });
+      try {
+        expect(await scoped.waitUntilReady(3000)).toBe(true);
+        expect((await scoped.getVersioned('config:widget'))?.value).toContain(SECRET);
+
+        await boot(join(dir, 'redis-c'), { ...clearEnv, RUNTIME_CONFIG_SECRETS_KEY: KEY });
+        expect(widgetValues()).toMatchObject({ apiKey: SECRET, topK: 6 });
+        const current = await scoped.getVersioned('config:widget');
+        const history = await scoped.range('config:widget:history', 0, 10);
+        expect(current?.version).toBe(2);
+        expect(history).toHaveLength(2);
+        for (const stored of [current!.value, ...history]) {
+          expect(stored).not.toContain(SECRET);
+          expect(sealedWith((JSON.parse(stored) as StoredRecord).overrides.apiKey)).toBe(keyIdOf(KEY));
+        }
+        await http().patch('/config/widget').set('authorization', ADMIN).send({ topK: 7 }).expect(200);
+        expect((await scoped.getVersioned('config:widget'))?.version).toBe(3);
+      } finally {
+        await scoped.close();
+      }
     });
   });
 });

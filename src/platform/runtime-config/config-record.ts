@@ -36,6 +36,13 @@ export interface ConfigPersistence {
   write(service: string, expectedVersion: number, record: ConfigRecord, historyLimit: number): Promise<boolean>;
   /** Newest first. */
   history(service: string, offset: number, limit: number): Promise<ConfigRecord[]>;
+  /**
+   * Rewrites how `service`'s stored records are kept (its current record and every history entry),
+   * never what they mean: `rewrite` gets each record as stored and returns its replacement, or
+   * undefined to leave it. Versions do not change, and a record replaced concurrently (a new
+   * write) is left alone. Resolves to how many stored records were rewritten.
+   */
+  rewriteStored(service: string, rewrite: (stored: ConfigRecord) => ConfigRecord | undefined): Promise<number>;
 }
 
 export const CONFIG_PERSISTENCE = Symbol('CONFIG_PERSISTENCE');

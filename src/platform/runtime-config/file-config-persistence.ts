@@ -47,6 +47,23 @@ export class FileConfigPersistence implements ConfigPersistence {
     return run;
   }
 
+  /** The current record is the history's first entry here: one list to rewrite, in one file write. */
+  rewriteStored(service: string, rewrite: (stored: ConfigRecord) => ConfigRecord | undefined): Promise<number> {
+    const run = this.queue.then(async () => {
+      const history = this.data.services[service]?.history ?? [];
+      const replaced = history.map((r) => rewrite(structuredClone(r)));
+      const rewritten = replaced.filter((r) => r !== undefined).length;
+      if (rewritten === 0) return 0;
+      const next: FileShape = structuredClone(this.data);
+      next.services[service].history = history.map((r, i) => replaced[i] ?? r);
+      await this.persist(next);
+      this.data = next;
+      return rewritten;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   async history(service: string, offset: number, limit: number): Promise<ConfigRecord[]> {
     return (this.data.services[service]?.history ?? []).slice(offset, offset + limit);
   }

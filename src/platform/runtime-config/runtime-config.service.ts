@@ -48,6 +48,7 @@ export class RuntimeConfigService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('runtime-config');
   private readonly sections: ConfigSections;
   private readonly sealer?: SecretSealer;
+  private readonly persistence: SealingConfigPersistence;
   private readonly staticLayers: StaticLayers;
   private readonly sync: ConfigSync;
   private readonly writer: ConfigWriter;
@@ -64,11 +65,11 @@ export class RuntimeConfigService implements OnModuleInit, OnModuleDestroy {
     this.sections = new ConfigSections(discovery);
     if (env.secretsKey) this.sealer = new SecretSealer(env.secretsKey, env.previousSecretsKeys);
     // The stored records, with `@Secret()` fields sealed at rest when a key is configured.
-    const persistence = new SealingConfigPersistence(
+    const persistence = (this.persistence = new SealingConfigPersistence(
       stored,
       this.sealer,
       (service) => this.sections.find(service)?.schema.secrets ?? new Set(),
-    );
+    ));
     const applier = new ConfigChangeApplier(metrics, this.logger);
     this.staticLayers = new StaticLayers(this.sections, env, applier, this.logger);
     this.sync = new ConfigSync(this.sections, persistence, store, applier, env.resyncMs, this.logger);
@@ -79,6 +80,7 @@ export class RuntimeConfigService implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     this.sections.discover();
     this.reportSealing();
+    await this.resealStored();
     this.staticLayers.load();
     await this.sync.loadRecords();
     await this.sync.start();
@@ -142,6 +144,37 @@ export class RuntimeConfigService implements OnModuleInit, OnModuleDestroy {
     const { overrides } = await this.versionHistory.find(service, version);
     await this.writer.write(s, options, 'rollback', () => ({ overrides, action: 'rollback', rolledBackTo: version }));
     return this.snapshot(s.name);
+  }
+
+  /**
+   * With a key configured: seals again every stored version that holds a secret in clear or under
+   * another key (see {@link SealingConfigPersistence.reseal}). A store that cannot be reached now
+   * is left for the next boot; boot goes on (the records are then read as described in ConfigSync).
+   */
+  private async resealStored(): Promise<void> {
+    if (!this.sealer) return;
+    for (const s of this.sections.all().filter((section) => section.schema.secrets.size > 0)) {
+      try {
+        const { resealed, unreadable } = await this.persistence.reseal(s.name);
+        if (resealed > 0) {
+          this.logger.log(
+            { service: s.name, versions: resealed, keyId: this.sealer.keyId },
+            'stored runtime config secrets sealed again with the current key',
+          );
+        }
+        if (unreadable > 0) {
+          this.logger.warn(
+            { service: s.name, versions: unreadable, keyIds: this.sealer.keyIds },
+            'stored runtime config versions hold secrets no configured key opens; left as they are',
+          );
+        }
+      } catch (err) {
+        this.logger.warn(
+          { service: s.name, err: String(err) },
+          'stored runtime config secrets not resealed (store unavailable); the next boot tries again',
+        );
+      }
+    }
   }
 
   private reportSealing(): void {

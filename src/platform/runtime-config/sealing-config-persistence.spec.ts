@@ -3,11 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigRecord } from './config-record';
+import { MemoryStateStore } from '../state/memory-state-store';
 import { FileConfigPersistence } from './file-config-persistence';
 import type { PlainObject } from './merge-patch';
 import { ConfigSecretUnreadableError } from './runtime-config.errors';
 import { SealingConfigPersistence } from './sealing-config-persistence';
 import { isSealed, SecretSealer } from './secret-sealer';
+import { StateConfigPersistence } from './state-config-persistence';
 
 const SECRETS: Record<string, Set<string>> = { widget: new Set(['apiKey', 'credentials']), plain: new Set() };
 const secretsOf = (service: string) => SECRETS[service] ?? new Set<string>();
@@ -108,5 +110,84 @@ describe(SealingConfigPersistence.name, () => {
     await expect(sealing().read('widget')).rejects.toThrow(
       /field credentials cannot be unsealed: .*another service or field/,
     );
+  });
+
+  describe('reseal', () => {
+    const keyIds = (history: ConfigRecord[]) =>
+      history.map((r) => {
+        const v = r.overrides.apiKey;
+        return isSealed(v) ? v.$sealed.split('.')[1] : v;
+      });
+
+    it('should seal clear values of every stored version with the current key, keeping versions and values', async () => {
+      const clear = sealing(null);
+      await clear.write('widget', 0, record(1, { apiKey: 'one' }), 10);
+      await clear.write('widget', 1, record(2, { apiKey: 'two', topK: 3 }), 10);
+      await clear.write('widget', 2, record(3, { topK: 4 }), 10);
+      const store = sealing();
+      expect(await store.reseal('widget')).toEqual({ resealed: 2, unreadable: 0 });
+      const history = JSON.parse(stored()).services.widget.history as ConfigRecord[];
+      expect(history.map((r) => r.version)).toEqual([3, 2, 1]);
+      expect(keyIds(history)).toEqual([undefined, sealer.keyId, sealer.keyId]);
+      expect(stored()).not.toMatch(/"(one|two)"/);
+      expect((await store.history('widget', 0, 10)).map((r) => r.overrides.apiKey)).toEqual([undefined, 'two', 'one']);
+      // Nothing left to do: no rewrite.
+      expect(await store.reseal('widget')).toEqual({ resealed: 0, unreadable: 0 });
+    });
+
+    it('should move values sealed with a previous key to the current one, so the previous key can be dropped', async () => {
+      await sealing().write('widget', 0, record(1, { apiKey: 'one' }), 10);
+      await sealing().write('widget', 1, record(2, { apiKey: 'two' }), 10);
+      const nextKey = randomBytes(32);
+      const rotated = new SecretSealer(nextKey, [key]);
+      expect(await sealing(rotated).reseal('widget')).toEqual({ resealed: 2, unreadable: 0 });
+      expect(keyIds(JSON.parse(stored()).services.widget.history)).toEqual([rotated.keyId, rotated.keyId]);
+      const dropped = sealing(new SecretSealer(nextKey));
+      expect((await dropped.history('widget', 0, 10)).map((r) => r.overrides.apiKey)).toEqual(['two', 'one']);
+    });
+
+    it('should leave and count versions no configured key opens', async () => {
+      await sealing().write('widget', 0, record(1, { apiKey: 'one' }), 10);
+      const before = stored();
+      expect(await sealing(new SecretSealer(randomBytes(32))).reseal('widget')).toEqual({ resealed: 0, unreadable: 1 });
+      expect(stored()).toBe(before);
+    });
+
+    it('should do nothing without a key or for a service without secret fields', async () => {
+      await sealing(null).write('widget', 0, record(1, { apiKey: 'one' }), 10);
+      await sealing(null).write('plain', 0, record(1, { apiKey: 'not-secret-here' }), 10);
+      expect(await sealing(null).reseal('widget')).toEqual({ resealed: 0, unreadable: 0 });
+      expect(await sealing().reseal('plain')).toEqual({ resealed: 0, unreadable: 0 });
+      expect(JSON.parse(stored()).services.plain.history[0].overrides.apiKey).toBe('not-secret-here');
+    });
+
+    it('should reseal what the shared store holds, current record and history, and leave a concurrent write alone', async () => {
+      const state = new MemoryStateStore();
+      await new StateConfigPersistence(state).write('widget', 0, record(1, { apiKey: 'one' }), 10);
+      const store = new SealingConfigPersistence(new StateConfigPersistence(state), sealer, secretsOf);
+      expect(await store.reseal('widget')).toEqual({ resealed: 2, unreadable: 0 });
+      const current = await state.getVersioned('config:widget');
+      expect(current?.version).toBe(1);
+      expect(keyIds([JSON.parse(current!.value) as ConfigRecord])).toEqual([sealer.keyId]);
+      expect(
+        keyIds((await state.range('config:widget:history', 0, 10)).map((e) => JSON.parse(e) as ConfigRecord)),
+      ).toEqual([sealer.keyId]);
+      expect((await store.read('widget'))?.overrides.apiKey).toBe('one');
+
+      // Another instance writes version 2 between the reseal's read and its rewrite: version 2 wins.
+      class RacedStore extends MemoryStateStore {
+        override async rewriteVersioned(k: string, version: number, expected: string, value: string) {
+          await this.compareAndSet(k, version, JSON.stringify(record(2, { apiKey: 'newer' })));
+          return super.rewriteVersioned(k, version, expected, value);
+        }
+      }
+      const racedState = new RacedStore();
+      await new StateConfigPersistence(racedState).write('widget', 0, record(1, { apiKey: 'one' }), 10);
+      const raced = new SealingConfigPersistence(new StateConfigPersistence(racedState), sealer, secretsOf);
+      expect(await raced.reseal('widget')).toEqual({ resealed: 1, unreadable: 0 }); // the history entry only
+      const after = await racedState.getVersioned('config:widget');
+      expect(after?.version).toBe(2);
+      expect((JSON.parse(after!.value) as ConfigRecord).overrides.apiKey).toBe('newer');
+    });
   });
 });

@@ -38,6 +38,43 @@ export class SealingConfigPersistence implements ConfigPersistence {
     return records.map((r) => this.open(service, r));
   }
 
+  /** `rewrite` sees and returns clear records; what it returns is sealed before it is stored. */
+  rewriteStored(service: string, rewrite: (stored: ConfigRecord) => ConfigRecord | undefined): Promise<number> {
+    return this.inner.rewriteStored(service, (stored) => {
+      const next = rewrite(this.open(service, stored));
+      return next && this.seal(service, next);
+    });
+  }
+
+  /**
+   * Seals again, with the current key, every stored version of `service` (current record and
+   * history) that holds a secret in clear (stored before a key was set) or sealed with another
+   * key (before a rotation). Run at boot, so that clear secrets do not outlive the key's arrival
+   * in the history, and a retired key can be dropped once every instance has booted with the new
+   * one. A version no configured key opens is left as it is and counted as `unreadable`.
+   */
+  async reseal(service: string): Promise<{ resealed: number; unreadable: number }> {
+    const { sealer } = this;
+    const secrets = this.secretsOf(service);
+    if (!sealer || secrets.size === 0) return { resealed: 0, unreadable: 0 };
+    let unreadable = 0;
+    const resealed = await this.inner.rewriteStored(service, (stored) => {
+      const stale = [...secrets].some((field) => {
+        const value = stored.overrides[field];
+        return value !== undefined && (!isSealed(value) || sealedKeyId(value) !== sealer.keyId);
+      });
+      if (!stale) return undefined;
+      try {
+        return this.seal(service, this.open(service, stored));
+      } catch (err) {
+        if (!(err instanceof ConfigSecretUnreadableError)) throw err;
+        unreadable++;
+        return undefined;
+      }
+    });
+    return { resealed, unreadable };
+  }
+
   /** A copy of `record` with its secret fields sealed; `record` itself is left untouched. */
   private seal(service: string, record: ConfigRecord): ConfigRecord {
     const { sealer } = this;

@@ -24,6 +24,26 @@ export class StateConfigPersistence implements ConfigPersistence {
     return true;
   }
 
+  async rewriteStored(service: string, rewrite: (stored: ConfigRecord) => ConfigRecord | undefined): Promise<number> {
+    let rewritten = 0;
+    const key = `config:${service}`;
+    const current = await this.store.getVersioned(key);
+    const next = current && rewrite(JSON.parse(current.value) as ConfigRecord);
+    if (
+      current &&
+      next &&
+      (await this.store.rewriteVersioned(key, current.version, current.value, JSON.stringify(next)))
+    )
+      rewritten++;
+    // Every entry, however long the list: entries past the history limit are trimmed on the next write.
+    for (const entry of await this.store.range(`${key}:history`, 0, Number.MAX_SAFE_INTEGER)) {
+      const replacement = rewrite(JSON.parse(entry) as ConfigRecord);
+      if (replacement && (await this.store.replaceInList(`${key}:history`, entry, JSON.stringify(replacement))))
+        rewritten++;
+    }
+    return rewritten;
+  }
+
   async history(service: string, offset: number, limit: number): Promise<ConfigRecord[]> {
     const entries = await this.store.range(`config:${service}:history`, offset, limit);
     return entries.map((e) => JSON.parse(e) as ConfigRecord);

@@ -85,6 +85,13 @@ export class MemoryStateStore implements StateStore {
     return { ok: true, version: version + 1 };
   }
 
+  async rewriteVersioned(key: string, version: number, expected: string, value: string): Promise<boolean> {
+    const entry = this.versioned.get(key);
+    if (entry?.version !== version || entry.value !== expected) return false;
+    this.versioned.set(key, { value, version });
+    return true;
+  }
+
   async pushBounded(key: string, value: string, maxLength: number): Promise<void> {
     const list = this.lists.get(key) ?? [];
     list.unshift(value);
@@ -95,6 +102,14 @@ export class MemoryStateStore implements StateStore {
   async range(key: string, offset: number, limit: number): Promise<string[]> {
     if (limit <= 0) return [];
     return (this.lists.get(key) ?? []).slice(offset, offset + limit);
+  }
+
+  async replaceInList(key: string, expected: string, value: string): Promise<boolean> {
+    const list = this.lists.get(key);
+    const at = list?.indexOf(expected) ?? -1;
+    if (at < 0) return false;
+    list![at] = value;
+    return true;
   }
 
   async publish(channel: string, message: string): Promise<void> {

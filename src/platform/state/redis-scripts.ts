@@ -46,6 +46,33 @@ end
 redis.call('HSET', KEYS[1], 'val', ARGV[2], 'ver', current + 1)
 return {1, current + 1}`,
   },
+  /** KEYS[1] hash {val, ver}; ARGV[1] version; ARGV[2] expected value; ARGV[3] value. Returns 1 if replaced. */
+  fennecRewriteVersioned: {
+    numberOfKeys: 1,
+    lua: `
+local current = redis.call('HMGET', KEYS[1], 'ver', 'val')
+if current[1] ~= ARGV[1] or current[2] ~= ARGV[2] then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'val', ARGV[3])
+return 1`,
+  },
+  /**
+   * KEYS[1] list; ARGV[1] expected entry; ARGV[2] value. Returns 1 if the newest equal entry was
+   * replaced. A scan rather than LPOS (Redis ≥ 6.0.6): the lists it serves are short.
+   */
+  fennecReplaceInList: {
+    numberOfKeys: 1,
+    lua: `
+local items = redis.call('LRANGE', KEYS[1], 0, -1)
+for i, entry in ipairs(items) do
+  if entry == ARGV[1] then
+    redis.call('LSET', KEYS[1], i - 1, ARGV[2])
+    return 1
+  end
+end
+return 0`,
+  },
   /** KEYS[1] list; ARGV[1] value; ARGV[2] max length. */
   fennecPushBounded: {
     numberOfKeys: 1,

@@ -26,6 +26,8 @@ type ScriptCommands = {
   ): Promise<[number, number, number]>;
   fennecCompareAndSet(key: string, expected: number, value: string): Promise<[number, number]>;
   fennecPushBounded(key: string, value: string, maxLength: number): Promise<number>;
+  fennecRewriteVersioned(key: string, version: number, expected: string, value: string): Promise<number>;
+  fennecReplaceInList(key: string, expected: string, value: string): Promise<number>;
 };
 
 /** Redis errors that mean "the server cannot serve right now", not "the command is wrong". */
@@ -171,6 +173,11 @@ export class RedisStateStore extends EventEmitter implements StateStore {
     return { ok: Number(ok) === 1, version: Number(version) };
   }
 
+  async rewriteVersioned(key: string, version: number, expected: string, value: string): Promise<boolean> {
+    const replaced = await this.run(() => this.client.fennecRewriteVersioned(this.k(key), version, expected, value));
+    return Number(replaced) === 1;
+  }
+
   async pushBounded(key: string, value: string, maxLength: number): Promise<void> {
     if (maxLength <= 0) {
       await this.delete(key);
@@ -182,6 +189,10 @@ export class RedisStateStore extends EventEmitter implements StateStore {
   async range(key: string, offset: number, limit: number): Promise<string[]> {
     if (limit <= 0) return [];
     return this.run(() => this.client.lrange(this.k(key), offset, offset + limit - 1));
+  }
+
+  async replaceInList(key: string, expected: string, value: string): Promise<boolean> {
+    return Number(await this.run(() => this.client.fennecReplaceInList(this.k(key), expected, value))) === 1;
   }
 
   async publish(channel: string, message: string): Promise<void> {

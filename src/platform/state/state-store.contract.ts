@@ -158,6 +158,21 @@ export function describeStateStoreContract(name: string, open: () => Promise<Con
         const winner = results.findIndex((r) => r.ok);
         expect(await store.getVersioned(key)).toEqual({ value: `w${winner}`, version: 2 });
       });
+
+      it('should rewrite a value in place, keeping its version, only while version and value are as read', async () => {
+        const key = unique('ver-rewrite');
+        expect(await store.rewriteVersioned(key, 0, '', 'x')).toBe(false);
+        expect(await store.getVersioned(key)).toBeUndefined();
+        await store.compareAndSet(key, 0, 'a');
+        expect(await store.rewriteVersioned(key, 1, 'a', 'a-sealed')).toBe(true);
+        expect(await store.getVersioned(key)).toEqual({ value: 'a-sealed', version: 1 });
+        expect(await store.rewriteVersioned(key, 1, 'a', 'stale')).toBe(false);
+        await store.compareAndSet(key, 1, 'b');
+        expect(await store.rewriteVersioned(key, 1, 'a-sealed', 'stale')).toBe(false);
+        expect(await store.getVersioned(key)).toEqual({ value: 'b', version: 2 });
+        // The next compare-and-set still expects the version as it was.
+        expect(await store.compareAndSet(key, 2, 'c')).toEqual({ ok: true, version: 3 });
+      });
     });
 
     describe('bounded lists', () => {
@@ -169,6 +184,16 @@ export function describeStateStoreContract(name: string, open: () => Promise<Con
         expect(await store.range(key, 4, 3)).toEqual(['e3']);
         expect(await store.range(key, 0, 0)).toEqual([]);
         expect(await store.range(unique('list-none'), 0, 5)).toEqual([]);
+      });
+
+      it('should replace the newest equal entry in place, and report an entry that is gone', async () => {
+        const key = unique('list-replace');
+        for (const e of ['a', 'b', 'a']) await store.pushBounded(key, e, 5);
+        expect(await store.replaceInList(key, 'a', 'A')).toBe(true);
+        expect(await store.range(key, 0, 5)).toEqual(['A', 'b', 'a']);
+        expect(await store.replaceInList(key, 'zz', 'Z')).toBe(false);
+        expect(await store.replaceInList(unique('list-none'), 'a', 'A')).toBe(false);
+        expect(await store.range(key, 0, 5)).toEqual(['A', 'b', 'a']);
       });
     });
 

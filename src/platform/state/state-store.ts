@@ -47,10 +47,22 @@ export interface StateStore {
    */
   compareAndSet(key: string, expectedVersion: number, value: string): Promise<{ ok: boolean; version: number }>;
 
+  /**
+   * Replaces the value of a versioned key without changing its version, only while its version is
+   * still `version` and its value still `expected`: for rewriting how a value is stored (sealing
+   * it again), never for a change of content. Returns whether it was replaced.
+   */
+  rewriteVersioned(key: string, version: number, expected: string, value: string): Promise<boolean>;
+
   /** Appends to a list, keeping at most `maxLength` newest entries. */
   pushBounded(key: string, value: string, maxLength: number): Promise<void>;
   /** Newest first: `offset` 0 is the latest entry. */
   range(key: string, offset: number, limit: number): Promise<string[]>;
+  /**
+   * Replaces the newest entry of a list that equals `expected` with `value`, in place; returns
+   * false when no entry equals `expected` (any more).
+   */
+  replaceInList(key: string, expected: string, value: string): Promise<boolean>;
 
   publish(channel: string, message: string): Promise<void>;
   /** Resolves once subscribed; the returned function unsubscribes. */
