@@ -112,6 +112,22 @@ describe(SealingConfigPersistence.name, () => {
     );
   });
 
+  it('should hand rewriteStored clear records and store what it returns sealed', async () => {
+    const store = sealing();
+    await store.write('widget', 0, record(1, { apiKey: 's3cr3t', topK: 1 }), 10);
+    const seen: unknown[] = [];
+    const n = await store.rewriteStored('widget', (r) => {
+      seen.push(r.overrides.apiKey);
+      return { ...r, updatedBy: 'rewritten' };
+    });
+    expect(n).toBe(1);
+    expect(seen).toEqual(['s3cr3t']);
+    const onDisk = JSON.parse(stored()).services.widget.history[0];
+    expect(onDisk.updatedBy).toBe('rewritten');
+    expect(isSealed(onDisk.overrides.apiKey)).toBe(true);
+    expect((await store.read('widget'))?.overrides.apiKey).toBe('s3cr3t');
+  });
+
   describe('reseal', () => {
     const keyIds = (history: ConfigRecord[]) =>
       history.map((r) => {
