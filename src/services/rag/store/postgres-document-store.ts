@@ -99,7 +99,11 @@ export class PostgresDocumentStore implements DocumentStore {
   }
 
   async open(): Promise<void> {
-    this.pool = new Pool({ connectionString: this.options.connectionString, max: this.options.poolSize ?? 10 });
+    // At least two: `exclusive` holds one connection while its job queries through the others.
+    this.pool = new Pool({
+      connectionString: this.options.connectionString,
+      max: Math.max(2, this.options.poolSize ?? 10),
+    });
     this.pool.on('error', () => undefined); // idle client errors surface on the next query
     await this.migrate();
   }
@@ -301,6 +305,7 @@ export class PostgresDocumentStore implements DocumentStore {
    * `fn`: PostgreSQL drops it with the session, so an instance that dies mid-job frees it at once.
    * A connection that breaks during `fn` loses the lock early; the jobs this serves only write
    * idempotently (see {@link setEmbeddingsIfUnchanged}), so the worst case is work done twice.
+   * The held connection is one of the pool's; `fn` queries through the others.
    */
   async exclusive<T>(job: string, fn: () => Promise<T>): Promise<T | undefined> {
     const client = await this.db().connect();
