@@ -116,7 +116,8 @@ describe('SSE toolkit (e2e)', () => {
   it('should fan a topic out to many clients and resume a client from Last-Event-ID', async () => {
     const a = client('/sse-probe/topic/news');
     const b = client('/sse-probe/topic/news');
-    await sleep(50);
+    // A follower is subscribed once its stream has opened (the first bytes are the retry hint).
+    await Promise.all([a, b].map((c) => c.until(() => c.raw.length > 0)));
     const id1 = await publish('news', { n: 1 });
     await publish('news', { n: 2 });
     await a.until(() => a.of('news').length === 2);
@@ -150,7 +151,7 @@ describe('SSE toolkit (e2e)', () => {
 
   it('should end every follower with done when the topic is closed', async () => {
     const c = client('/sse-probe/topic/job-1');
-    await sleep(50);
+    await c.until(() => c.raw.length > 0);
     await fetch(`${base}/sse-probe/topic/job-1/close`, { method: 'POST' });
     await c.ended();
     expect(c.events.at(-1)).toMatchObject({ type: 'done', data: { closed: true } });
