@@ -7,6 +7,7 @@ import {
 } from '../src/platform/upstream/upstream.errors';
 import type { UpstreamPoolOptions } from '../src/platform/upstream/upstream.types';
 import { LoopbackUpstream } from './fixtures/loopback-upstream';
+import { eventually } from './support/eventually';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -57,21 +58,28 @@ describe('UpstreamPool against loopback servers (e2e)', () => {
     };
     const workers = Array.from({ length: 6 }, worker);
 
-    await sleep(150);
-    phase = 'killed';
-    await servers[1].kill();
-    // Polled, not slept: on a loaded machine the workers need longer for the breaker's minimum calls.
     const breakerOfB = () => pool.snapshot().instances.find((i) => i.id === 'b')?.breaker;
-    for (let i = 0; i < 300 && breakerOfB() !== 'open'; i++) await sleep(10);
-    expect(breakerOfB()).toBe('open');
-    phase = 'open';
-    await sleep(150);
-    phase = 'revived';
-    await servers[1].revive();
-    await sleep(700);
-    for (let i = 0; i < 500 && !(counts.revived?.get('b') && breakerOfB() === 'closed'); i++) await sleep(10);
-    running = false;
-    await Promise.all(workers);
+    try {
+      await sleep(150);
+      phase = 'killed';
+      await servers[1].kill();
+      // Polled, not slept: on a loaded machine the workers need longer for the breaker's minimum calls.
+      await eventually(() => breakerOfB() === 'open', { timeoutMs: 3_000, what: "b's breaker opening" });
+      expect(breakerOfB()).toBe('open');
+      phase = 'open';
+      await sleep(150);
+      phase = 'revived';
+      await servers[1].revive();
+      await sleep(700);
+      await eventually(() => counts.revived?.get('b') && breakerOfB() === 'closed', {
+        timeoutMs: 5_000,
+        what: 'b serving again with its breaker closed',
+      });
+    } finally {
+      // Stopped whatever happened above, so a failed wait cannot leave the workers running.
+      running = false;
+      await Promise.all(workers);
+    }
 
     expect(errors).toEqual([]);
     expect(counts.before.get('b')).toBeGreaterThan(0);
@@ -190,7 +198,7 @@ describe('UpstreamPool against loopback servers (e2e)', () => {
     makePool({ instances: [{ url: servers[0].url, id: 'a' }], maxConcurrentPerInstance: 2 });
     const ac = new AbortController();
     const hung = [1, 2].map(() => pool.request({ path: '/hello', signal: ac.signal }).catch((e: unknown) => e));
-    for (let i = 0; i < 200 && pool.snapshot().instances[0].outstanding < 2; i++) await sleep(10);
+    await eventually(() => pool.snapshot().instances[0].outstanding === 2, { what: 'two calls in flight' });
     await expect(pool.request({ path: '/hello' })).rejects.toBeInstanceOf(UpstreamUnavailableError);
     ac.abort();
     await Promise.all(hung);

@@ -11,10 +11,13 @@ let seq = 0;
 /** A key no other test (or run) uses. */
 const unique = (name: string) => `${name}:${process.pid}:${Date.now().toString(36)}:${++seq}`;
 
-/** Waits until `predicate` holds, polling; pub/sub delivery is asynchronous on every backend. */
-async function eventually(predicate: () => boolean, timeoutMs = 2000): Promise<void> {
+/**
+ * Waits until `predicate` holds, polling; pub/sub delivery and expiry are asynchronous on every
+ * backend. (test/support/eventually.ts is off limits here: src never imports test/.)
+ */
+async function eventually(predicate: () => boolean | Promise<boolean>, timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await sleep(5);
   }
@@ -55,7 +58,7 @@ export function describeStateStoreContract(name: string, open: () => Promise<Con
         await store.set(forever, 'y');
         expect(await store.get(short)).toBe('x');
         await sleep(550);
-        for (let i = 0; i < 40 && (await store.get(short)) !== undefined; i++) await sleep(50);
+        await eventually(async () => (await store.get(short)) === undefined);
         expect(await store.get(short)).toBeUndefined();
         expect(await store.get(forever)).toBe('y');
       });
