@@ -34,7 +34,7 @@ const MAX_BACKOFF_MS = 3_600_000;
 const MAX_BACKED_OFF_LISTED = 1_000;
 
 /** The store-wide claim (see {@link DocumentStore.exclusive}) one backfill run holds. */
-export const BACKFILL_JOB = 'rag-embedding-backfill';
+const BACKFILL_JOB = 'rag-embedding-backfill';
 
 const keyOf = (ref: StaleEmbeddingRef) => `${ref.tenant}\u0000${ref.id}`;
 
