@@ -1,6 +1,6 @@
 /**
  * Jest runs in CommonJS mode; @swc/jest also transforms the ESM-only @nestjs packages
- * (ts-jest cannot down-compile their `import.meta.url`). See ../shared/TOOLCHAIN.md.
+ * (ts-jest cannot down-compile their `import.meta.url`). See docs/development.md.
  */
 const swc = [
   '@swc/jest',
@@ -23,6 +23,7 @@ const common = {
   ],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testEnvironment: 'node',
+  setupFilesAfterEnv: ['<rootDir>/test/support/collect-garbage.ts'],
 };
 
 /** @type {import('jest').Config} */

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { APP_INFO } from './app.info';
@@ -19,6 +20,8 @@ async function bootstrap(): Promise<void> {
   const { port, host } = app.get<AppConfig>(appConfig.KEY);
   installShutdownHandlers(app, app.get<HealthConfig>(healthConfig.KEY).shutdownTimeoutMs);
   await app.listen(port, host);
+  const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
+  new Logger('Bootstrap').log({ url, docs: `${url}/docs` }, `listening on ${url} (API docs at ${url}/docs)`);
 }
 
 bootstrap().catch((err: unknown) => {

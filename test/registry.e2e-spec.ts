@@ -10,7 +10,7 @@ import { LogCapture } from './support/log-capture';
 import { bearer, TEST_AUTH } from './support/test-credentials';
 
 const PROBLEM = /^application\/problem\+json/;
-// nestjs-pino keeps one root logger per process: every app in this file logs to the first stream.
+// Nest's static Logger writes through the last app's logger: every app in this file logs to one stream.
 const logs = new LogCapture();
 
 describe('Service registry (e2e)', () => {

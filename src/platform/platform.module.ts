@@ -1,8 +1,6 @@
-import { type DynamicModule, Global, Module, Scope, ValidationPipe } from '@nestjs/common';
+import { type DynamicModule, Global, Module, ValidationPipe } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { Logger as NestPinoLogger, PARAMS_PROVIDER_TOKEN, PinoLogger } from 'nestjs-pino';
-import type { Logger } from 'pino';
 import { appConfig } from './config/app.config';
 import { validateEnvironment } from './config/env-namespace';
 import { ProblemDetailsFilter } from './errors/problem-details.filter';
@@ -13,7 +11,7 @@ import { HealthModule } from './health/health.module';
 import { httpConfig } from './http/http.config';
 import { HttpPipelineModule } from './http/http-pipeline.module';
 import { loggingConfig, type LoggingConfig } from './logging/logging.config';
-import { ContextPinoLogger } from './logging/context-pino-logger';
+import { PlatformLogger } from './logging/platform-logger';
 import { createRootLogger, ROOT_LOGGER } from './logging/root-logger';
 import { MetricsController } from './metrics/metrics.controller';
 import { metricsConfig } from './metrics/metrics.config';
@@ -76,16 +74,7 @@ export class PlatformModule {
           inject: [loggingConfig.KEY],
           useFactory: (logging: LoggingConfig) => createRootLogger(logging, options.logStream),
         },
-        // nestjs-pino's Logger and PinoLogger on the root logger; requests are logged and given
-        // their context by the platform's request edge (http/request-edge.ts), not nestjs-pino's
-        // middleware, so PinoLogger is the variant that reads that context.
-        {
-          provide: PARAMS_PROVIDER_TOKEN,
-          inject: [ROOT_LOGGER],
-          useFactory: (root: Logger) => ({ pinoHttp: { logger: root }, useExisting: true }),
-        },
-        { provide: PinoLogger, useClass: ContextPinoLogger, scope: Scope.TRANSIENT },
-        NestPinoLogger,
+        PlatformLogger,
         MetricsService,
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         {
@@ -102,7 +91,7 @@ export class PlatformModule {
           },
         },
       ],
-      exports: [MetricsService, HealthModule, HttpPipelineModule, ROOT_LOGGER, PinoLogger, NestPinoLogger],
+      exports: [MetricsService, HealthModule, HttpPipelineModule, ROOT_LOGGER, PlatformLogger],
     };
   }
 }

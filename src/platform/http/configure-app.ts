@@ -1,8 +1,8 @@
 import { VERSION_NEUTRAL, VersioningType } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
 import { loggingConfig, type LoggingConfig } from '../logging/logging.config';
+import { PlatformLogger } from '../logging/platform-logger';
 import { ROOT_LOGGER } from '../logging/root-logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { buildOpenApiDocument, type OpenApiInfo, serveOpenApi } from '../openapi/openapi-document';
@@ -31,7 +31,7 @@ const EXPOSED_HEADERS = [
  */
 export function configurePlatformApp(app: NestExpressApplication, info: OpenApiInfo): NestExpressApplication {
   const http = app.get<HttpConfig>(httpConfig.KEY);
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(PlatformLogger));
   // First of all: the request id, context, metrics and completion line every later step relies on.
   app.use(
     requestEdge({
