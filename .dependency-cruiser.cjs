@@ -26,6 +26,13 @@ module.exports = {
       to: { path: '^test' },
     },
     {
+      name: 'production-never-imports-test-support',
+      comment: 'Contract suites (*.contract.ts) and test helpers (*.testing.ts) are left out of dist/.',
+      severity: 'error',
+      from: { path: '^src', pathNot: '\\.(spec|contract|testing)\\.ts$' },
+      to: { path: '\\.(contract|testing)\\.ts$' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -18,7 +18,7 @@ import { metricsConfig } from './metrics/metrics.config';
 import { MetricsService } from './metrics/metrics.service';
 import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 import { SecurityModule } from './security/security.module';
-import { RegistryModule } from './registry/registry.module';
+import { ServiceRegistryModule } from './registry/service-registry.module';
 import { RuntimeConfigModule } from './runtime-config/runtime-config.module';
 import { StateModule } from './state/state.module';
 import { FeatureFlagsModule } from './feature-flags/feature-flags.module';
@@ -58,7 +58,7 @@ export class PlatformModule {
         HealthModule,
         HttpPipelineModule,
         SecurityModule,
-        RegistryModule,
+        ServiceRegistryModule,
         StorageModule,
         StateModule,
         FeatureFlagsModule,

@@ -9,7 +9,7 @@ export * from './managed-service.decorator';
 export * from './managed-service.types';
 export * from './registry.errors';
 export * from './registry-metrics';
-export * from './registry.module';
+export * from './service-registry.module';
 export * from './service-availability.guard';
 export * from './service-definition';
 export * from './service-graph';

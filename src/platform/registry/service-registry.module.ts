@@ -18,4 +18,4 @@ import { ServiceRegistry } from './service-registry';
   providers: [ServiceRegistry, RegistryMetrics, { provide: APP_GUARD, useClass: ServiceAvailabilityGuard }],
   exports: [ServiceRegistry],
 })
-export class RegistryModule {}
+export class ServiceRegistryModule {}
