@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { APP_INFO } from '../src/app.info';
 import { AppModule } from '../src/app.module';
-import { configurePlatformApp } from '../src/platform/http/configure-app';
+import { configurePlatformApp } from '../src/platform/configure-app';
 import { buildOpenApiDocument } from '../src/platform/openapi/openapi-document';
 
 /**

@@ -1,6 +1,6 @@
 import { type DynamicModule, Global, Module, ValidationPipe } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { appConfig } from './config/app.config';
 import { validateEnvironment } from './config/env-namespace';
 import { ProblemDetailsFilter } from './errors/problem-details.filter';
@@ -17,7 +17,14 @@ import { MetricsController } from './metrics/metrics.controller';
 import { metricsConfig } from './metrics/metrics.config';
 import { MetricsService } from './metrics/metrics.service';
 import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
+import { lifecycleConfig } from './lifecycle/lifecycle.config';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
+import { ServiceAvailabilityGuard } from './registry/service-availability.guard';
+import { SensorsModule } from './sensors/sensors.module';
+import { AuthGuard } from './security/auth/auth.guard';
+import { InputInspectionGuard } from './security/inspection/input-inspection.guard';
 import { SecurityModule } from './security/security.module';
+import { FennecThrottlerGuard } from './security/throttling/fennec-throttler.guard';
 import { ServiceRegistryModule } from './registry/service-registry.module';
 import { RuntimeConfigModule } from './runtime-config/runtime-config.module';
 import { StateModule } from './state/state.module';
@@ -40,12 +47,24 @@ function loadConfig() {
     isGlobal: true,
     cache: true,
     ignoreEnvFile: process.env.NODE_ENV === 'test',
-    load: [appConfig, httpConfig, loggingConfig, metricsConfig, healthConfig],
+    load: [appConfig, httpConfig, loggingConfig, metricsConfig, healthConfig, lifecycleConfig],
     validate: validateEnvironment,
   });
   config.catch(() => undefined);
   return config;
 }
+
+/**
+ * Every global guard, in the order they run, registered here and nowhere else (each lives in its
+ * own module, which provides and exports it). Nest runs global guards in registration order, so
+ * this list is the order, whatever the order modules are imported in:
+ * 1. throttling: cheapest refusal first, and it resolves the caller for its per-caller tracker;
+ * 2. auth: deny by default, `@Public()`, roles, tenant;
+ * 3. input inspection: only for authenticated or public callers that passed the limits;
+ * 4. service availability: a `@ServiceRoute` answers 503 unless its service is up.
+ * The one filter (problem+json) and the one pipe (validation) are registered below as well.
+ */
+const GLOBAL_GUARDS = [FennecThrottlerGuard, AuthGuard, InputInspectionGuard, ServiceAvailabilityGuard];
 
 @Global()
 @Module({})
@@ -55,6 +74,8 @@ export class PlatformModule {
       module: PlatformModule,
       imports: [
         loadConfig(),
+        SensorsModule,
+        LifecycleModule,
         HealthModule,
         HttpPipelineModule,
         SecurityModule,
@@ -76,6 +97,7 @@ export class PlatformModule {
         },
         PlatformLogger,
         MetricsService,
+        ...GLOBAL_GUARDS.map((guard) => ({ provide: APP_GUARD, useExisting: guard })),
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         {
           provide: APP_PIPE,

@@ -4,7 +4,7 @@ import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import type { DestinationStream } from 'pino';
 import { APP_INFO } from '../../src/app.info';
 import { AppModule } from '../../src/app.module';
-import { configurePlatformApp } from '../../src/platform/http/configure-app';
+import { configurePlatformApp } from '../../src/platform/configure-app';
 import { testAuthEnv } from './test-credentials';
 
 export interface TestAppOptions {

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { ServiceRegistry } from '../registry/service-registry';
-import { EventLoopMonitor } from './event-loop-monitor.service';
+import { EventLoopMonitor } from '../sensors/event-loop-monitor.service';
 import { healthConfig, type HealthConfig } from './health.config';
-import { LifecyclePhaseService } from './lifecycle-phase.service';
+import { LifecyclePhaseService } from '../lifecycle/lifecycle-phase.service';
 
 /** Indicators about this process only: they never look at downstream services. */
 @Injectable()

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { addSecuritySchemes, applyOperationSecurity } from '../security/auth/openapi-security';
+import { addSecuritySchemes, applyOperationSecurity } from './openapi-security';
 import { problemResponse } from './api-problems.decorator';
 import { ProblemSchema } from './problem.schema';
 

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Param, Post, Query, Res, VERSION_NEUTRAL } f
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiProblems } from '../openapi/api-problems.decorator';
-import { Roles } from '../security/auth.decorators';
+import { Roles } from '../route-metadata/access.decorators';
 import { RestartResultDto } from './dto/restart-result.dto';
 import { ServiceDetailDto } from './dto/service-detail.dto';
 import { ServiceGraphQueryDto } from './dto/service-graph-query.dto';

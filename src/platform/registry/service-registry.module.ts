@@ -1,6 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
-import { HealthModule } from '../health/health.module';
+import { DiscoveryModule } from '@nestjs/core';
 import { RegistryController } from './registry.controller';
 import { RegistryMetrics } from './registry-metrics';
 import { ServiceAvailabilityGuard } from './service-availability.guard';
@@ -13,9 +12,9 @@ import { ServiceRegistry } from './service-registry';
  */
 @Global()
 @Module({
-  imports: [DiscoveryModule, HealthModule],
+  imports: [DiscoveryModule],
   controllers: [RegistryController],
-  providers: [ServiceRegistry, RegistryMetrics, { provide: APP_GUARD, useClass: ServiceAvailabilityGuard }],
-  exports: [ServiceRegistry],
+  providers: [ServiceRegistry, RegistryMetrics, ServiceAvailabilityGuard],
+  exports: [ServiceRegistry, ServiceAvailabilityGuard],
 })
 export class ServiceRegistryModule {}

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { type Observable, Subject } from 'rxjs';
-import { LifecyclePhaseService } from '../health/lifecycle-phase.service';
+import { LifecyclePhaseService } from '../lifecycle/lifecycle-phase.service';
 import { checkServiceRoutes } from './check-service-routes';
 import { discoverManagedServices } from './discover-managed-services';
 import { LifecycleOrchestrator } from './lifecycle-orchestrator';

@@ -15,7 +15,7 @@ import {
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiProblems } from '../openapi/api-problems.decorator';
-import { Roles } from '../security/auth.decorators';
+import { Roles } from '../route-metadata/access.decorators';
 import { StateService } from '../state/state.service';
 import { ConfigHistoryDto, ConfigHistoryQueryDto } from './dto/config-history.dto';
 import { ConfigListDto } from './dto/config-list.dto';

@@ -1,17 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { FennecError } from '../../platform/errors/fennec-error';
-import { MetricsService } from '../../platform/metrics/metrics.service';
-import { ManagedService } from '../../platform/registry/managed-service.decorator';
-import type { ManagedLifecycle, ServiceHealthReport } from '../../platform/registry/managed-service.types';
-import { RuntimeConfigService } from '../../platform/runtime-config/runtime-config.service';
-import type { UpstreamPool } from '../../platform/upstream/upstream-pool';
-import { UpstreamPools } from '../../platform/upstream/upstream-pools.service';
-import type { UpstreamResponse } from '../../platform/upstream/upstream-response';
+import { FennecError } from '../../platform/errors';
+import { MetricsService } from '../../platform/metrics';
+import { ManagedService, type ManagedLifecycle, type ServiceHealthReport } from '../../platform/registry';
+import { RuntimeConfigService } from '../../platform/runtime-config';
 import {
+  type UpstreamPool,
+  UpstreamPools,
+  type UpstreamResponse,
   UpstreamBadResponseError,
   UpstreamCallAbortedError,
   UpstreamUnavailableError,
-} from '../../platform/upstream/upstream.errors';
+} from '../../platform/upstream';
 import type {
   LlmChatRequest,
   LlmChatResult,

@@ -1,4 +1,4 @@
-import { RequestValidationError } from '../../platform/errors/common.errors';
+import { RequestValidationError } from '../../platform/errors';
 import { LlmRequestPolicy } from './llm-request-policy';
 import type { LlmConfig } from './llm.config';
 import { LlmModelNotAllowedError, LlmPromptTooLargeError } from './llm.errors';

@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
-import { FennecError } from '../../platform/errors/fennec-error';
-import { RateLimitExceededError } from '../../platform/security/security.errors';
-import { clientKey } from '../../platform/security/throttling/client-key';
-import { STATE_STORE, type StateStore } from '../../platform/state/state-store';
+import { FennecError } from '../../platform/errors';
+import { RateLimitExceededError, clientKey } from '../../platform/security';
+import { STATE_STORE, type StateStore } from '../../platform/state';
 import { llmConfig, type LlmConfig } from './llm.config';
 
 const WINDOW_MS = 60_000;

@@ -1,11 +1,10 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ApiProblems } from '../../platform/openapi/api-problems.decorator';
-import { ServiceRoute } from '../../platform/registry/service-route.decorator';
-import { FlagOnlyInput } from '../../platform/security/inspection/input-inspection.decorators';
-import { sseEvent, type SseMessage } from '../../platform/streaming/sse-frame';
-import { SseStreams } from '../../platform/streaming/sse-streams.service';
+import { ApiProblems } from '../../platform/openapi';
+import { ServiceRoute } from '../../platform/registry';
+import { FlagOnlyInput } from '../../platform/security';
+import { sseEvent, type SseMessage, SseStreams } from '../../platform/streaming';
 import { abortOnDisconnect, requestIdOf } from './client-abort';
 import { ChatRequestDto, ChatResponseDto } from './dto/chat.dto';
 import { EmbeddingsRequestDto, EmbeddingsResponseDto } from './dto/embeddings.dto';

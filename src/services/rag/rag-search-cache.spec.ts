@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { MemoryStateStore } from '../../platform/state/memory-state-store';
-import type { StateStore } from '../../platform/state/state-store';
+import { MemoryStateStore, type StateStore } from '../../platform/state';
 import { RagSearchCache } from './rag-search-cache';
 
 describe(RagSearchCache.name, () => {

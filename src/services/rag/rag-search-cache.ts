@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import type { StateStore } from '../../platform/state/state-store';
+import type { StateStore } from '../../platform/state';
 
 /**
  * Search answers cached in the shared StateStore, per tenant. Every write moves the tenant to a

@@ -17,7 +17,7 @@ import { HealthTreeService } from '../checks/health-tree.service';
 import { ServiceHealthChecker } from '../checks/service-health-checker.service';
 import { AutomationRuleDto } from '../dto/automation-rule.dto';
 import { healthConfig, type HealthConfig } from '../health.config';
-import { LifecyclePhaseService } from '../lifecycle-phase.service';
+import { LifecyclePhaseService } from '../../lifecycle/lifecycle-phase.service';
 import { HealthHistory } from '../monitor/health-history';
 import { HealthMonitorService } from '../monitor/health-monitor.service';
 import type { AutomationRule } from './automation-rule';

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { HealthStatus } from '../../registry/managed-service.types';
 import { ServiceRegistry } from '../../registry/service-registry';
-import { EventLoopMonitor } from '../event-loop-monitor.service';
+import { EventLoopMonitor } from '../../sensors/event-loop-monitor.service';
 import { healthConfig, type HealthConfig } from '../health.config';
-import { LifecyclePhaseService } from '../lifecycle-phase.service';
+import { LifecyclePhaseService } from '../../lifecycle/lifecycle-phase.service';
 import { applyDependencyRules, overallStatus, type OwnHealth } from './dependency-rules';
 import type { HealthTree, IndicatorHealth, ServiceHealthEntry } from './health-tree';
 import { type CheckedReport, ServiceHealthChecker } from './service-health-checker.service';

@@ -1,14 +1,15 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { RouteMetadata } from '../../http/route-metadata';
+import { RouteMetadata } from '../../route-metadata/route-metadata';
 import type { Request } from 'express';
 import { currentContext } from '../../context/request-context';
-import { IS_PUBLIC_KEY, type PublicSwitch, REQUIRED_ROLE_KEY, type Role } from '../auth.decorators';
+import type { Role } from '../../context/caller';
+import { IS_PUBLIC_KEY, type PublicSwitch, REQUIRED_ROLE_KEY } from '../../route-metadata/access.decorators';
 import { SecurityEventsService } from '../events/security-events.service';
 import { AuthForbiddenError, AuthInvalidError, AuthRequiredError } from '../security.errors';
 import { authConfig, type AuthConfig } from './auth.config';
 import { CallerResolver } from './caller-resolver.service';
-import { type Caller, hasRole } from './caller';
+import { type Caller, hasRole } from '../../context/caller';
 
 /**
  * Deny by default: every route needs an authenticated caller with at least `viewer`, or the role

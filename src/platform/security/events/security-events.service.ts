@@ -4,7 +4,7 @@ import { Counter } from 'prom-client';
 import { MetricsService } from '../../metrics/metrics.service';
 import { routeTemplate } from '../../metrics/route-template';
 import type { StateStore } from '../../state/state-store';
-import type { RequestWithCaller } from '../auth/caller-resolver.service';
+import type { RequestWithCaller } from '../../context/caller';
 import { SECURITY_STATE } from '../security-state';
 import { clientKey } from '../throttling/client-key';
 import { TrustScoreService } from '../throttling/trust-score.service';

@@ -13,7 +13,7 @@ import {
 import type { Request, Response } from 'express';
 import { FennecError } from '../../errors/fennec-error';
 import { checkedField, setCheckedHeader } from '../../http/outgoing-headers';
-import { RouteMetadata } from '../../http/route-metadata';
+import { RouteMetadata } from '../../route-metadata/route-metadata';
 import { CallerResolver } from '../auth/caller-resolver.service';
 import { SecurityEventsService } from '../events/security-events.service';
 import { RateLimitExceededError } from '../security.errors';

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UseFilters, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ServiceRoute } from '../../../platform/registry/service-route.decorator';
-import { FlagOnlyInput } from '../../../platform/security/inspection/input-inspection.decorators';
+import { ServiceRoute } from '../../../platform/registry';
+import { FlagOnlyInput } from '../../../platform/security';
 import { abortOnDisconnect, requestIdOf } from '../client-abort';
 import { LLM_SERVICE, LlmGateway } from '../llm-gateway.service';
 import { ChatRateLimit, EmbedRateLimit } from '../llm-route-limits';

@@ -1,5 +1,5 @@
 import { Catch } from '@nestjs/common';
-import type { ProblemDetails } from '../../../platform/errors/problem-details';
+import type { ProblemDetails } from '../../../platform/errors';
 import { DialectErrorFilter } from '../compat/dialect-error.filter';
 
 /**

@@ -1,11 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { RequestValidationError } from '../../../platform/errors/common.errors';
-import { ResourceNotFoundError } from '../../../platform/errors/common.errors';
-import { ServiceRoute } from '../../../platform/registry/service-route.decorator';
-import { FlagOnlyInput } from '../../../platform/security/inspection/input-inspection.decorators';
-import { streamProblem } from '../../../platform/streaming/sse-problem';
+import { RequestValidationError, ResourceNotFoundError } from '../../../platform/errors';
+import { ServiceRoute } from '../../../platform/registry';
+import { FlagOnlyInput } from '../../../platform/security';
+import { streamProblem } from '../../../platform/streaming';
 import { abortOnDisconnect, requestIdOf } from '../client-abort';
 import { LLM_SERVICE, LlmGateway } from '../llm-gateway.service';
 import { ChatRateLimit, EmbedRateLimit } from '../llm-route-limits';

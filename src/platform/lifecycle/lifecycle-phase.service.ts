@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { healthConfig, type HealthConfig } from './health.config';
+import { lifecycleConfig, type LifecycleConfig } from './lifecycle.config';
 
 export type LifecyclePhase = 'starting' | 'ready' | 'draining';
 
@@ -14,8 +14,9 @@ export class LifecyclePhaseService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('lifecycle');
   private current: LifecyclePhase = 'starting';
   private readyAt?: Date;
+  private drained?: Promise<void>;
 
-  constructor(@Inject(healthConfig.KEY) private readonly config: HealthConfig) {}
+  constructor(@Inject(lifecycleConfig.KEY) private readonly config: LifecycleConfig) {}
 
   get phase(): LifecyclePhase {
     return this.current;
@@ -33,9 +34,29 @@ export class LifecyclePhaseService implements BeforeApplicationShutdown {
     }
   }
 
-  async beforeApplicationShutdown(signal?: string): Promise<void> {
+  /**
+   * Enters the draining phase (readiness 503, responses say `Connection: close`). Called by the
+   * signal handler before anything else of the shutdown runs, so no other shutdown hook (Terminus
+   * flips its own probes then) can be seen before the phase changes; idempotent.
+   */
+  beginDrain(signal?: string): void {
+    if (this.drained) return;
     this.current = 'draining';
     this.logger.log({ signal, drainDelayMs: this.config.drainDelayMs }, 'draining: readiness is now 503');
-    if (this.config.drainDelayMs > 0) await sleep(this.config.drainDelayMs);
+    this.drained = this.config.drainDelayMs > 0 ? sleep(this.config.drainDelayMs) : Promise.resolve();
+  }
+
+  /**
+   * Resolves once the drain delay since {@link beginDrain} has passed (starting the drain if it
+   * has not begun): what a shutdown hook awaits before it closes anything clients still use.
+   */
+  whenDrained(): Promise<void> {
+    this.beginDrain();
+    return this.drained!;
+  }
+
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    this.beginDrain(signal);
+    await this.drained;
   }
 }

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
+import { LifecyclePhaseService } from './lifecycle-phase.service';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
@@ -18,6 +19,7 @@ export function installShutdownHandlers(app: INestApplication, timeoutMs: number
     if (closing) return;
     closing = true;
     logger.log({ signal }, 'shutdown requested');
+    app.get(LifecyclePhaseService, { strict: false }).beginDrain(signal);
     const deadline = setTimeout(() => {
       logger.error({ timeoutMs }, 'shutdown overran its deadline; exiting');
       process.exit(1);

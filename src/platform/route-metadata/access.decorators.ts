@@ -1,9 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiExtension } from '@nestjs/swagger';
-
-/** Roles, lowest first: each role includes the rights of those before it. */
-export const ROLES = ['viewer', 'operator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../context/caller';
 
 export const IS_PUBLIC_KEY = 'fennec:public';
 export const REQUIRED_ROLE_KEY = 'fennec:role';
@@ -14,6 +11,10 @@ export const ROLE_EXTENSION = 'x-fennec-role';
 
 /** Auth settings that can make a route public (see {@link PublicIf}). */
 export type PublicSwitch = 'metricsPublic';
+
+/** DI token of the current value of every {@link PublicSwitch} (provided by the security module). */
+export const PUBLIC_SWITCHES = Symbol('PUBLIC_SWITCHES');
+export type PublicSwitches = Record<PublicSwitch, boolean>;
 
 /** The route needs no credentials (probes, docs). Everything else is denied by default. */
 export const Public = () => applyDecorators(SetMetadata(IS_PUBLIC_KEY, true), ApiExtension(PUBLIC_EXTENSION, true));

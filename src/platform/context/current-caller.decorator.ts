@@ -1,6 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { RequestWithCaller } from './caller-resolver.service';
-import type { Caller } from './caller';
+import type { Caller, RequestWithCaller } from './caller';
 
 /**
  * The authenticated caller of this request (`undefined` on a public route called without

@@ -1,8 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
 import type { DocumentBuilder, OpenAPIObject } from '@nestjs/swagger';
-import { problemResponse } from '../../openapi/api-problems.decorator';
-import { PUBLIC_EXTENSION, type PublicSwitch, ROLE_EXTENSION } from '../auth.decorators';
-import { authConfig, type AuthConfig } from './auth.config';
+import { problemResponse } from './api-problems.decorator';
+import {
+  PUBLIC_EXTENSION,
+  PUBLIC_SWITCHES,
+  type PublicSwitch,
+  type PublicSwitches,
+  ROLE_EXTENSION,
+} from '../route-metadata/access.decorators';
 
 export const BEARER_SCHEME = 'bearer';
 export const API_KEY_SCHEME = 'apiKey';
@@ -23,11 +28,11 @@ export function addSecuritySchemes(builder: DocumentBuilder): DocumentBuilder {
  * the others document their 401 and, with `@Roles()`, 403 answers. Every operation can answer 429.
  */
 export function applyOperationSecurity(app: INestApplication, doc: OpenAPIObject): void {
-  let config: AuthConfig | undefined;
+  let switches: PublicSwitches | undefined;
   try {
-    config = app.get<AuthConfig>(authConfig.KEY, { strict: false });
+    switches = app.get<PublicSwitches>(PUBLIC_SWITCHES, { strict: false });
   } catch {
-    config = undefined;
+    switches = undefined; // an app without the security module: only @Public() routes are public
   }
   for (const item of Object.values(doc.paths)) {
     for (const method of METHODS) {
@@ -35,7 +40,7 @@ export function applyOperationSecurity(app: INestApplication, doc: OpenAPIObject
       if (!op) continue;
       const flag = op[PUBLIC_EXTENSION] as boolean | PublicSwitch | undefined;
       delete op[PUBLIC_EXTENSION];
-      const isPublic = flag === true || (typeof flag === 'string' && config?.[flag] === true);
+      const isPublic = flag === true || (typeof flag === 'string' && switches?.[flag] === true);
       if (isPublic) {
         op.security = [];
       } else {

@@ -1,4 +1,8 @@
-import { ROLES, type Role } from '../auth.decorators';
+import type { Request } from 'express';
+
+/** Roles, lowest first: each role includes the rights of those before it. */
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
 
 export type CallerKind = 'api-key' | 'jwt' | 'dev';
 
@@ -20,4 +24,9 @@ export function hasRole(caller: Pick<Caller, 'roles'>, required: Role): boolean 
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+/** A request that has been through authentication. */
+export interface RequestWithCaller extends Request {
+  caller?: Caller;
 }

@@ -1,19 +1,19 @@
 import { VERSION_NEUTRAL, VersioningType } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger as PinoInstance } from 'pino';
-import { loggingConfig, type LoggingConfig } from '../logging/logging.config';
-import { PlatformLogger } from '../logging/platform-logger';
-import { ROOT_LOGGER } from '../logging/root-logger';
-import { MetricsService } from '../metrics/metrics.service';
-import { buildOpenApiDocument, type OpenApiInfo, serveOpenApi } from '../openapi/openapi-document';
-import { UrlLengthMiddleware } from '../security/http/url-length.middleware';
-import { BodyParserMiddleware } from './body-parsers';
-import { answerClientErrorsWithProblems } from './client-error';
-import { buildOnExpressPrototypes, type ExpressPrototypes } from './express-prototypes';
-import { httpConfig, type HttpConfig } from './http.config';
-import { InFlightRequests } from './in-flight-requests';
-import { requestEdge } from './request-edge';
-import { securityHeaders } from './security-headers';
+import { loggingConfig, type LoggingConfig } from './logging/logging.config';
+import { PlatformLogger } from './logging/platform-logger';
+import { ROOT_LOGGER } from './logging/root-logger';
+import { MetricsService } from './metrics/metrics.service';
+import { buildOpenApiDocument, type OpenApiInfo, serveOpenApi } from './openapi/openapi-document';
+import { UrlLengthMiddleware } from './security/http/url-length.middleware';
+import { BodyParserMiddleware } from './http/body-parsers';
+import { answerClientErrorsWithProblems } from './http/client-error';
+import { buildOnExpressPrototypes, type ExpressPrototypes } from './http/express-prototypes';
+import { httpConfig, type HttpConfig } from './http/http.config';
+import { InFlightRequests } from './sensors/in-flight-requests';
+import { requestEdge } from './http/request-edge';
+import { securityHeaders } from './http/security-headers';
 
 /** Response headers browsers may read cross-origin (rate-limit headers per named throttler). */
 const EXPOSED_HEADERS = [
