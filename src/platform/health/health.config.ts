@@ -11,13 +11,19 @@ class HealthEnv {
   @Max(120_000)
   HEALTH_DRAIN_DELAY_MS?: number;
 
-  /** Liveness fails when the event loop's p99 delay over the last window exceeds this. */
+  /** Liveness fails when the event loop has not turned for this long (a wedged loop, not a busy one). */
+  @EnvInt()
+  @IsInt()
+  @Min(1000)
+  HEALTH_LIVENESS_STALL_MS: number = 30_000;
+
+  /** Readiness fails (and /health is DEGRADED) when the event loop's p99 delay over the last window exceeds this. */
   @EnvInt()
   @IsInt()
   @Min(10)
   HEALTH_EVENT_LOOP_LAG_MS: number = 1000;
 
-  /** Liveness fails when the V8 heap in use exceeds this many MiB. */
+  /** Readiness fails (and /health is DEGRADED) when the V8 heap in use exceeds this many MiB. */
   @EnvInt()
   @IsInt()
   @Min(16)
@@ -106,6 +112,7 @@ class HealthEnv {
 
 export const healthConfig = defineEnvNamespace('health', HealthEnv, (env) => ({
   drainDelayMs: env.HEALTH_DRAIN_DELAY_MS ?? (env.NODE_ENV === 'production' ? 5000 : 0),
+  livenessStallMs: env.HEALTH_LIVENESS_STALL_MS,
   eventLoopLagMs: env.HEALTH_EVENT_LOOP_LAG_MS,
   heapLimitBytes: env.HEALTH_HEAP_LIMIT_MB * 1024 * 1024,
   shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

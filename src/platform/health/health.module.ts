@@ -7,6 +7,7 @@ import { HealthTreeService } from './checks/health-tree.service';
 import { ServiceHealthChecker } from './checks/service-health-checker.service';
 import { DrainConnections } from './drain-connections';
 import { EventLoopMonitor } from './event-loop-monitor.service';
+import { EventLoopWatchdog } from './event-loop-watchdog.service';
 import { HealthInsightsController } from './health-insights.controller';
 import { HealthServicesController } from './health-services.controller';
 import { HealthController } from './health.controller';
@@ -26,6 +27,7 @@ import { ProcessIndicators } from './process.indicators';
   controllers: [HealthController, HealthServicesController, HealthInsightsController, AutomationController],
   providers: [
     EventLoopMonitor,
+    EventLoopWatchdog,
     LifecyclePhaseService,
     ProcessIndicators,
     {
