@@ -41,10 +41,11 @@ describe('Health (e2e)', () => {
         HEALTH_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/alerts`,
       },
     });
-  });
+    // Booting the whole app takes longer than jest's default 5 s on a loaded CI machine.
+  }, 30_000);
 
   afterAll(async () => {
-    await app.close();
+    await app?.close();
     webhook.closeAllConnections();
     await new Promise((r) => webhook.close(r));
     rmSync(dataDir, { recursive: true, force: true });
