@@ -160,6 +160,21 @@ describe('Service registry (e2e)', () => {
     expect(res.body.detail).toContain('upstream refused the connection');
   });
 
+  it('should show a state change in health at once, not after the cached check expires', async () => {
+    fixtureState.flakyFails = false;
+    expect((await post('/services/fixture-flaky/restart')).status).toBe(200);
+    // Cached for the service's health TTL (5 s) from here on.
+    expect((await get('/health/services/fixture-flaky')).body).toMatchObject({ status: 'UP', ownStatus: 'UP' });
+    fixtureState.flakyFails = true;
+    expect((await post('/services/fixture-flaky/restart')).status).toBe(503);
+    expect((await get('/services/fixture-flaky')).body.state).toBe('FAILED');
+    const one = await get('/health/services/fixture-flaky');
+    expect(one.status).toBe(503);
+    expect(one.body).toMatchObject({ status: 'DOWN', ownStatus: 'DOWN' });
+    const tree = await get('/health');
+    expect(tree.body.services['fixture-flaky']).toMatchObject({ status: 'DOWN', ownStatus: 'DOWN', state: 'FAILED' });
+  });
+
   it('should export state counts and start durations as metrics', async () => {
     const res = await get('/metrics');
     expect(res.text).toMatch(/fennec_registry_services\{state="RUNNING"\} [1-9]/);

@@ -20,6 +20,7 @@ import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
 import { lifecycleConfig } from './lifecycle/lifecycle.config';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { ServiceAvailabilityGuard } from './registry/service-availability.guard';
+import { sensorsConfig } from './sensors/sensors.config';
 import { SensorsModule } from './sensors/sensors.module';
 import { AuthGuard } from './security/auth/auth.guard';
 import { InputInspectionGuard } from './security/inspection/input-inspection.guard';
@@ -47,7 +48,7 @@ function loadConfig() {
     isGlobal: true,
     cache: true,
     ignoreEnvFile: process.env.NODE_ENV === 'test',
-    load: [appConfig, httpConfig, loggingConfig, metricsConfig, healthConfig, lifecycleConfig],
+    load: [appConfig, httpConfig, loggingConfig, metricsConfig, healthConfig, lifecycleConfig, sensorsConfig],
     validate: validateEnvironment,
   });
   config.catch(() => undefined);

@@ -400,7 +400,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Can this process serve at all? 503 means "restart me". */
+        /** Is this process broken so that a restart would help? 503 only for a wedged event loop (no turn for HEALTH_LIVENESS_STALL_MS), never for load. */
         get: operations["getLiveness"];
         put?: never;
         post?: never;
@@ -417,7 +417,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Should this instance receive traffic? 503 while starting, draining, or a critical service is not running. */
+        /** Should this instance receive traffic? 503 while starting, draining, a critical service is not running, or the process is saturated (event-loop lag, heap). */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -1430,8 +1430,10 @@ export interface components {
         };
         HealthMetricsDto: {
             services: components["schemas"]["ServiceMetricsDto"][];
-            /** @description Automation rule firings since start */
+            /** @description Automation rule firings since start (re-firings included; trend alerts not) */
             ruleFirings: number;
+            /** @description Predictive trend alert firings since start */
+            trendFirings: number;
         };
         CrossingPredictionDto: {
             /** @description Fitted value now */

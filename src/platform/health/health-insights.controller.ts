@@ -51,7 +51,8 @@ export class HealthInsightsController {
           lastCheckAt: iso(stats.lastCheckAt) ?? null,
         };
       }),
-      ruleFirings: this.alerts.firings,
+      ruleFirings: this.alerts.firings.rule,
+      trendFirings: this.alerts.firings.trend,
     };
   }
 

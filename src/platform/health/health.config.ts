@@ -3,13 +3,13 @@ import { defineEnvNamespace } from '../config/env-namespace';
 import { EnvInt } from '../config/env-transforms';
 
 class HealthEnv {
-  /** Liveness fails when the event loop's p99 delay over the last window exceeds this. */
+  /** Readiness fails (and /health is DEGRADED) when the event loop's p99 delay over the last window exceeds this. */
   @EnvInt()
   @IsInt()
   @Min(10)
   HEALTH_EVENT_LOOP_LAG_MS: number = 1000;
 
-  /** Liveness fails when the V8 heap in use exceeds this many MiB. */
+  /** Readiness fails (and /health is DEGRADED) when the V8 heap in use exceeds this many MiB. */
   @EnvInt()
   @IsInt()
   @Min(16)

@@ -62,11 +62,15 @@ export class HealthController {
   @SkipAllThrottles()
   @HealthCheck()
   @Header('Cache-Control', NO_CACHE)
-  @ApiOperation({ operationId: 'getLiveness', summary: 'Can this process serve at all? 503 means "restart me".' })
+  @ApiOperation({
+    operationId: 'getLiveness',
+    summary:
+      'Is this process broken so that a restart would help? 503 only for a wedged event loop (no turn for HEALTH_LIVENESS_STALL_MS), never for load.',
+  })
   @ApiOkResponse({ type: HealthResultSchema })
   @ApiServiceUnavailableResponse({ type: HealthResultSchema })
   live(@CurrentCaller() caller: Caller | undefined) {
-    return this.probe(caller, [() => this.process.eventLoop(), () => this.process.heap()], { passWhileDraining: true });
+    return this.probe(caller, [() => this.process.eventLoop()], { passWhileDraining: true });
   }
 
   @Get('ready')
@@ -77,12 +81,17 @@ export class HealthController {
   @ApiOperation({
     operationId: 'getReadiness',
     summary:
-      'Should this instance receive traffic? 503 while starting, draining, or a critical service is not running.',
+      'Should this instance receive traffic? 503 while starting, draining, a critical service is not running, or the process is saturated (event-loop lag, heap).',
   })
   @ApiOkResponse({ type: HealthResultSchema })
   @ApiServiceUnavailableResponse({ type: HealthResultSchema })
   ready(@CurrentCaller() caller: Caller | undefined) {
-    return this.probe(caller, [() => this.process.acceptingTraffic(), () => this.process.criticalServices()]);
+    return this.probe(caller, [
+      () => this.process.acceptingTraffic(),
+      () => this.process.criticalServices(),
+      () => this.process.eventLoopLag(),
+      () => this.process.heap(),
+    ]);
   }
 
   @Get('startup')

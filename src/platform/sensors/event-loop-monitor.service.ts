@@ -4,6 +4,13 @@ import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 const WINDOW_MS = 5000;
 /** Readings are reused this long: read() sits on the request path (adaptive throttling). */
 const READING_TTL_MS = 100;
+/**
+ * The current window counts once it holds this many samples (two seconds of an idle loop at the
+ * 20 ms resolution): a p99 over fewer than 100 samples is their max, so one long task just after
+ * boot or a roll would read as saturation and take the instance out of readiness. A loop too busy
+ * to gather them is caught by the previous full window instead.
+ */
+const MIN_SAMPLES = 100;
 
 /** Event-loop delay over a rolling window (the previous full window, so a reading is never empty). */
 @Injectable()
@@ -31,8 +38,9 @@ export class EventLoopMonitor implements OnModuleDestroy {
   read(): { p99Ms: number; maxMs: number } {
     const now = performance.now();
     if (now - this.readingAt < READING_TTL_MS) return this.reading;
-    const p99 = this.histogram.count > 0 ? this.histogram.percentile(99) / 1e6 : 0;
-    const max = this.histogram.count > 0 ? this.histogram.max / 1e6 : 0;
+    const counts = this.histogram.count >= MIN_SAMPLES;
+    const p99 = counts ? this.histogram.percentile(99) / 1e6 : 0;
+    const max = counts ? this.histogram.max / 1e6 : 0;
     this.reading = { p99Ms: Math.max(p99, this.lastP99Ms), maxMs: Math.max(max, this.lastMaxMs) };
     this.readingAt = now;
     return this.reading;
