@@ -24,6 +24,14 @@ export class StateConfigPersistence implements ConfigPersistence {
     return true;
   }
 
+  async seed(service: string, record: ConfigRecord, historyLimit: number): Promise<boolean> {
+    const result = await this.store.seedVersioned(`config:${service}`, record.version, JSON.stringify(record));
+    if (!result.ok) return false;
+    // The history went with the data: it starts again from the seeded version.
+    await this.store.pushBounded(`config:${service}:history`, JSON.stringify(record), historyLimit);
+    return true;
+  }
+
   async rewriteStored(service: string, rewrite: (stored: ConfigRecord) => ConfigRecord | undefined): Promise<number> {
     let rewritten = 0;
     const key = `config:${service}`;
