@@ -17,8 +17,8 @@ export class SseTopic {
   readonly subscribers = new Set<SseConnection>();
   private readonly buffer: TopicEvent[] = [];
   private lastId: number;
-  /** Ids below this were published before this instance followed the topic. */
-  private readonly horizon: number;
+  /** Ids below this were published before this instance followed the topic, or before a {@link markGap}. */
+  private horizon: number;
   /** Highest id evicted from the buffer. */
   private evictedUpTo = 0;
 
@@ -51,6 +51,14 @@ export class SseTopic {
       this.evictedUpTo = Math.max(this.evictedUpTo, id);
     }
     return ev;
+  }
+
+  /**
+   * Events from other instances may be missing up to now (their pub/sub did not reach this one):
+   * resuming from an earlier id answers `reset` from now on.
+   */
+  markGap(): void {
+    this.horizon = this.lastId;
   }
 
   /** Events after `lastEventId`, or `reset` when some of them are no longer known here. */

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import type { StateStore } from '../../platform/state/state-store';
+import { isStateUnavailable, StateOutages, type StateStore } from '../../platform/state';
 
 /**
  * Search answers cached in the shared StateStore, per tenant. Every write moves the tenant to a
@@ -14,6 +14,7 @@ export class RagSearchCache {
   constructor(
     private readonly state: StateStore,
     private readonly ttlMs: number,
+    private readonly outages = new StateOutages(),
   ) {}
 
   private generationKey = (tenant: string) => `rag:gen:${tenant}`;
@@ -28,7 +29,7 @@ export class RagSearchCache {
       const raw = await this.state.get(key);
       return { key, value: raw === undefined ? undefined : (JSON.parse(raw) as T) };
     } catch (err) {
-      this.logger.warn({ err }, 'search cache unavailable; searching uncached');
+      this.failed('search_cache', err);
       return {};
     }
   }
@@ -38,7 +39,7 @@ export class RagSearchCache {
     try {
       await this.state.set(key, JSON.stringify(value), { ttlMs: this.ttlMs });
     } catch (err) {
-      this.logger.warn({ err }, 'search cache unavailable; answer not cached');
+      this.failed('search_cache', err);
     }
   }
 
@@ -50,7 +51,12 @@ export class RagSearchCache {
       await this.state.deleteByPrefix(this.prefix(tenant));
     } catch (err) {
       // The generation key may not have moved: stale answers live at most one TTL.
-      this.logger.warn({ err }, 'search cache invalidation failed');
+      this.failed('search_cache_invalidation', err);
     }
+  }
+
+  private failed(feature: string, err: unknown): void {
+    if (isStateUnavailable(err)) this.outages.record(feature, 'open', err);
+    else this.logger.warn({ err, feature }, 'search cache operation failed');
   }
 }
