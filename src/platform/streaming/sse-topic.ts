@@ -55,10 +55,12 @@ export class SseTopic {
 
   /**
    * Events from other instances may be missing up to now (their pub/sub did not reach this one):
-   * resuming from an earlier id answers `reset` from now on.
+   * takes a new id past every id seen, and resuming from an earlier one answers `reset` from now
+   * on. Returns that id (from it on, nothing is missing).
    */
-  markGap(): void {
-    this.horizon = this.lastId;
+  markGap(): number {
+    this.horizon = this.nextId();
+    return this.horizon;
   }
 
   /** Events after `lastEventId`, or `reset` when some of them are no longer known here. */

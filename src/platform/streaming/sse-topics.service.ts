@@ -146,8 +146,7 @@ export class SseTopics implements OnModuleDestroy {
    */
   private async afterOutage(): Promise<void> {
     for (const [name, e] of this.topics) {
-      e.topic.markGap();
-      const id = String(e.topic.latestId);
+      const id = String(e.topic.markGap());
       for (const conn of e.topic.subscribers) conn.send(id, 'reset', { latestId: id, reason: 'shared_state_outage' });
       if ((await e.unsubscribe) === undefined && this.topics.get(name) === e) e.unsubscribe = this.listen(name);
     }
