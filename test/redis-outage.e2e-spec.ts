@@ -151,6 +151,8 @@ describe('Shared state when Redis loses its data or stops answering (e2e, real p
       const unchecked = await call(a, 'GET', '/config/flags');
       expect(unchecked.headers.get('x-ratelimit-limit-burst')).toBeNull();
 
+      const events = await call(a, 'GET', '/security/events');
+      expect([events.status, events.body.code]).toEqual([503, 'STATE.UNAVAILABLE']);
       const write = await call(a, 'PATCH', '/config/flags', { flags: { delta: { enabled: true } } });
       expect(write.status).toBe(503);
       expect(write.body.code).toBe('STATE.UNAVAILABLE');
