@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -185,5 +186,27 @@ describe('Shared state when Redis loses its data or stops answering (e2e, real p
     expect(patched.body.version).toBe(4);
     await eventually(async () => (await call(b, 'GET', '/config/flags')).body.version === 4, { what: 'B at v4' });
     expect(a.alive() && b.alive()).toBe(true);
+  });
+
+  it('should go on from the version held when Redis is flushed behind its back, without a reconnect', async () => {
+    const admin = new Redis(redis.url);
+    try {
+      await admin.flushall();
+    } finally {
+      admin.disconnect();
+    }
+    const patched = await call(b, 'PATCH', '/config/flags', { flags: { epsilon: { enabled: true } } });
+    expect(patched.status).toBe(200);
+    expect(patched.body.version).toBe(5);
+    expect(flagsOf(patched)).toMatchObject({
+      alpha: { enabled: true },
+      delta: { enabled: true },
+      epsilon: { enabled: true },
+    });
+    await eventually(async () => flagsOf(await call(a, 'GET', '/config/flags'))?.epsilon?.enabled === true, {
+      what: 'A sees the change',
+    });
+    const history = await call(a, 'GET', '/config/flags/history');
+    expect(history.body.entries.map((e: { version: number }) => e.version)).toEqual([5, 4]);
   });
 });
