@@ -1,4 +1,4 @@
-import type { RateLimitHit, StateStore } from './state-store';
+import type { RateLimitHit, StateRecovery, StateStore } from './state-store';
 
 interface Entry {
   value: string;
@@ -137,8 +137,9 @@ export class MemoryStateStore implements StateStore {
     };
   }
 
-  /** This process's memory is never lost while the process runs: nothing to report. */
-  onRecovered(): () => void {
+  /** This process's memory is never lost while the process runs: `listener` is never called. */
+  onRecovered(listener: (recovery: StateRecovery) => void): () => void {
+    void listener;
     return () => undefined;
   }
 
