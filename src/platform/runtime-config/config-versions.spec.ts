@@ -110,6 +110,12 @@ describe('Runtime config versions when the shared store loses its data', () => {
     expect(a.s.record.version).toBe(1);
     expect(a.flags()).toEqual({ kept: true });
     expect((await store.getVersioned('config:flags'))?.version).toBe(1);
+    expect((await a.persistence.history('flags', 0, 10)).map((r) => r.version)).toEqual([1]);
+    // Only the current record lost, the history kept: the version is not listed twice.
+    await store.delete('config:flags');
+    await a.sync.reseed(a.s);
+    expect((await store.getVersioned('config:flags'))?.version).toBe(1);
+    expect((await a.persistence.history('flags', 0, 10)).map((r) => r.version)).toEqual([1]);
   });
 
   it('should refuse writes while the instances put their versions back, then go on from the highest', async () => {
