@@ -344,17 +344,18 @@ export class RedisStateStore extends EventEmitter implements StateStore {
   private async recover(): Promise<boolean> {
     if (!this.bothReady()) return true;
     await this.resubscribing;
-    let stored: string;
+    let stored: string | undefined;
     try {
       stored = await this.run(() => this.client.fennecEpoch(this.k(STATE_EPOCH_KEY), randomUUID()));
     } catch (err) {
-      // The connection is gone again; its next 'ready' tries again.
       this.logger.warn({ err: String(err) }, 'state recovery check failed');
-      return false;
+      // The connection is gone again: its next 'ready' tries again. Any other refusal (a Redis
+      // out of memory cannot write the marker) would stay: recover without knowing about the data.
+      if (err instanceof StateUnavailableError) return false;
     }
     if (!this.bothReady()) return true;
-    const dataLost = this.epoch !== undefined && stored !== this.epoch;
-    this.epoch = stored;
+    const dataLost = this.epoch !== undefined && stored !== undefined && stored !== this.epoch;
+    this.epoch = stored ?? this.epoch;
     this.lost = false;
     if (dataLost) this.logger.warn({}, 'state backend lost its data (restarted empty or flushed)');
     const recovery: StateRecovery = { dataLost };
