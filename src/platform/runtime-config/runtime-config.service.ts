@@ -72,7 +72,14 @@ export class RuntimeConfigService implements OnModuleInit, OnModuleDestroy {
     ));
     const applier = new ConfigChangeApplier(metrics, this.logger);
     this.staticLayers = new StaticLayers(this.sections, env, applier, this.logger);
-    this.sync = new ConfigSync(this.sections, persistence, store, applier, env.resyncMs, this.logger);
+    this.sync = new ConfigSync(
+      this.sections,
+      persistence,
+      store,
+      applier,
+      { resyncMs: env.resyncMs, historyLimit: env.historyLimit, reseedGraceMs: env.reseedGraceMs },
+      this.logger,
+    );
     this.writer = new ConfigWriter(persistence, applier, this.sync, env.historyLimit);
     this.versionHistory = new ConfigHistory(persistence, env.historyLimit);
   }

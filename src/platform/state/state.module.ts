@@ -4,6 +4,7 @@ import { MemoryStateStore } from './memory-state-store';
 import { RedisStateStore } from './redis-state-store';
 import { STATE_STORE, type StateStore } from './state-store';
 import { stateConfig, type StateConfig } from './state.config';
+import { StateOutages } from './state-outages';
 import { StateService } from './state.service';
 
 /**
@@ -30,8 +31,12 @@ async function createStateStore(config: StateConfig): Promise<StateStore> {
 @Global()
 @Module({
   imports: [ConfigModule.forFeature(stateConfig)],
-  providers: [{ provide: STATE_STORE, inject: [stateConfig.KEY], useFactory: createStateStore }, StateService],
-  exports: [STATE_STORE, StateService],
+  providers: [
+    { provide: STATE_STORE, inject: [stateConfig.KEY], useFactory: createStateStore },
+    StateService,
+    StateOutages,
+  ],
+  exports: [STATE_STORE, StateService, StateOutages],
 })
 export class StateModule implements OnApplicationShutdown {
   constructor(@Inject(STATE_STORE) private readonly store: StateStore) {}

@@ -35,6 +35,7 @@ describe(RagSearchCache.name, () => {
     const down = {
       get: () => Promise.reject(new Error('down')),
       set: () => Promise.reject(new Error('down')),
+      onRecovered: () => () => undefined,
     } as unknown as StateStore;
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const cache = new RagSearchCache(down, 60_000);

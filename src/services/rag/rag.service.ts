@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Counter, Histogram } from 'prom-client';
 import { MetricsService } from '../../platform/metrics';
 import { ManagedService, type ManagedLifecycle, type ServiceHealthReport } from '../../platform/registry';
-import { STATE_STORE, type StateStore } from '../../platform/state';
+import { STATE_STORE, StateOutages, type StateStore } from '../../platform/state';
 import { LLM_CLIENT, type LlmClient, LlmUnavailableError } from '../llm';
 import { chunkDocument } from './chunking/markdown-chunker';
 import type { AnswerRequestDto } from './dto/answer.dto';
@@ -51,8 +51,9 @@ export class RagService implements ManagedLifecycle {
     @Inject(STATE_STORE) state: StateStore,
     metrics: MetricsService,
     @Optional() @Inject(LLM_CLIENT) private readonly llm?: LlmClient,
+    @Optional() outages?: StateOutages,
   ) {
-    this.cache = new RagSearchCache(state, config.searchCacheTtlMs);
+    this.cache = new RagSearchCache(state, config.searchCacheTtlMs, outages);
     this.embedder = new RagEmbedder(llm, { model: config.embedModel, batch: config.embedBatch });
     this.backfill = new RagEmbeddingBackfill(
       {

@@ -1,4 +1,4 @@
-import { type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
+import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
@@ -14,6 +14,7 @@ import type { Request, Response } from 'express';
 import { FennecError } from '../../errors/fennec-error';
 import { checkedField, setCheckedHeader } from '../../http/outgoing-headers';
 import { RouteMetadata } from '../../route-metadata/route-metadata';
+import { StateOutages } from '../../state';
 import { CallerResolver } from '../auth/caller-resolver.service';
 import { SecurityEventsService } from '../events/security-events.service';
 import { RateLimitExceededError } from '../security.errors';
@@ -29,7 +30,6 @@ import { throttlingConfig, type ThrottlingConfig } from './throttling.config';
  */
 @Injectable()
 export class FennecThrottlerGuard extends ThrottlerGuard {
-  private readonly log = new Logger('throttling');
   private cachedRouteThrottlers?: RouteThrottler[];
   private readonly rateLimitHeaders = new Map<string, RateLimitHeaders>();
 
@@ -41,6 +41,7 @@ export class FennecThrottlerGuard extends ThrottlerGuard {
     private readonly resolver: CallerResolver,
     private readonly adaptive: AdaptiveLimiter,
     private readonly events: SecurityEventsService,
+    private readonly outages: StateOutages,
   ) {
     super(options, storage, reflector);
   }
@@ -154,7 +155,7 @@ export class FennecThrottlerGuard extends ThrottlerGuard {
       setCheckedHeader(res, h.reset[0], h.reset[1], String(hit.timeToExpire));
     } catch (e) {
       if (!(e instanceof FennecError && e.code === 'STATE.UNAVAILABLE')) throw e;
-      this.log.warn(`rate limit not checked (${this.config.failOpen ? 'fail-open' : 'fail-closed'}): ${e.message}`);
+      this.outages.record('rate_limit', this.config.failOpen ? 'open' : 'closed', e);
       if (!this.config.failOpen) throw e;
     }
   }
