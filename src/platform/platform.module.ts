@@ -1,4 +1,4 @@
-import { type DynamicModule, Global, Module, Scope, ValidationPipe } from '@nestjs/common';
+import { type DynamicModule, Global, Module, Scope } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { Logger as NestPinoLogger, PARAMS_PROVIDER_TOKEN, PinoLogger } from 'nestjs-pino';
@@ -6,8 +6,7 @@ import type { Logger } from 'pino';
 import { appConfig } from './config/app.config';
 import { validateEnvironment } from './config/env-namespace';
 import { ProblemDetailsFilter } from './errors/problem-details.filter';
-import { validationExceptionFactory } from './errors/validation-errors';
-import { installValidationMetadataCache } from './validation/validation-metadata-cache';
+import { RequestValidationPipe } from './validation';
 import { healthConfig } from './health/health.config';
 import { HealthModule } from './health/health.module';
 import { httpConfig } from './http/http.config';
@@ -88,19 +87,7 @@ export class PlatformModule {
         NestPinoLogger,
         MetricsService,
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-        {
-          provide: APP_PIPE,
-          useFactory: () => {
-            installValidationMetadataCache();
-            return new ValidationPipe({
-              whitelist: true,
-              forbidNonWhitelisted: true,
-              forbidUnknownValues: true,
-              transform: true,
-              exceptionFactory: validationExceptionFactory,
-            });
-          },
-        },
+        { provide: APP_PIPE, useClass: RequestValidationPipe },
       ],
       exports: [MetricsService, HealthModule, HttpPipelineModule, ROOT_LOGGER, PinoLogger, NestPinoLogger],
     };

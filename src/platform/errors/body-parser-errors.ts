@@ -12,9 +12,10 @@ interface BodyParserError {
   encoding?: string;
 }
 
+/** The body's content type, charset or content encoding is not one the route takes (415). */
 export class UnsupportedMediaTypeError extends FennecError {
   readonly code = 'REQUEST.UNSUPPORTED_MEDIA_TYPE';
-  readonly kind = 'invalid';
+  readonly kind = 'unsupported_media_type';
 }
 
 function isBodyParserError(e: unknown): e is BodyParserError {
