@@ -5,6 +5,7 @@ import { Logger as NestPinoLogger, PARAMS_PROVIDER_TOKEN, PinoLogger } from 'nes
 import type { Logger } from 'pino';
 import { appConfig } from './config/app.config';
 import { validateEnvironment } from './config/env-namespace';
+import { ErrorDialects } from './errors/error-dialects';
 import { ProblemDetailsFilter } from './errors/problem-details.filter';
 import { RequestValidationPipe } from './validation';
 import { healthConfig } from './health/health.config';
@@ -86,10 +87,19 @@ export class PlatformModule {
         { provide: PinoLogger, useClass: ContextPinoLogger, scope: Scope.TRANSIENT },
         NestPinoLogger,
         MetricsService,
+        ErrorDialects,
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useClass: RequestValidationPipe },
       ],
-      exports: [MetricsService, HealthModule, HttpPipelineModule, ROOT_LOGGER, PinoLogger, NestPinoLogger],
+      exports: [
+        MetricsService,
+        ErrorDialects,
+        HealthModule,
+        HttpPipelineModule,
+        ROOT_LOGGER,
+        PinoLogger,
+        NestPinoLogger,
+      ],
     };
   }
 }

@@ -5,3 +5,4 @@ export * from './problem-details';
 export * from './validation-errors';
 export * from './problem-for';
 export { UnsupportedMediaTypeError } from './body-parser-errors';
+export * from './error-dialects';
