@@ -3,7 +3,7 @@ import { defineEnvNamespace } from '../config/env-namespace';
 import { EnvBoolean, EnvInt, EnvList } from '../config/env-transforms';
 
 class HttpEnv {
-  /** body-parser size: bytes, or a number with kb/mb (e.g. `1mb`). */
+  /** Largest request body, whatever its content type: bytes, or a number with kb/mb (e.g. `1mb`); 413 beyond. */
   @Matches(/^\d+(b|kb|mb)?$/i, { message: 'HTTP_BODY_LIMIT must be bytes or a size like 512kb / 1mb' })
   HTTP_BODY_LIMIT: string = '1mb';
 
