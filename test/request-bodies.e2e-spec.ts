@@ -214,6 +214,25 @@ describe('Request bodies (e2e)', () => {
     });
   });
 
+  describe('errors raised before a drop-in route runs', () => {
+    it('should answer an unknown path under /ollama in Ollama\'s {"error"}', async () => {
+      const res = await http().post('/ollama/api/pull').set('authorization', ADMIN).send({ model: 'x' });
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ error: expect.any(String), code: 'ROUTE.NOT_FOUND' });
+    });
+
+    it("should answer an undecodable model name in OpenAI's error object", async () => {
+      const res = await http().get('/v1/models/%E0%A4%A').set('authorization', ADMIN);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'REQUEST.INVALID', param: null });
+    });
+
+    it('should keep problem+json for the same error on a native route', async () => {
+      const res = await http().get('/v1/rag/documents/%E0%A4%A').set('authorization', ADMIN);
+      expectProblem(res, 400, 'REQUEST.INVALID');
+    });
+  });
+
   describe('OpenAI-compatible surface', () => {
     it('should take a chat completion whatever the content type', async () => {
       const res = await post('/v1/chat/completions', JSON.stringify(CHAT), 'text/plain');
