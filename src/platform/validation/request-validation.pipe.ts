@@ -24,10 +24,13 @@ export class RequestValidationPipe extends ValidationPipe {
     });
   }
 
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && metadata.data === undefined) {
-      return super.transform(jsonObjectBody(value) ?? {}, metadata);
-    }
-    return super.transform(value, metadata);
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'body' || metadata.data !== undefined) return super.transform(value, metadata);
+    return this.transformBody(value, metadata);
+  }
+
+  /** Async so that every refusal is a rejected promise, as from `super.transform`. */
+  private async transformBody(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    return super.transform(jsonObjectBody(value) ?? {}, metadata);
   }
 }
