@@ -1,10 +1,12 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import request from 'supertest';
 import { FakeOllama } from './fixtures/fake-ollama';
 import { ErrorProbeController } from './fixtures/error-probe.controller';
 import { createTestApp } from './support/create-test-app';
+import { eventually } from './support/eventually';
 import { bearer, TEST_AUTH } from './support/test-credentials';
 
 const PROBLEM = /^application\/problem\+json/;
@@ -154,6 +156,34 @@ describe('Request bodies (e2e)', () => {
       // Past the parser: the DTO refuses the unknown field, by name.
       expectProblem(res, 400, 'VALIDATION.FAILED');
       expect(res.body.errors).toEqual([{ field: 'pad', message: 'property pad should not exist' }]);
+    });
+
+    it('should run no route for a client that goes away in the middle of its body', async () => {
+      const aborted = async () => {
+        const text = (await http().get('/metrics')).text;
+        const line =
+          /fennec_http_errors_total\{code="REQUEST.MALFORMED_BODY",route="<unmatched>",status_code="400"\} (\d+)/.exec(
+            text,
+          );
+        return Number(line?.[1] ?? 0);
+      };
+      const before = { touches: ErrorProbeController.touches, aborted: await aborted() };
+      let arrived = false;
+      const seen = (req: IncomingMessage) => (arrived ||= req.url === '/probe/touch');
+      app.getHttpServer().on('request', seen);
+      const socket = connect(port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write(
+        'POST /probe/touch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":',
+      );
+      await eventually(() => arrived, { what: 'the request reaching the server' });
+      socket.destroy();
+      await eventually(async () => (await aborted()) > before.aborted, { what: 'the abort being answered' });
+      app.getHttpServer().off('request', seen);
+      expect(ErrorProbeController.touches).toBe(before.touches);
+      // The route itself works.
+      await http().post('/probe/touch').expect(201);
+      expect(ErrorProbeController.touches).toBe(before.touches + 1);
     });
 
     it('should report a wrong type alone', async () => {

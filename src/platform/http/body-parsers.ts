@@ -13,7 +13,7 @@ import { isJsonMediaType, markNonJsonMediaType, mediaTypeOf, notAJsonObject, Unu
  * Nest middleware. Mounted through Nest (not by NestFactory) so it runs after the request edge
  * has assigned the request id, in the request's context.
  *
- * It never answers by itself. `req.body` becomes:
+ * It never answers by itself (except for a client that aborted mid-body). `req.body` becomes:
  * - the parsed value, when the body parses (marked with its media type when it was not sent as
  *   JSON, so native routes can answer 415 while the drop-in surfaces take it as Ollama does);
  * - an {@link UnusableBody} carrying the error to answer, when it does not (malformed, too deep,
@@ -45,7 +45,8 @@ export class BodyParserMiddleware implements NestMiddleware {
       const nonJson = isJsonMediaType(contentType) ? undefined : (mediaTypeOf(contentType) ?? '');
       if (err) {
         const problem = fromBodyParserError(err);
-        if (!problem) return next(err);
+        // A client that went away mid-body gets no route run on its behalf.
+        if (!problem || (err as { type?: unknown }).type === 'request.aborted') return next(problem ?? err);
         req.body = new UnusableBody(problem, nonJson);
       } else {
         req.body = this.decode(req.body as unknown, nonJson);
