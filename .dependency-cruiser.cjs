@@ -9,11 +9,11 @@
  */
 const PLATFORM_LAYERS = [
   ['config', 'context'],
-  ['route-metadata', 'sensors', 'validation'],
+  ['route-metadata', 'sensors'],
   ['metrics', 'logging', 'lifecycle'],
   ['errors'],
   ['openapi', 'http'],
-  ['registry'],
+  ['registry', 'validation'],
   ['state', 'storage', 'health'],
   ['security', 'runtime-config', 'upstream', 'streaming'],
   ['feature-flags', 'jobs'],

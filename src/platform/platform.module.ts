@@ -1,11 +1,11 @@
-import { type DynamicModule, Global, Module, ValidationPipe } from '@nestjs/common';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { appConfig } from './config/app.config';
 import { validateEnvironment } from './config/env-namespace';
+import { ErrorDialects } from './errors/error-dialects';
 import { ProblemDetailsFilter } from './errors/problem-details.filter';
-import { validationExceptionFactory } from './errors/validation-errors';
-import { installValidationMetadataCache } from './validation/validation-metadata-cache';
+import { RequestValidationPipe } from './validation';
 import { healthConfig } from './health/health.config';
 import { HealthModule } from './health/health.module';
 import { httpConfig } from './http/http.config';
@@ -98,23 +98,12 @@ export class PlatformModule {
         },
         PlatformLogger,
         MetricsService,
+        ErrorDialects,
         ...GLOBAL_GUARDS.map((guard) => ({ provide: APP_GUARD, useExisting: guard })),
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-        {
-          provide: APP_PIPE,
-          useFactory: () => {
-            installValidationMetadataCache();
-            return new ValidationPipe({
-              whitelist: true,
-              forbidNonWhitelisted: true,
-              forbidUnknownValues: true,
-              transform: true,
-              exceptionFactory: validationExceptionFactory,
-            });
-          },
-        },
+        { provide: APP_PIPE, useClass: RequestValidationPipe },
       ],
-      exports: [MetricsService, HealthModule, HttpPipelineModule, ROOT_LOGGER, PlatformLogger],
+      exports: [MetricsService, ErrorDialects, HealthModule, HttpPipelineModule, ROOT_LOGGER, PlatformLogger],
     };
   }
 }

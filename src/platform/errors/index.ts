@@ -4,3 +4,5 @@ export * from './fennec-error';
 export * from './problem-details';
 export * from './validation-errors';
 export * from './problem-for';
+export { UnsupportedMediaTypeError } from './body-parser-errors';
+export * from './error-dialects';

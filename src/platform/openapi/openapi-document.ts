@@ -20,12 +20,18 @@ export function operationId(controllerKey: string, methodKey: string): string {
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
 
-/** Adds the 500 problem every operation can answer, so generated clients know its shape. */
+/**
+ * Adds the 500 problem every operation can answer, so generated clients know its shape, and the
+ * 415 every problem+json operation taking a body answers for a body not sent as JSON (those that
+ * document a 400; the drop-in surfaces take JSON in any content type and document no problems).
+ */
 function addDefaultProblems(doc: OpenAPIObject): void {
   for (const item of Object.values(doc.paths)) {
     for (const method of METHODS) {
       const op = item[method];
-      if (op && !op.responses['500']) op.responses['500'] = problemResponse(500);
+      if (!op) continue;
+      if (!op.responses['500']) op.responses['500'] = problemResponse(500);
+      if (op.requestBody && op.responses['400'] && !op.responses['415']) op.responses['415'] = problemResponse(415);
     }
   }
 }

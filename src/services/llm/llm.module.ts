@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { CompatErrorDialects } from './compat/compat-error-dialects';
 import { LLM_CLIENT } from './llm-client';
 import { LlmGateway } from './llm-gateway.service';
 import { LlmStreamLimiter } from './llm-stream-limiter';
@@ -18,7 +19,7 @@ import { OpenAiCompatController } from './openai-compat/openai-compat.controller
 @Module({
   imports: [ConfigModule.forFeature(llmConfig)],
   controllers: [LlmController, OllamaCompatController, OpenAiCompatController],
-  providers: [LlmGateway, LlmStreamLimiter, { provide: LLM_CLIENT, useExisting: LlmGateway }],
+  providers: [LlmGateway, LlmStreamLimiter, CompatErrorDialects, { provide: LLM_CLIENT, useExisting: LlmGateway }],
   exports: [LLM_CLIENT, LlmGateway],
 })
 export class LlmModule {}

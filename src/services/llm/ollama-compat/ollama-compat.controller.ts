@@ -1,6 +1,8 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res, UseFilters, VERSION_NEUTRAL } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Req, Res, UseFilters, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { RequestValidationError } from '../../../platform/errors';
+import { JsonBody as AnyTypeJsonBody } from '../../../platform/http';
 import { ServiceRoute } from '../../../platform/registry';
 import { FlagOnlyInput } from '../../../platform/security';
 import { abortOnDisconnect, requestIdOf } from '../client-abort';
@@ -12,6 +14,20 @@ import { OllamaErrorFilter } from './ollama-error.filter';
 /** A drop-in client's JSON body; not a class, so the global ValidationPipe leaves it to the policy checks. */
 type JsonBody = Record<string, unknown>;
 
+/**
+ * Ollama answers a request without a body, or a /api/show naming no model, with 400 "model is
+ * required"; the gateway's default model is for bodies that were read and name none.
+ */
+function modelRequired(): RequestValidationError {
+  return new RequestValidationError('model is required', { fieldErrors: [{ field: 'model', message: 'is required' }] });
+}
+
+/** The body of a chat/generate/embed/show call; none at all is Ollama's "model is required". */
+function required(body: JsonBody | undefined): JsonBody {
+  if (body === undefined) throw modelRequired();
+  return body;
+}
+
 const OLLAMA_BODY = {
   schema: { type: 'object', additionalProperties: true },
   description: "Ollama's request body, as its API documents it",
@@ -19,8 +35,8 @@ const OLLAMA_BODY = {
 
 /**
  * Ollama's own HTTP API under `/ollama`, so Ollama clients work by changing their host to
- * `https://fennec.example/ollama` (and sending a Fennec API key). Bodies pass through as Ollama
- * reads them, after the gateway's checks (model name, allow-list, sizes); answers and NDJSON
+ * `https://fennec.example/ollama` (and sending a Fennec API key). Bodies are read as JSON whatever
+ * their Content-Type, as Ollama reads them, and pass through after the gateway's checks (model name, allow-list, sizes); answers and NDJSON
  * streams come back line for line, and errors as Ollama writes them (`{"error": "…"}`).
  */
 @ApiTags('llm-ollama')
@@ -60,8 +76,11 @@ export class OllamaCompatController {
   @ApiOperation({ operationId: 'ollamaShow', summary: 'Ollama-compatible /api/show' })
   @ApiBody(OLLAMA_BODY)
   @ApiOkResponse({ description: "Ollama's model details" })
-  show(@Body() body: JsonBody, @Req() req: Request): Promise<unknown> {
-    const model = this.llm.policy.model(body.model ?? body.name, 'chat', body.model === undefined ? 'name' : 'model');
+  show(@AnyTypeJsonBody() sent: JsonBody | undefined, @Req() req: Request): Promise<unknown> {
+    const body = required(sent);
+    const named = body.model ?? body.name;
+    if (named === undefined || named === null || named === '') throw modelRequired();
+    const model = this.llm.policy.model(named, 'chat', body.model === undefined ? 'name' : 'model');
     return this.llm.json('show', '/api/show', { ...body, model }, this.ctx(req));
   }
 
@@ -75,7 +94,8 @@ export class OllamaCompatController {
   @ApiBody(OLLAMA_BODY)
   @ApiProduces('application/x-ndjson', 'application/json')
   @ApiOkResponse({ description: "Ollama's chat answer or NDJSON chunks" })
-  async chat(@Body() body: JsonBody, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async chat(@AnyTypeJsonBody() sent: JsonBody | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const body = required(sent);
     const model = this.llm.policy.model(body.model, 'chat');
     this.llm.policy.messages(body.messages);
     await this.relay(req, res, 'chat', '/api/chat', { ...body, model });
@@ -91,7 +111,12 @@ export class OllamaCompatController {
   @ApiBody(OLLAMA_BODY)
   @ApiProduces('application/x-ndjson', 'application/json')
   @ApiOkResponse({ description: "Ollama's generate answer or NDJSON chunks" })
-  async generate(@Body() body: JsonBody, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async generate(
+    @AnyTypeJsonBody() sent: JsonBody | undefined,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const body = required(sent);
     const model = this.llm.policy.model(body.model, 'chat');
     this.llm.policy.prompt(body.prompt, body.system);
     await this.relay(req, res, 'generate', '/api/generate', { ...body, model });
@@ -103,7 +128,8 @@ export class OllamaCompatController {
   @ApiOperation({ operationId: 'ollamaEmbed', summary: 'Ollama-compatible /api/embed (batch input)' })
   @ApiBody(OLLAMA_BODY)
   @ApiOkResponse({ description: "Ollama's embeddings answer" })
-  embed(@Body() body: JsonBody, @Req() req: Request): Promise<unknown> {
+  embed(@AnyTypeJsonBody() sent: JsonBody | undefined, @Req() req: Request): Promise<unknown> {
+    const body = required(sent);
     const model = this.llm.policy.model(body.model, 'embed');
     this.llm.policy.embedInput(body.input);
     return this.llm.json('embed', '/api/embed', { ...body, model }, this.ctx(req));

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { RequestValidationError, ResourceNotFoundError } from '../../../platform/errors';
+import { JsonBody as AnyTypeJsonBody } from '../../../platform/http';
 import { ServiceRoute } from '../../../platform/registry';
 import { FlagOnlyInput } from '../../../platform/security';
 import { streamProblem } from '../../../platform/streaming';
@@ -80,7 +81,8 @@ export class OpenAiCompatController {
   @ApiBody(OPENAI_BODY)
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ description: 'A chat.completion, or chat.completion.chunk events' })
-  async chat(@Body() body: JsonBody, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async chat(@AnyTypeJsonBody() sent: JsonBody | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const body = sent ?? {};
     const model = this.llm.policy.model(body.model, 'chat');
     const messages = toOllamaMessages(body.messages);
     this.llm.policy.messages(messages);
@@ -147,7 +149,8 @@ export class OpenAiCompatController {
   @ApiOperation({ operationId: 'openAiEmbeddings', summary: 'OpenAI-compatible embeddings (float or base64)' })
   @ApiBody(OPENAI_BODY)
   @ApiOkResponse({ description: '{ object: "list", data: [{ object: "embedding", index, embedding }], model, usage }' })
-  async embeddings(@Body() body: JsonBody, @Req() req: Request) {
+  async embeddings(@AnyTypeJsonBody() sent: JsonBody | undefined, @Req() req: Request) {
+    const body = sent ?? {};
     const model = this.llm.policy.model(body.model, 'embed');
     const input = this.llm.policy.embedInput(body.input);
     const format = body.encoding_format ?? 'float';

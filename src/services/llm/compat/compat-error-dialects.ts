@@ -1,0 +1,19 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { ErrorDialects } from '../../../platform/errors';
+import { OLLAMA_ERROR_DIALECT } from '../ollama-compat/ollama-error.filter';
+import { OPENAI_ERROR_DIALECT } from '../openai-compat/openai-error.filter';
+
+/**
+ * Registers the drop-in surfaces' error dialects with the platform, so errors raised before their
+ * controllers' filters run (Express's path decoding, unknown routes under their prefixes) are
+ * written as Ollama and OpenAI write them too.
+ */
+@Injectable()
+export class CompatErrorDialects implements OnModuleInit {
+  constructor(private readonly dialects: ErrorDialects) {}
+
+  onModuleInit(): void {
+    this.dialects.register(OLLAMA_ERROR_DIALECT);
+    this.dialects.register(OPENAI_ERROR_DIALECT);
+  }
+}
