@@ -14,7 +14,7 @@ export function bmpDimensions(head: Buffer): { width: number; height: number } |
  */
 export function decodeBmp(bytes: Buffer): { data: Buffer; width: number; height: number; channels: 1 | 3 | 4 } {
   const image = decode(bytes);
-  const channels = image.channels as number;
+  const channels: number = image.channels;
   if (channels !== 1 && channels !== 3 && channels !== 4) throw new Error(`${channels} channels`);
   const raw = image.data;
   if (!ArrayBuffer.isView(raw)) throw new Error('an unexpected decoder output');

@@ -49,7 +49,8 @@ export async function trailingData(path: string, format: StoredFormat, size: num
         const last = await read(size - 1, 1);
         return last[0] === 0x3b ? undefined : "data after the GIF's trailer (it does not end with 0x3B)";
       }
-      default:
+      case 'tiff':
+      case 'avif':
         return undefined;
     }
   } finally {
