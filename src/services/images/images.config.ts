@@ -97,6 +97,18 @@ class ImagesEnv {
   @IsBoolean()
   IMAGES_FSYNC: boolean = true;
 
+  /** Upload requests per minute per caller (`POST /v1/images`). */
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  IMAGES_UPLOADS_PER_MINUTE: number = 120;
+
+  /** Transform requests per minute per caller (`POST /v1/images/:id/transform`). */
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  IMAGES_TRANSFORMS_PER_MINUTE: number = 300;
+
   /** Most image operations (decode/encode) running at once in this process; more wait. */
   @EnvInt()
   @IsInt()
@@ -119,5 +131,7 @@ export const imagesConfig = defineEnvNamespace('images', ImagesEnv, (env) => ({
   cacheDiskBytes: env.IMAGES_CACHE_DISK_BYTES,
   fsync: env.IMAGES_FSYNC,
   maxConcurrentOperations: env.IMAGES_MAX_CONCURRENT_OPERATIONS,
+  uploadsPerMinute: env.IMAGES_UPLOADS_PER_MINUTE,
+  transformsPerMinute: env.IMAGES_TRANSFORMS_PER_MINUTE,
 }));
 export type ImagesConfig = ReturnType<typeof imagesConfig>;
