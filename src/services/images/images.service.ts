@@ -45,11 +45,11 @@ export interface DerivedImage {
 /**
  * The image store and its processing: validated, content-addressed uploads with per-tenant
  * metadata, exact and perceptual dedup, bounded variants and transforms cached in memory and on
- * disk. Depends on `data-dir` (blobs, variants, embedded metadata) and `runtime-config` (settings).
+ * disk. Depends on `data-dir` (blobs, variants, embedded metadata).
  */
 @ManagedService({
   name: IMAGES_SERVICE,
-  dependsOn: ['data-dir', 'runtime-config'],
+  dependsOn: ['data-dir'],
   critical: false,
   config: ImagesSettings,
   description: 'Image store: validated uploads, perceptual dedup, cached variants and transforms',
