@@ -13,6 +13,8 @@ export type CacheTier = 'memory' | 'disk';
 export class VariantCache {
   private readonly memory?: LRUCache<string, Buffer>;
   private readonly disk?: LRUCache<string, number>;
+  /** File removals of evicted entries, awaited by the write that caused them. */
+  private removals: Promise<void>[] = [];
 
   constructor(
     private readonly dir: string,
@@ -29,7 +31,7 @@ export class VariantCache {
         maxSize: limits.diskBytes,
         sizeCalculation: (size) => Math.max(1, size),
         dispose: (_size, key, reason) => {
-          if (reason !== 'set') void rm(this.fileOf(key), { force: true });
+          if (reason !== 'set') this.removals.push(rm(this.fileOf(key), { force: true }));
         },
       });
     }
@@ -81,6 +83,7 @@ export class VariantCache {
     await writeFile(tmp, bytes);
     await rename(tmp, file);
     this.disk.set(key, bytes.length);
+    await Promise.all(this.removals.splice(0));
   }
 
   /** Drops every variant of a source, from both tiers. */
@@ -95,6 +98,7 @@ export class VariantCache {
         }
       }
     }
+    await Promise.all(this.removals.splice(0));
     await rm(join(this.dir, sha256.slice(0, 2), sha256), { recursive: true, force: true });
     return removed;
   }
