@@ -1,10 +1,13 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import request from 'supertest';
+import { IMAGE_STORE, type ImageStore } from '../src/services/images';
 import * as img from '../src/services/images/test-images.testing';
+import { eventually } from './support/eventually';
 import { createTestApp } from './support/create-test-app';
 import { bearer, TEST_KEYS } from './support/test-credentials';
 
@@ -421,6 +424,106 @@ describe('Images (e2e)', () => {
     it('should refuse an id that is not a UUID', async () => {
       const res = await request(server()).get('/v1/images/not-a-uuid').set('authorization', ACME);
       expect([res.status, (res.body as { code: string }).code]).toEqual([400, 'VALIDATION.FAILED']);
+    });
+  });
+
+  describe('other services and settings', () => {
+    it('should store images put by another service through IMAGE_STORE, with their source and caption', async () => {
+      const store = app.get<ImageStore>(IMAGE_STORE);
+      const put = await store.put('acme', await img.webp(90, 60, 13), { source: 'comfy', filename: 'gen.webp' });
+      expect(put).toMatchObject({ created: true, image: { source: 'comfy', format: 'webp', tenant: 'acme' } });
+      await store.setCaption('acme', put.image.id, 'A Small Robot painting');
+      await expect(store.put('acme', Buffer.from('not an image'), { source: 'diffusion' })).rejects.toThrow(
+        'not an image',
+      );
+      const bySource = await request(server()).get('/v1/images?source=comfy').set('authorization', ACME);
+      expect((bySource.body as { items: { id: string }[] }).items.map((i) => i.id)).toEqual([put.image.id]);
+      const byCaption = await request(server()).get('/v1/images?caption=small%20robot').set('authorization', ACME);
+      expect((byCaption.body as { items: { caption: string }[] }).items.map((i) => i.caption)).toEqual([
+        'A Small Robot painting',
+      ]);
+      await expect(store.setCaption('globex', put.image.id, 'x')).rejects.toThrow('No image');
+      expect(await store.find('globex', put.image.id)).toBeUndefined();
+    });
+
+    it('should take the near-duplicate distance from the runtime settings', async () => {
+      const a = await uploadOne(await img.jpeg(400, 300, 14, 90));
+      const patch = await request(server())
+        .patch('/config/images')
+        .set('authorization', ADMIN)
+        .send({ nearDuplicateDistance: 0 });
+      expect(patch.status).toBe(200);
+      try {
+        const b = await uploadOne(await img.jpeg(400, 300, 14, 40));
+        const distance = (
+          await request(server()).get(`/v1/images/${a.item.image.id}/similar?maxDistance=32`).set('authorization', ACME)
+        ).body as { items: { image: { id: string }; distance: number }[] };
+        const d = distance.items.find((h) => h.image.id === b.item.image.id)?.distance;
+        expect(b.item.nearDuplicates.some((n) => n.id === a.item.image.id)).toBe(d === 0);
+        const similar = await request(server()).get(`/v1/images/${a.item.image.id}/similar`).set('authorization', ACME);
+        expect((similar.body as { maxDistance: number }).maxDistance).toBe(0);
+      } finally {
+        await request(server()).patch('/config/images').set('authorization', ADMIN).send({ nearDuplicateDistance: 10 });
+      }
+      const bad = await request(server())
+        .patch('/config/images')
+        .set('authorization', ADMIN)
+        .send({ nearDuplicateDistance: 99 });
+      expect(bad.status).toBe(400);
+    });
+
+    it('should keep animation in a WebP variant of an animated GIF', async () => {
+      const { item } = await uploadOne(await img.animatedGif(4, 128));
+      const res = await request(server())
+        .get(`/v1/images/${item.image.id}/content?w=64&format=webp`)
+        .set('authorization', ACME)
+        .buffer(true)
+        .parse(binary);
+      const meta = await sharp(res.body as Buffer, { animated: true }).metadata();
+      expect([meta.format, meta.pages, meta.width]).toEqual(['webp', 4, 64]);
+    });
+
+    it('should clean up and keep serving when a client drops mid-upload', async () => {
+      const httpServer = app.getHttpServer();
+      if (!httpServer.listening) await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+      const { port } = httpServer.address() as { port: number };
+      const socket = connect(port, '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      const head = [
+        'POST /v1/images HTTP/1.1',
+        'Host: 127.0.0.1',
+        `Authorization: ${ACME}`,
+        'Content-Type: multipart/form-data; boundary=b0undary',
+        'Content-Length: 1000000',
+        '',
+        '--b0undary',
+        'Content-Disposition: form-data; name="file"; filename="half.png"',
+        'Content-Type: image/png',
+        '',
+        '',
+      ].join('\r\n');
+      socket.write(head);
+      socket.write((await img.png(300, 300, 15)).subarray(0, 2_000));
+      await eventually(async () => (await readdir(join(dataDir, 'images', 'tmp'))).length === 1, {
+        what: 'the upload is being staged',
+      });
+      socket.destroy();
+      await eventually(async () => (await readdir(join(dataDir, 'images', 'tmp'))).length === 0, {
+        what: 'the staged file is removed',
+      });
+      expect((await request(server()).get('/v1/images?limit=1').set('authorization', ACME)).status).toBe(200);
+    });
+
+    it('should answer a variant from the disk cache after a restart', async () => {
+      const { item } = await uploadOne(await img.png(300, 200, 16));
+      const path = `/v1/images/${item.image.id}/content?w=128&format=png`;
+      const first = await request(server()).get(path).set('authorization', ACME);
+      expect(first.headers['x-image-cache']).toBe('miss');
+      await app.close();
+      app = await createTestApp({ env: { DATA_DIR: dataDir, IMAGES_VARIANT_SIZES: '64,128,256' } });
+      const again = await request(server()).get(path).set('authorization', ACME);
+      expect([again.status, again.headers['x-image-cache']]).toEqual([200, 'disk']);
+      expect((await request(server()).get(path).set('authorization', ACME)).headers['x-image-cache']).toBe('memory');
     });
   });
 });

@@ -67,11 +67,16 @@ export function receiveMultipart(
         resolve({ files, fields });
       }
     };
+    /** File streams still being written: a client that goes away mid-upload must not leave them hanging. */
+    const open = new Set<Readable>();
     parser.on('file', (_name, stream, info) => {
       if (failure !== undefined) {
         stream.resume();
         return;
       }
+      open.add(stream);
+      stream.once('close', () => open.delete(stream));
+      stream.once('end', () => open.delete(stream));
       let truncated = false;
       stream.on('limit', () => {
         truncated = true;
@@ -108,6 +113,15 @@ export function receiveMultipart(
       void finish();
     });
     parser.on('close', () => void finish());
+    // busboy never hears of a connection closed mid-body (no end, no error): end the open file
+    // streams ourselves, so staging fails, its files are removed and the promise settles.
+    req.once('close', () => {
+      if (req.complete) return;
+      const gone = new ImageUploadMalformedError('The client closed the connection before the upload was complete');
+      fail(gone);
+      for (const stream of open) stream.destroy(gone);
+      void finish();
+    });
     req.pipe(parser);
   });
 }
