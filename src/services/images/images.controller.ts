@@ -105,7 +105,12 @@ export class ImagesController {
         (s) => this.images.stage(s),
       );
       files = received.files;
-      stripMetadata = parseBooleanField(received.fields.stripMetadata);
+      try {
+        stripMetadata = parseBooleanField(received.fields.stripMetadata);
+      } catch (err) {
+        await this.images.discard(files.map((f) => f.staged));
+        throw err;
+      }
     } else if (req.is('application/json')) {
       const body = await validJson(req.body);
       if (body.images.length > this.images.limits.maxFilesPerRequest) {

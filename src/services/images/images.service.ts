@@ -234,7 +234,13 @@ export class ImagesService implements ManagedLifecycle, ImageStore {
       throw err;
     }
     const results: IngestResult[] = [];
-    for (const { image, filename } of inspected) results.push(await this.commit(tenant, image, options, filename));
+    try {
+      for (const { image, filename } of inspected) results.push(await this.commit(tenant, image, options, filename));
+    } catch (err) {
+      // The store failed part-way: what was committed stays (a retry dedups it), the rest is removed.
+      await Promise.all(inspected.slice(results.length).map((i) => rm(i.image.path, { force: true })));
+      throw err;
+    }
     return results;
   }
 

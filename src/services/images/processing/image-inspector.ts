@@ -168,6 +168,9 @@ export class ImageInspector {
   }
 
   private async fromBmp(staged: StagedFile): Promise<InspectedImage> {
+    if (staged.markup) {
+      throw new ImagePolyglotError(`The BMP also contains markup (${staged.markup}): an image/HTML polyglot`);
+    }
     const size = bmpDimensions(await readHead(staged.path, 26));
     if (!size) throw new ImageCorruptError('The BMP header cannot be read');
     this.checkPixels(size.width, size.height, 'BMP');
