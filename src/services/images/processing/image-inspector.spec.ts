@@ -85,6 +85,10 @@ describe(ImageInspector.name, () => {
     await expect(inspect(Buffer.concat([await img.jpeg(), img.zipArchive()]))).rejects.toThrow(
       "after the JPEG's end-of-image marker",
     );
+    await expect(inspect(Buffer.concat([await img.webp(), img.zipArchive()]))).rejects.toThrow(
+      "after the WebP's RIFF container",
+    );
+    await expect(inspect(Buffer.concat([await img.animatedGif(2), img.zipArchive()]))).rejects.toThrow("GIF's trailer");
     const html = await sharp(await img.jpeg())
       .withMetadata()
       .jpeg()
