@@ -376,6 +376,99 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's tenant's images, newest first, with filters */
+        get: operations["listImages"];
+        put?: never;
+        /**
+         * Store images in the caller's tenant: multipart/form-data (streamed) or JSON with base64 / data URIs; 201 when any was new, 200 when all were already stored
+         * @description The format is detected from the bytes (JPEG, PNG, WebP, GIF, TIFF, AVIF; BMP converted and SVG rasterised to PNG); the pixel count is checked from the header before decoding. Exact duplicates answer the existing image with `duplicateOf`; perceptually similar images are listed in `nearDuplicates`. A request with one bad image stores none.
+         */
+        post: operations["uploadImages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/images/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An image's metadata */
+        get: operations["getImage"];
+        put?: never;
+        post?: never;
+        /** Delete an image with its cached variants (and its bytes, unless shared) */
+        delete: operations["deleteImage"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/images/{id}/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's images whose perceptual hash is within a Hamming distance of this one's, nearest first */
+        get: operations["listSimilarImages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/images/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The original bytes, or with w/h/fit/format/q a derived variant (bounded by config, cached); HEAD works
+         * @description Answers `ETag` and `Cache-Control: immutable`; `If-None-Match` gives 304 without rendering. A variant without `format` is negotiated from `Accept` (WebP, then AVIF, else the source format) and answers `Vary: Accept`. Derived images carry no EXIF/GPS and have the orientation applied.
+         */
+        get: operations["getImageContent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/images/{id}/transform": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply resize, crop, rotate, flip, grayscale, blur and a format conversion, in order; answers the image (cached) */
+        post: operations["transformImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1279,6 +1372,162 @@ export interface components {
             filter?: {
                 [key: string]: string | number | boolean;
             };
+        };
+        IngestJsonImageDto: {
+            /**
+             * @description The image bytes, base64 or a data URI (`data:image/png;base64,…`); the declared type is ignored
+             * @example data:image/png;base64,iVBORw0KGgo…
+             */
+            data: string;
+            /** @example cat.png */
+            filename?: string;
+        };
+        IngestJsonDto: {
+            /** @description At most IMAGES_MAX_FILES_PER_REQUEST */
+            images: components["schemas"]["IngestJsonImageDto"][];
+            /** @description Remove EXIF/XMP/IPTC (GPS included), orientation applied; default: runtime setting */
+            stripMetadata?: boolean;
+        };
+        ImageDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description SHA-256 (hex) of the stored bytes
+             * @example a3f1…
+             */
+            sha256: string;
+            /**
+             * @description 64-bit perceptual hash (pHash), 16 hex digits
+             * @example c3a1f0e0d8b89c1e
+             */
+            phash: string;
+            /**
+             * @description Format of the stored bytes
+             * @enum {string}
+             */
+            format: "jpeg" | "png" | "webp" | "gif" | "tiff" | "avif";
+            /**
+             * @description Format uploaded (SVG is rasterised and BMP converted to PNG)
+             * @enum {string}
+             */
+            originalFormat: "jpeg" | "png" | "webp" | "gif" | "tiff" | "avif" | "svg" | "bmp";
+            /**
+             * @description Displayed width (EXIF orientation applied)
+             * @example 1024
+             */
+            width: number;
+            /**
+             * @description Displayed height (EXIF orientation applied)
+             * @example 768
+             */
+            height: number;
+            /**
+             * @description Size of the stored bytes
+             * @example 183211
+             */
+            bytes: number;
+            /**
+             * @description Frames (1 unless animated)
+             * @example 1
+             */
+            frames: number;
+            /** @description EXIF orientation of the upload */
+            orientation: number | null;
+            /** @description EXIF/XMP/IPTC (GPS included) removed on ingest */
+            metadataStripped: boolean;
+            /** @enum {string} */
+            source: "upload" | "comfy" | "diffusion";
+            /** @example cat.jpg */
+            filename: string | null;
+            caption: string | null;
+            /** @example 2026-01-01T00:00:00.000Z */
+            createdAt: string;
+        };
+        NearDuplicateDto: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description Hamming distance between the perceptual hashes (0–64)
+             * @example 3
+             */
+            distance: number;
+        };
+        IngestResultDto: {
+            image: components["schemas"]["ImageDto"];
+            /** @description false: the same bytes were already stored (see duplicateOf) */
+            created: boolean;
+            /**
+             * Format: uuid
+             * @description The existing image's id, for an exact duplicate
+             */
+            duplicateOf?: string;
+            /** @description Perceptually similar images of the tenant, nearest first */
+            nearDuplicates: components["schemas"]["NearDuplicateDto"][];
+        };
+        IngestResponseDto: {
+            /** @description One entry per uploaded image, in upload order */
+            items: components["schemas"]["IngestResultDto"][];
+        };
+        ImageListDto: {
+            items: components["schemas"]["ImageDto"][];
+            /** @example 42 */
+            total: number;
+            /** @example 0 */
+            offset: number;
+            /** @example 20 */
+            limit: number;
+        };
+        SimilarImageDto: {
+            image: components["schemas"]["ImageDto"];
+            /**
+             * @description Hamming distance between the perceptual hashes (0–64)
+             * @example 4
+             */
+            distance: number;
+        };
+        SimilarImagesDto: {
+            items: components["schemas"]["SimilarImageDto"][];
+            /**
+             * @description The distance threshold applied
+             * @example 10
+             */
+            maxDistance: number;
+        };
+        TransformOperationDto: {
+            /** @enum {string} */
+            op: "resize" | "crop" | "rotate" | "flip" | "grayscale" | "blur";
+            /** @description resize, crop */
+            width?: number;
+            /** @description resize, crop */
+            height?: number;
+            /**
+             * @description resize (default inside)
+             * @enum {string}
+             */
+            fit?: "cover" | "contain" | "inside";
+            /** @description crop */
+            left?: number;
+            /** @description crop */
+            top?: number;
+            /** @description rotate: degrees clockwise */
+            angle?: number;
+            /**
+             * @description flip
+             * @enum {string}
+             */
+            direction?: "horizontal" | "vertical";
+            /** @description blur: Gaussian sigma */
+            sigma?: number;
+        };
+        TransformRequestDto: {
+            /** @description Applied in order */
+            operations: components["schemas"]["TransformOperationDto"][];
+            /**
+             * @description Output format (IMAGES_OUTPUT_FORMATS); default: the image's
+             * @enum {string}
+             */
+            format?: "jpeg" | "png" | "webp" | "avif" | "gif" | "tiff";
+            quality?: number;
         };
         IndicatorHealthDto: {
             /**
@@ -3819,6 +4068,704 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    listImages: {
+        parameters: {
+            query?: {
+                offset?: number;
+                limit?: number;
+                source?: "upload" | "comfy" | "diffusion";
+                format?: "jpeg" | "png" | "webp" | "gif" | "tiff" | "avif";
+                /** @description Created at or after (ISO 8601) */
+                createdFrom?: string;
+                /** @description Created at or before (ISO 8601) */
+                createdTo?: string;
+                /** @description Case-insensitive text the caption contains */
+                caption?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageListDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    uploadImages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @description One or more image parts */
+                    file: string[];
+                    /**
+                     * @description Remove EXIF/XMP/IPTC (GPS included)
+                     * @enum {string}
+                     */
+                    stripMetadata?: "true" | "false";
+                };
+                "application/json": components["schemas"]["IngestJsonDto"];
+            };
+        };
+        responses: {
+            /** @description Every image was already stored (exact duplicates) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResponseDto"];
+                };
+            };
+            /** @description At least one image was stored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResponseDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    getImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    deleteImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    listSimilarImages: {
+        parameters: {
+            query?: {
+                /** @description Hamming distance threshold; default: runtime setting */
+                maxDistance?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimilarImagesDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    getImageContent: {
+        parameters: {
+            query?: {
+                /** @description Width, one of IMAGES_VARIANT_SIZES; never enlarges */
+                w?: number;
+                /** @description Height, one of IMAGES_VARIANT_SIZES; never enlarges */
+                h?: number;
+                fit?: "cover" | "contain" | "inside";
+                /** @description Output format (IMAGES_OUTPUT_FORMATS); absent on a variant: chosen from Accept (WebP, AVIF, else the source format) */
+                format?: "jpeg" | "png" | "webp" | "avif" | "gif" | "tiff";
+                /** @description Encoder quality */
+                q?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Image bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                    "image/avif": string;
+                    "image/gif": string;
+                    "image/tiff": string;
+                };
+            };
+            /** @description If-None-Match matched the ETag */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    transformImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransformRequestDto"];
+            };
+        };
+        responses: {
+            /** @description Image bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                    "image/avif": string;
+                    "image/gif": string;
+                    "image/tiff": string;
+                };
+            };
+            /** @description If-None-Match matched the ETag */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,6 +2,7 @@ import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import { contextOf, runInContext } from '../context/request-context';
+import { UnsupportedMediaTypeError } from '../errors';
 import { fromBodyParserError } from '../errors/body-parser-errors';
 import { httpConfig, type HttpConfig } from './http.config';
 import { isBlank, type JsonLimits, parseJsonText } from './json-text';
@@ -22,6 +23,9 @@ import { isJsonMediaType, markNonJsonMediaType, mediaTypeOf, notAJsonObject, Unu
  * The route then answers: `@Body()` through the validation pipe, the drop-in surfaces through
  * `jsonObjectBody`, each in its own error dialect; routes that take no body ignore it.
  *
+ * Bodies in file media types (multipart, octet-stream, image, audio, video) are left unread for
+ * the route that streams them; `req.body` then says 415 to any route that takes JSON.
+ *
  * Skipped outright for requests without a body (most GETs); the request context is entered
  * again after a body was read: the parser calls back from the socket's stream events, outside
  * the context the request edge entered.
@@ -40,6 +44,16 @@ export class BodyParserMiddleware implements NestMiddleware {
 
   use(req: Request, res: Response, next: NextFunction): void {
     if (!hasBody(req)) return next();
+    const media = mediaTypeOf(req.headers['content-type']);
+    if (media !== undefined && isStreamedMediaType(media)) {
+      // Left unread for the route that streams it (uploads: busboy writes multipart parts to disk
+      // as they arrive); a route that takes JSON answers 415 for it, as for any non-JSON body.
+      req.body = new UnusableBody(
+        new UnsupportedMediaTypeError(`Request body was sent as ${media.slice(0, 64)}; this route takes JSON`),
+        media,
+      );
+      return next();
+    }
     this.read(req, res, (err?: unknown) => {
       const contentType = req.headers['content-type'];
       const nonJson = isJsonMediaType(contentType) ? undefined : (mediaTypeOf(contentType) ?? '');
@@ -68,6 +82,17 @@ export class BodyParserMiddleware implements NestMiddleware {
     markNonJsonMediaType(value, nonJson);
     return value;
   }
+}
+
+/** Media types whose bodies are files, streamed by the routes that take them, never buffered here. */
+function isStreamedMediaType(media: string): boolean {
+  return (
+    media.startsWith('multipart/') ||
+    media === 'application/octet-stream' ||
+    media.startsWith('image/') ||
+    media.startsWith('audio/') ||
+    media.startsWith('video/')
+  );
 }
 
 /** RFC 9112 §6.3: a request has a body when it says so by Transfer-Encoding or Content-Length. */
