@@ -20,12 +20,18 @@ export function operationId(controllerKey: string, methodKey: string): string {
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
 
-/** Adds the 500 problem every operation can answer, so generated clients know its shape. */
+/**
+ * Adds the problems the platform answers on its own, so generated clients know their shape: 500 on
+ * every operation, and 400 `VALIDATION.FAILED` on every operation with a request body (the global
+ * validation pipe, or the body parsers, reject a malformed one before the handler runs).
+ */
 function addDefaultProblems(doc: OpenAPIObject): void {
   for (const item of Object.values(doc.paths)) {
     for (const method of METHODS) {
       const op = item[method];
-      if (op && !op.responses['500']) op.responses['500'] = problemResponse(500);
+      if (!op) continue;
+      if (op.requestBody) op.responses['400'] ??= problemResponse(400, 'Invalid request (VALIDATION.FAILED)');
+      op.responses['500'] ??= problemResponse(500);
     }
   }
 }
