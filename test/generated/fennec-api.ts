@@ -719,6 +719,23 @@ export interface paths {
         patch: operations["patchConfig"];
         trace?: never;
     };
+    "/config/{service}/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON Schema of a service's settings: types, ranges, defaults, secrets (x-fennec-secret); validate before PATCH */
+        get: operations["getConfigSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/config/{service}/history": {
         parameters: {
             query?: never;
@@ -2001,6 +2018,22 @@ export interface components {
         };
         UpstreamsStatusDto: {
             pools: components["schemas"]["UpstreamPoolStatusDto"][];
+        };
+        /**
+         * flags settings (merge patch)
+         * @description JSON merge patch of the `flags` settings; `null` clears a runtime value.
+         */
+        FlagsConfigPatch: {
+            /** @default {} */
+            flags: Record<string, never> | null;
+        };
+        /**
+         * llm settings (merge patch)
+         * @description JSON merge patch of the `llm` settings; `null` clears a runtime value.
+         */
+        LlmConfigPatch: {
+            /** @default [] */
+            allowedModels: unknown[] | null;
         };
     };
     responses: never;
@@ -5817,9 +5850,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["FlagsConfigPatch"] | components["schemas"]["LlmConfigPatch"];
             };
         };
         responses: {
@@ -5901,6 +5932,77 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    getConfigSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JSON Schema object */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Caller lacks the operator role (AUTH.FORBIDDEN) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

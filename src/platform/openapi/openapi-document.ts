@@ -1,5 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ContributesOpenApi, type OpenApiContributor } from './openapi-contributor';
 import { addSecuritySchemes, applyOperationSecurity } from './openapi-security';
 import { problemResponse } from './api-problems.decorator';
 import { ProblemSchema } from './problem.schema';
@@ -47,7 +49,21 @@ export function buildOpenApiDocument(app: INestApplication, info: OpenApiInfo): 
   });
   addDefaultProblems(doc);
   applyOperationSecurity(app, doc);
+  applyContributors(app, doc);
   return doc;
+}
+
+/** Lets every `@ContributesOpenApi()` provider complete the document. */
+function applyContributors(app: INestApplication, doc: OpenAPIObject): void {
+  let discovery: DiscoveryService;
+  try {
+    discovery = app.get(DiscoveryService, { strict: false });
+  } catch {
+    return; // no module imports DiscoveryModule, so no provider can have asked to contribute
+  }
+  for (const wrapper of discovery.getProviders({ metadataKey: ContributesOpenApi.KEY })) {
+    (wrapper.instance as OpenApiContributor | undefined)?.contributeOpenApi(doc);
+  }
 }
 
 /** Serves Swagger UI at `/docs` and the JSON document at `/docs-json`. */
