@@ -4,3 +4,4 @@ export * from './fennec-error';
 export * from './problem-details';
 export * from './validation-errors';
 export * from './problem-for';
+export * from './domain-error';
