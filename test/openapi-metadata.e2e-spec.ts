@@ -11,5 +11,6 @@ describe('Swagger plugin metadata (src/metadata.ts, test/fixtures/example-servic
       });
     // On failure the thrown error carries the script's stderr: which file is stale, and to run `npm run openapi`.
     expect(run).not.toThrow();
-  });
+    // Two TypeScript programs over the whole project: ~20 s on an idle 2-core machine.
+  }, 180_000);
 });
