@@ -46,10 +46,19 @@ module.exports = {
     },
     {
       name: 'services-use-platform-barrels',
-      comment: "Services import the platform through its folders' public index.ts, never a file inside one.",
+      comment:
+        "Services import the platform through its public barrels: src/platform/index.ts or a folder's index.ts, never a file inside one.",
       severity: 'error',
       from: { path: '^src/services/' },
-      to: { path: '^src/platform/', pathNot: '^src/platform/[^/]+/index\\.ts$' },
+      to: { path: '^src/platform/', pathNot: ['^src/platform/index\\.ts$', '^src/platform/[^/]+/index\\.ts$'] },
+    },
+    {
+      name: 'platform-never-imports-its-root-barrel',
+      comment:
+        'src/platform/index.ts re-exports every folder for services; inside the platform it would hide the layers.',
+      severity: 'error',
+      from: { path: '^src/platform/' },
+      to: { path: '^src/platform/index\\.ts$' },
     },
     {
       name: 'platform-never-imports-services',

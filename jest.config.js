@@ -41,7 +41,7 @@ module.exports = {
       testTimeout: 30_000,
     },
   ],
-  collectCoverageFrom: ['src/**/*.ts', '!src/**/*.spec.ts', '!src/main.ts', '!src/**/index.ts'],
+  collectCoverageFrom: ['src/**/*.ts', '!src/**/*.spec.ts', '!src/main.ts', '!src/metadata.ts', '!src/**/index.ts'],
   // Raised as the code grew (measured: platform 95.5% lines / 81.8% branches, services 94.2% / 76%);
   // never lowered to make CI pass.
   coverageThreshold: {

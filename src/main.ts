@@ -4,11 +4,13 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { APP_INFO } from './app.info';
 import { AppModule } from './app.module';
+import { loadAppOpenApiMetadata } from './app.openapi-metadata';
 import { appConfig, type AppConfig } from './platform/config/app.config';
 import { configurePlatformApp } from './platform/configure-app';
 import { installShutdownHandlers, lifecycleConfig, type LifecycleConfig } from './platform/lifecycle';
 
 async function bootstrap(): Promise<void> {
+  await loadAppOpenApiMetadata();
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
     bufferLogs: true,
     bodyParser: false,

@@ -6,3 +6,4 @@ export * from './validation-errors';
 export * from './problem-for';
 export { UnsupportedMediaTypeError } from './body-parser-errors';
 export * from './error-dialects';
+export * from './domain-error';

@@ -1,3 +1,4 @@
+export * from './dto/lifecycle-command-result.dto';
 export * from './dto/restart-result.dto';
 export * from './dto/service-detail.dto';
 export * from './dto/service-graph.dto';

@@ -25,6 +25,7 @@ export interface StateRecovery {
  * Every method may reject with `StateUnavailableError` (code STATE.UNAVAILABLE) when the backend
  * is unreachable; callers decide fail-open or fail-closed and document it.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the class below
 export interface StateStore {
   readonly backend: 'memory' | 'redis';
 
@@ -97,3 +98,11 @@ export interface StateStore {
 
 /** DI token of the application's {@link StateStore}. */
 export const STATE_STORE = Symbol('STATE_STORE');
+
+/**
+ * The same store injected by type: `constructor(private readonly state: StateStore)`, no
+ * `@Inject(STATE_STORE)` needed. An interface has no runtime value for Nest to resolve, so this
+ * empty class merges with it and serves as the token (StateModule provides it as an alias).
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export abstract class StateStore {}

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ErrorDialects } from '../../../platform/errors';
 import { OLLAMA_ERROR_DIALECT } from '../ollama-compat/ollama-error.filter';
 import { OPENAI_ERROR_DIALECT } from '../openai-compat/openai-error.filter';
@@ -9,11 +9,11 @@ import { OPENAI_ERROR_DIALECT } from '../openai-compat/openai-error.filter';
  * written as Ollama and OpenAI write them too.
  */
 @Injectable()
-export class CompatErrorDialects implements OnModuleInit {
-  constructor(private readonly dialects: ErrorDialects) {}
-
-  onModuleInit(): void {
-    this.dialects.register(OLLAMA_ERROR_DIALECT);
-    this.dialects.register(OPENAI_ERROR_DIALECT);
+export class CompatErrorDialects {
+  // In the constructor, not onModuleInit: the OpenAPI document is built before the app is
+  // initialised, and it reads the dialects to leave these surfaces' operations out of problem+json.
+  constructor(dialects: ErrorDialects) {
+    dialects.register(OLLAMA_ERROR_DIALECT);
+    dialects.register(OPENAI_ERROR_DIALECT);
   }
 }
