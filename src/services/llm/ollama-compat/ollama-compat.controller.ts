@@ -1,12 +1,14 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UseFilters, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { abortOnDisconnect, requestIdOf, waitForDrain } from '../../../platform/http';
 import { ServiceRoute } from '../../../platform/registry';
 import { FlagOnlyInput } from '../../../platform/security';
-import { abortOnDisconnect, requestIdOf } from '../client-abort';
-import { LLM_SERVICE, LlmGateway } from '../llm-gateway.service';
+import { LLM_SERVICE } from '../llm-gateway.service';
+import { LlmRequestPolicy } from '../llm-request-policy';
 import { ChatRateLimit, EmbedRateLimit } from '../llm-route-limits';
 import { LlmStreamLimiter } from '../llm-stream-limiter';
+import { OllamaRelay } from '../ollama-relay.service';
 import { OllamaErrorFilter } from './ollama-error.filter';
 
 /** A drop-in client's JSON body; not a class, so the global ValidationPipe leaves it to the policy checks. */
@@ -30,7 +32,8 @@ const OLLAMA_BODY = {
 @Controller({ path: 'ollama', version: VERSION_NEUTRAL })
 export class OllamaCompatController {
   constructor(
-    private readonly llm: LlmGateway,
+    private readonly llm: OllamaRelay,
+    private readonly policy: LlmRequestPolicy,
     private readonly streams: LlmStreamLimiter,
   ) {}
 
@@ -61,7 +64,7 @@ export class OllamaCompatController {
   @ApiBody(OLLAMA_BODY)
   @ApiOkResponse({ description: "Ollama's model details" })
   show(@Body() body: JsonBody, @Req() req: Request): Promise<unknown> {
-    const model = this.llm.policy.model(body.model ?? body.name, 'chat', body.model === undefined ? 'name' : 'model');
+    const model = this.policy.model(body.model ?? body.name, 'chat', body.model === undefined ? 'name' : 'model');
     return this.llm.json('show', '/api/show', { ...body, model }, this.ctx(req));
   }
 
@@ -76,8 +79,8 @@ export class OllamaCompatController {
   @ApiProduces('application/x-ndjson', 'application/json')
   @ApiOkResponse({ description: "Ollama's chat answer or NDJSON chunks" })
   async chat(@Body() body: JsonBody, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const model = this.llm.policy.model(body.model, 'chat');
-    this.llm.policy.messages(body.messages);
+    const model = this.policy.model(body.model, 'chat');
+    this.policy.messages(body.messages);
     await this.relay(req, res, 'chat', '/api/chat', { ...body, model });
   }
 
@@ -92,8 +95,8 @@ export class OllamaCompatController {
   @ApiProduces('application/x-ndjson', 'application/json')
   @ApiOkResponse({ description: "Ollama's generate answer or NDJSON chunks" })
   async generate(@Body() body: JsonBody, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const model = this.llm.policy.model(body.model, 'chat');
-    this.llm.policy.prompt(body.prompt, body.system);
+    const model = this.policy.model(body.model, 'chat');
+    this.policy.prompt(body.prompt, body.system);
     await this.relay(req, res, 'generate', '/api/generate', { ...body, model });
   }
 
@@ -104,8 +107,8 @@ export class OllamaCompatController {
   @ApiBody(OLLAMA_BODY)
   @ApiOkResponse({ description: "Ollama's embeddings answer" })
   embed(@Body() body: JsonBody, @Req() req: Request): Promise<unknown> {
-    const model = this.llm.policy.model(body.model, 'embed');
-    this.llm.policy.embedInput(body.input);
+    const model = this.policy.model(body.model, 'embed');
+    this.policy.embedInput(body.input);
     return this.llm.json('embed', '/api/embed', { ...body, model }, this.ctx(req));
   }
 
@@ -139,23 +142,11 @@ export class OllamaCompatController {
     try {
       for await (const { raw } of lines) {
         if (res.destroyed) break;
-        if (!res.write(raw + '\n')) await waitDrain(res);
+        if (!res.write(raw + '\n')) await waitForDrain(res);
       }
     } catch (err) {
       if (!res.destroyed) res.write(JSON.stringify({ error: (err as Error).message }) + '\n');
     }
     if (!res.destroyed) res.end();
   }
-}
-
-function waitDrain(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }

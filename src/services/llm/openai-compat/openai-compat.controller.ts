@@ -2,13 +2,15 @@ import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseFilters } fr
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { RequestValidationError, ResourceNotFoundError } from '../../../platform/errors';
+import { abortOnDisconnect, requestIdOf, waitForDrain } from '../../../platform/http';
 import { ServiceRoute } from '../../../platform/registry';
 import { FlagOnlyInput } from '../../../platform/security';
 import { streamProblem } from '../../../platform/streaming';
-import { abortOnDisconnect, requestIdOf } from '../client-abort';
-import { LLM_SERVICE, LlmGateway } from '../llm-gateway.service';
+import { LLM_SERVICE } from '../llm-gateway.service';
+import { LlmRequestPolicy } from '../llm-request-policy';
 import { ChatRateLimit, EmbedRateLimit } from '../llm-route-limits';
 import { LlmStreamLimiter } from '../llm-stream-limiter';
+import { OllamaRelay } from '../ollama-relay.service';
 import type { OllamaChunk, OllamaEmbedResponse, OllamaTagsResponse } from '../ollama.types';
 import { openAiError, OpenAiErrorFilter } from './openai-error.filter';
 import {
@@ -48,7 +50,8 @@ const modelEntry = (m: OllamaTagsResponse['models'][number]) => ({
 @Controller({ version: '1' })
 export class OpenAiCompatController {
   constructor(
-    private readonly llm: LlmGateway,
+    private readonly llm: OllamaRelay,
+    private readonly policy: LlmRequestPolicy,
     private readonly streams: LlmStreamLimiter,
   ) {}
 
@@ -81,9 +84,9 @@ export class OpenAiCompatController {
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ description: 'A chat.completion, or chat.completion.chunk events' })
   async chat(@Body() body: JsonBody, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const model = this.llm.policy.model(body.model, 'chat');
+    const model = this.policy.model(body.model, 'chat');
     const messages = toOllamaMessages(body.messages);
-    this.llm.policy.messages(messages);
+    this.policy.messages(messages);
     const { options, format } = toOllamaOptions(body);
     const upstreamBody = { model, messages, options, format };
     const id = completionId();
@@ -132,7 +135,8 @@ export class OpenAiCompatController {
           break;
         }
         const content = chunk.message?.content ?? '';
-        if (content !== '' && !send(toCompletionChunk(c.id, c.created, chunk.model, { content }))) await drained(res);
+        if (content !== '' && !send(toCompletionChunk(c.id, c.created, chunk.model, { content })))
+          await waitForDrain(res);
       }
     } catch (err) {
       // OpenAI's clients raise an `error` object found in a stream event.
@@ -148,8 +152,8 @@ export class OpenAiCompatController {
   @ApiBody(OPENAI_BODY)
   @ApiOkResponse({ description: '{ object: "list", data: [{ object: "embedding", index, embedding }], model, usage }' })
   async embeddings(@Body() body: JsonBody, @Req() req: Request) {
-    const model = this.llm.policy.model(body.model, 'embed');
-    const input = this.llm.policy.embedInput(body.input);
+    const model = this.policy.model(body.model, 'embed');
+    const input = this.policy.embedInput(body.input);
     const format = body.encoding_format ?? 'float';
     if (format !== 'float' && format !== 'base64') {
       throw new RequestValidationError('encoding_format must be float or base64', {
@@ -179,16 +183,4 @@ export class OpenAiCompatController {
   private ctx(req: Request) {
     return { signal: abortOnDisconnect(req), requestId: requestIdOf(req) };
   }
-}
-
-function drained(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }

@@ -1,0 +1,3 @@
+/** Public surface of the platform's HTTP layer for services. */
+export * from './client-disconnect';
+export * from './request-id';

@@ -1,0 +1,186 @@
+import { Injectable } from '@nestjs/common';
+import { FennecError } from '../../platform/errors';
+import {
+  type UpstreamPool,
+  type UpstreamResponse,
+  UpstreamBadResponseError,
+  UpstreamCallAbortedError,
+  UpstreamUnavailableError,
+} from '../../platform/upstream';
+import { LlmGateway } from './llm-gateway.service';
+import { LlmRequestPolicy } from './llm-request-policy';
+import { LlmGenerationFailedError, LlmModelNotFoundError, LlmRequestRejectedError } from './llm.errors';
+import { LlmMetrics } from './llm.metrics';
+import type { OllamaChunk, OllamaTagsResponse } from './ollama.types';
+
+/** Per-call context: the caller's cancellation and request id (forwarded to Ollama). */
+export interface LlmCallOptions {
+  signal?: AbortSignal;
+  requestId?: string;
+}
+
+export type OllamaOperation = 'chat' | 'generate' | 'embed' | 'show' | 'tags' | 'version';
+
+/** One line of an Ollama stream: its text as sent (for byte-faithful relaying) and its chunk. */
+export class OllamaLine {
+  constructor(
+    readonly raw: string,
+    private parsed?: OllamaChunk,
+  ) {}
+
+  /** Parsed on first use: a relay that only forwards `raw` never pays for it. */
+  get chunk(): OllamaChunk {
+    return (this.parsed ??= parseLine(this.raw));
+  }
+}
+
+function parseLine(raw: string): OllamaChunk {
+  try {
+    return JSON.parse(raw) as OllamaChunk;
+  } catch {
+    throw new UpstreamBadResponseError('Ollama sent a line that is not JSON');
+  }
+}
+
+/**
+ * Raw calls to Ollama through the gateway's pool, for the three HTTP surfaces (native, Ollama-
+ * and OpenAI-compatible) and the in-process client: one call, a whole JSON answer, or the lines
+ * of a streamed answer, with the gateway's call and token metrics and Ollama's errors mapped to
+ * domain errors. Request checks are the caller's ({@link LlmRequestPolicy}).
+ */
+@Injectable()
+export class OllamaRelay {
+  constructor(
+    private readonly gateway: LlmGateway,
+    private readonly metrics: LlmMetrics,
+    private readonly policy: LlmRequestPolicy,
+  ) {}
+
+  /**
+   * Sends one call to an Ollama instance. Resolves once a 2xx answer's headers arrived; maps
+   * Ollama's 404 to LLM.MODEL_NOT_FOUND and other 4xx to LLM.REQUEST_REJECTED, with its message.
+   */
+  async send(
+    operation: OllamaOperation,
+    path: string,
+    body: object | undefined,
+    options: LlmCallOptions = {},
+  ): Promise<UpstreamResponse> {
+    let pool: UpstreamPool;
+    try {
+      pool = this.gateway.servingPool();
+    } catch (err) {
+      if (err instanceof UpstreamUnavailableError) this.metrics.calls.inc({ operation, outcome: 'unavailable' });
+      throw err;
+    }
+    let res: UpstreamResponse;
+    try {
+      res = await pool.request({
+        method: body === undefined ? 'GET' : 'POST',
+        path,
+        body,
+        // Ollama calls change nothing, so one that failed with a 5xx may go to another instance.
+        idempotent: true,
+        signal: options.signal,
+        requestId: options.requestId,
+      });
+    } catch (err) {
+      this.metrics.calls.inc({ operation, outcome: err instanceof UpstreamCallAbortedError ? 'aborted' : 'error' });
+      throw err;
+    }
+    this.gateway.markUp(res.instance);
+    if (res.ok) return res;
+    this.metrics.calls.inc({ operation, outcome: 'rejected' });
+    const message = await errorMessageOf(res);
+    if (res.status === 404) throw new LlmModelNotFoundError(message ?? 'Model not found on Ollama');
+    throw new LlmRequestRejectedError(message ?? `Ollama refused the request (${res.status})`);
+  }
+
+  /** A whole JSON answer. */
+  async json<T>(operation: OllamaOperation, path: string, body?: object, options: LlmCallOptions = {}): Promise<T> {
+    const res = await this.send(operation, path, body, options);
+    try {
+      const out = await res.json<T>();
+      this.metrics.calls.inc({ operation, outcome: 'ok' });
+      this.countTokens(out as OllamaChunk);
+      return out;
+    } catch (err) {
+      this.metrics.calls.inc({ operation, outcome: 'error' });
+      throw asStreamError(err);
+    }
+  }
+
+  /**
+   * The lines of a streamed (NDJSON) answer as they arrive. Ends after the `done` chunk; throws
+   * LLM.GENERATION_FAILED for Ollama's in-band `{"error"}` line and UPSTREAM.BAD_RESPONSE when the
+   * stream breaks off before `done`. Stopping early (`return()`) closes the upstream request.
+   */
+  async *lines(operation: OllamaOperation, res: UpstreamResponse): AsyncGenerator<OllamaLine> {
+    let finished = false;
+    const sent = performance.now();
+    let first = true;
+    try {
+      for await (const raw of res.lines()) {
+        // A token line has the key `"done":false` (a key cannot occur unescaped inside a JSON
+        // string): only the first line, the final one, in-band errors and oddities are parsed here.
+        if (!first && raw.includes('"done":false') && !raw.includes('"error":')) {
+          yield new OllamaLine(raw);
+          continue;
+        }
+        const chunk = parseLine(raw);
+        if (typeof chunk.error === 'string') throw new LlmGenerationFailedError(`Ollama failed: ${chunk.error}`);
+        if (first) {
+          first = false;
+          this.metrics.firstToken.observe({ model: chunk.model }, (performance.now() - sent) / 1000);
+        }
+        if (chunk.done) {
+          finished = true;
+          this.countTokens(chunk);
+          this.metrics.calls.inc({ operation, outcome: 'ok' });
+        }
+        yield new OllamaLine(raw, chunk);
+        if (chunk.done) return;
+      }
+      throw new UpstreamBadResponseError('Ollama ended the stream before its final chunk');
+    } catch (err) {
+      this.metrics.calls.inc({ operation, outcome: err instanceof UpstreamCallAbortedError ? 'aborted' : 'error' });
+      throw asStreamError(err);
+    } finally {
+      if (!finished) void res.cancel().catch(() => undefined);
+    }
+  }
+
+  /** Ollama's `/api/tags`, narrowed to the allow-list when one is set. */
+  async tags(options: LlmCallOptions = {}): Promise<OllamaTagsResponse> {
+    const tags = await this.json<OllamaTagsResponse>('tags', '/api/tags', undefined, options);
+    if (!this.policy.restrictsModels()) return tags;
+    return { ...tags, models: tags.models.filter((m) => this.policy.allows(m.name)) };
+  }
+
+  private countTokens(chunk: OllamaChunk): void {
+    if (typeof chunk?.model !== 'string') return;
+    if (typeof chunk.prompt_eval_count === 'number') {
+      this.metrics.tokens.inc({ model: chunk.model, kind: 'prompt' }, chunk.prompt_eval_count);
+    }
+    if (typeof chunk.eval_count === 'number') {
+      this.metrics.tokens.inc({ model: chunk.model, kind: 'completion' }, chunk.eval_count);
+    }
+  }
+}
+
+/** A caller abort stays as it is; anything else unknown while reading becomes a bad response. */
+function asStreamError(err: unknown): unknown {
+  if (err instanceof UpstreamCallAbortedError) return err;
+  if (err instanceof FennecError) return err;
+  return new UpstreamBadResponseError('Ollama broke off its answer', undefined, { cause: err });
+}
+
+async function errorMessageOf(res: UpstreamResponse): Promise<string | undefined> {
+  try {
+    const text = await res.text();
+    const parsed = JSON.parse(text) as { error?: unknown };
+    return typeof parsed.error === 'string' ? parsed.error.slice(0, 500) : undefined;
+  } catch {
+    return undefined;
+  }
+}
