@@ -21,6 +21,17 @@ export interface LlmCallOptions {
 
 export type OllamaOperation = 'chat' | 'generate' | 'embed' | 'show' | 'tags' | 'version';
 
+/**
+ * Called by {@link OllamaRelay.relay} per line: its bytes as Ollama sent them (with the `\n`) and
+ * its chunk, parsed on first call (token lines are not parsed unless asked). A promise pauses
+ * reading until it settles (a slow client); `false` stops the upstream call.
+ */
+export type OllamaLineHandler = (raw: Buffer, chunk: () => OllamaChunk) => void | false | Promise<void | false>;
+
+/** A token line has the key `"done":false` (a key cannot occur unescaped inside a JSON string). */
+const TOKEN_KEY = Buffer.from('"done":false');
+const ERROR_KEY = Buffer.from('"error":');
+
 /** One line of an Ollama stream: its text as sent (for byte-faithful relaying) and its chunk. */
 export class OllamaLine {
   constructor(
@@ -147,6 +158,54 @@ export class OllamaRelay {
       throw asStreamError(err);
     } finally {
       if (!finished) void res.cancel().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Relays a streamed (NDJSON) answer line by line as it arrives, with what {@link lines} does
+   * (first-token and call metrics, token counts from the final chunk, LLM.GENERATION_FAILED for an
+   * in-band `{"error"}` line, UPSTREAM.BAD_RESPONSE when the stream breaks off before `done`) but
+   * no promise, decoding or JSON.parse per token line: a relay that forwards bytes never pays for
+   * them. Lines after the final chunk are ignored.
+   */
+  async relay(operation: OllamaOperation, res: UpstreamResponse, onLine: OllamaLineHandler): Promise<void> {
+    const sent = performance.now();
+    let first = true;
+    let finished = false;
+    let stopped = false;
+    const forward = (raw: Buffer, chunk: () => OllamaChunk) => {
+      const out = onLine(raw, chunk);
+      if (out === false) stopped = true;
+      if (out === false || out === undefined) return out;
+      return out.then((v) => {
+        if (v === false) stopped = true;
+        return v;
+      });
+    };
+    try {
+      await res.forEachLine((line, raw) => {
+        if (finished) return;
+        if (!first && line.includes(TOKEN_KEY) && !line.includes(ERROR_KEY)) {
+          let parsed: OllamaChunk | undefined;
+          return forward(raw, () => (parsed ??= parseLine(line.toString())));
+        }
+        const chunk = parseLine(line.toString());
+        if (typeof chunk.error === 'string') throw new LlmGenerationFailedError(`Ollama failed: ${chunk.error}`);
+        if (first) {
+          first = false;
+          this.metrics.firstToken.observe({ model: chunk.model }, (performance.now() - sent) / 1000);
+        }
+        if (chunk.done) {
+          finished = true;
+          this.countTokens(chunk);
+          this.metrics.calls.inc({ operation, outcome: 'ok' });
+        }
+        return forward(raw, () => chunk);
+      });
+      if (!finished && !stopped) throw new UpstreamBadResponseError('Ollama ended the stream before its final chunk');
+    } catch (err) {
+      this.metrics.calls.inc({ operation, outcome: err instanceof UpstreamCallAbortedError ? 'aborted' : 'error' });
+      throw asStreamError(err);
     }
   }
 

@@ -3,6 +3,7 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nes
 import type { Request, Response } from 'express';
 import { abortOnDisconnect, requestIdOf, waitForDrain } from '../../../platform/http';
 import { ServiceRoute } from '../../../platform/registry';
+import type { UpstreamResponse } from '../../../platform/upstream';
 import { FlagOnlyInput } from '../../../platform/security';
 import { LLM_SERVICE } from '../llm-gateway.service';
 import { LlmRequestPolicy } from '../llm-request-policy';
@@ -135,15 +136,16 @@ export class OllamaCompatController {
     });
     req.socket.setNoDelay(true);
     // Not awaited: a handler kept pending for the life of a stream would hold Nest's request pipeline.
-    void this.pump(res, this.llm.lines(op, upstream));
+    void this.pump(res, op, upstream);
   }
 
-  private async pump(res: Response, lines: AsyncGenerator<{ raw: string }>): Promise<void> {
+  private async pump(res: Response, op: 'chat' | 'generate', upstream: UpstreamResponse): Promise<void> {
     try {
-      for await (const { raw } of lines) {
-        if (res.destroyed) break;
-        if (!res.write(raw + '\n')) await waitForDrain(res);
-      }
+      // Bytes as Ollama sent them; a full socket pauses the upstream until the client drains.
+      await this.llm.relay(op, upstream, (raw) => {
+        if (res.destroyed) return false;
+        if (!res.write(raw)) return waitForDrain(res);
+      });
     } catch (err) {
       if (!res.destroyed) res.write(JSON.stringify({ error: (err as Error).message }) + '\n');
     }

@@ -6,6 +6,7 @@ import { abortOnDisconnect, requestIdOf, waitForDrain } from '../../../platform/
 import { ServiceRoute } from '../../../platform/registry';
 import { FlagOnlyInput } from '../../../platform/security';
 import { streamProblem } from '../../../platform/streaming';
+import type { UpstreamResponse } from '../../../platform/upstream';
 import { LLM_SERVICE } from '../llm-gateway.service';
 import { LlmRequestPolicy } from '../llm-request-policy';
 import { ChatRateLimit, EmbedRateLimit } from '../llm-route-limits';
@@ -112,32 +113,34 @@ export class OpenAiCompatController {
     });
     req.socket.setNoDelay(true);
     // Not awaited: a handler kept pending for the life of a stream would hold Nest's request pipeline.
-    void this.pump(req, res, this.llm.lines('chat', upstream), { id, created, model, includeUsage });
+    void this.pump(req, res, upstream, { id, created, model, includeUsage });
   }
 
   private async pump(
     req: Request,
     res: Response,
-    lines: AsyncGenerator<{ chunk: OllamaChunk }>,
+    upstream: UpstreamResponse,
     c: { id: string; created: number; model: string; includeUsage: boolean },
   ): Promise<void> {
     const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
     send(toCompletionChunk(c.id, c.created, c.model, { role: 'assistant', content: '' }));
     try {
-      for await (const { chunk } of lines) {
-        if (res.destroyed) break;
+      await this.llm.relay('chat', upstream, (_raw, chunkOf) => {
+        if (res.destroyed) return false;
+        const chunk = chunkOf();
         if (chunk.done) {
           send(toCompletionChunk(c.id, c.created, chunk.model, {}, finishOf(chunk)));
           if (c.includeUsage) {
             send({ ...toCompletionChunk(c.id, c.created, chunk.model, {}), choices: [], usage: usageOf(chunk) });
           }
           res.write('data: [DONE]\n\n');
-          break;
+          return;
         }
         const content = chunk.message?.content ?? '';
-        if (content !== '' && !send(toCompletionChunk(c.id, c.created, chunk.model, { content })))
-          await waitForDrain(res);
-      }
+        if (content !== '' && !send(toCompletionChunk(c.id, c.created, chunk.model, { content }))) {
+          return waitForDrain(res);
+        }
+      });
     } catch (err) {
       // OpenAI's clients raise an `error` object found in a stream event.
       if (!res.destroyed) send(openAiError(streamProblem(err, req.originalUrl, requestIdOf(req) ?? '')));
