@@ -32,16 +32,92 @@ export type OllamaLineHandler = (raw: Buffer, chunk: () => OllamaChunk) => void 
 const TOKEN_KEY = Buffer.from('"done":false');
 const ERROR_KEY = Buffer.from('"error":');
 
-/** One line of an Ollama stream: its text as sent (for byte-faithful relaying) and its chunk. */
+/** One line of an Ollama stream, as {@link OllamaRelay.lines} yields it. */
 export class OllamaLine {
-  constructor(
-    readonly raw: string,
-    private parsed?: OllamaChunk,
-  ) {}
+  constructor(private readonly parse: () => OllamaChunk) {}
 
-  /** Parsed on first use: a relay that only forwards `raw` never pays for it. */
+  /** Parsed on first use (once). */
   get chunk(): OllamaChunk {
-    return (this.parsed ??= parseLine(this.raw));
+    return this.parse();
+  }
+}
+
+/** Lines {@link OllamaRelay.lines} queues for a consumer that is behind before it pauses the upstream. */
+const MAX_QUEUED_LINES = 64;
+
+/**
+ * The bridge between {@link OllamaRelay.relay} (lines pushed as they arrive) and a consumer that
+ * pulls: an async iterator written by hand, because an async generator costs several promises per
+ * step and this runs per token. Ends after the `done` chunk or with the relay's error; `return()`
+ * (the consumer stopped early) stops the upstream call.
+ */
+class LineQueue implements AsyncIterableIterator<OllamaLine> {
+  private readonly queue: OllamaLine[] = [];
+  private waiting?: { resolve: (r: IteratorResult<OllamaLine>) => void; reject: (err: Error) => void };
+  private resume?: (go: void | false) => void;
+  private ended = false;
+  private failure?: Error;
+  private gaveUp = false;
+
+  constructor(private readonly cancel: () => void) {}
+
+  readonly stopped = (): boolean => this.gaveUp;
+
+  /** A line arrived; returns a promise (pausing the upstream) once the consumer is far behind. */
+  push(line: OllamaLine): void | false | Promise<void | false> {
+    if (this.gaveUp) return false;
+    const waiting = this.waiting;
+    if (waiting !== undefined) {
+      this.waiting = undefined;
+      waiting.resolve(this.step(line));
+      return;
+    }
+    this.queue.push(line);
+    if (this.queue.length < MAX_QUEUED_LINES) return;
+    return new Promise<void | false>((resolve) => (this.resume = resolve));
+  }
+
+  end(err?: Error): void {
+    this.ended = true;
+    this.failure = err;
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (waiting === undefined) return;
+    if (err !== undefined) waiting.reject(err);
+    else waiting.resolve({ done: true, value: undefined });
+  }
+
+  next(): Promise<IteratorResult<OllamaLine>> {
+    const line = this.queue.shift();
+    if (line !== undefined) {
+      this.resume?.();
+      this.resume = undefined;
+      return Promise.resolve(this.step(line));
+    }
+    if (this.ended) {
+      return this.failure ? Promise.reject(this.failure) : Promise.resolve({ done: true, value: undefined });
+    }
+    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+  }
+
+  return(): Promise<IteratorResult<OllamaLine>> {
+    if (!this.ended && !this.gaveUp) {
+      this.gaveUp = true;
+      this.resume?.(false);
+      this.cancel();
+    }
+    this.queue.length = 0;
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<OllamaLine> {
+    return this;
+  }
+
+  /** The `done` chunk is the last a consumer gets. */
+  private step(line: OllamaLine): IteratorResult<OllamaLine> {
+    if (line.chunk.done) this.ended = true;
+    return { done: false, value: line };
   }
 }
 
@@ -122,43 +198,22 @@ export class OllamaRelay {
   }
 
   /**
-   * The lines of a streamed (NDJSON) answer as they arrive. Ends after the `done` chunk; throws
+   * The chunks of a streamed (NDJSON) answer as they arrive, for consumers that pull (an SSE
+   * source, {@link LlmClient.chatStream}). Ends after the `done` chunk; throws
    * LLM.GENERATION_FAILED for Ollama's in-band `{"error"}` line and UPSTREAM.BAD_RESPONSE when the
    * stream breaks off before `done`. Stopping early (`return()`) closes the upstream request.
+   *
+   * Built on {@link relay}: lines are queued as they arrive and the upstream is paused only when
+   * the consumer falls {@link MAX_QUEUED_LINES} behind, so a token costs one wake-up, not a chain
+   * of stream reads and generators.
    */
-  async *lines(operation: OllamaOperation, res: UpstreamResponse): AsyncGenerator<OllamaLine> {
-    let finished = false;
-    const sent = performance.now();
-    let first = true;
-    try {
-      for await (const raw of res.lines()) {
-        // A token line has the key `"done":false` (a key cannot occur unescaped inside a JSON
-        // string): only the first line, the final one, in-band errors and oddities are parsed here.
-        if (!first && raw.includes('"done":false') && !raw.includes('"error":')) {
-          yield new OllamaLine(raw);
-          continue;
-        }
-        const chunk = parseLine(raw);
-        if (typeof chunk.error === 'string') throw new LlmGenerationFailedError(`Ollama failed: ${chunk.error}`);
-        if (first) {
-          first = false;
-          this.metrics.firstToken.observe({ model: chunk.model }, (performance.now() - sent) / 1000);
-        }
-        if (chunk.done) {
-          finished = true;
-          this.countTokens(chunk);
-          this.metrics.calls.inc({ operation, outcome: 'ok' });
-        }
-        yield new OllamaLine(raw, chunk);
-        if (chunk.done) return;
-      }
-      throw new UpstreamBadResponseError('Ollama ended the stream before its final chunk');
-    } catch (err) {
-      this.metrics.calls.inc({ operation, outcome: err instanceof UpstreamCallAbortedError ? 'aborted' : 'error' });
-      throw asStreamError(err);
-    } finally {
-      if (!finished) void res.cancel().catch(() => undefined);
-    }
+  lines(operation: OllamaOperation, res: UpstreamResponse): AsyncIterableIterator<OllamaLine> {
+    const lines = new LineQueue(() => void res.cancel().catch(() => undefined));
+    this.relay(operation, res, (_raw, chunk) => lines.push(new OllamaLine(chunk)), lines.stopped).then(
+      () => lines.end(),
+      (err: unknown) => lines.end(err as Error), // relay() rejects with domain errors only (asStreamError)
+    );
+    return lines;
   }
 
   /**
@@ -168,7 +223,13 @@ export class OllamaRelay {
    * no promise, decoding or JSON.parse per token line: a relay that forwards bytes never pays for
    * them. Lines after the final chunk are ignored.
    */
-  async relay(operation: OllamaOperation, res: UpstreamResponse, onLine: OllamaLineHandler): Promise<void> {
+  async relay(
+    operation: OllamaOperation,
+    res: UpstreamResponse,
+    onLine: OllamaLineHandler,
+    /** Whether the consumer gave up (the stream then ends without its final chunk, not as an error). */
+    consumerStopped: () => boolean = () => false,
+  ): Promise<void> {
     const sent = performance.now();
     let first = true;
     let finished = false;
@@ -202,7 +263,8 @@ export class OllamaRelay {
         }
         return forward(raw, () => chunk);
       });
-      if (!finished && !stopped) throw new UpstreamBadResponseError('Ollama ended the stream before its final chunk');
+      if (!finished && !stopped && !consumerStopped())
+        throw new UpstreamBadResponseError('Ollama ended the stream before its final chunk');
     } catch (err) {
       this.metrics.calls.inc({ operation, outcome: err instanceof UpstreamCallAbortedError ? 'aborted' : 'error' });
       throw asStreamError(err);
