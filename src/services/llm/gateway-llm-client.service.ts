@@ -60,20 +60,19 @@ export class GatewayLlmClient implements LlmClient {
       { model, messages: request.messages, options: request.options, stream: true },
       { signal: request.signal },
     );
-    for await (const { chunk } of this.relay.lines('chat', res)) {
+    yield* this.relay.chunks('chat', res, (chunk): LlmChatStreamEvent | undefined => {
       if (chunk.done) {
-        yield {
+        return {
           type: 'done',
           model: chunk.model,
           doneReason: chunk.done_reason,
           promptTokens: chunk.prompt_eval_count,
           completionTokens: chunk.eval_count,
         };
-        return;
       }
       const text = chunk.message?.content ?? '';
-      if (text !== '') yield { type: 'token', text };
-    }
+      return text === '' ? undefined : { type: 'token', text };
+    });
   }
 
   /** One vector per input, in order. */

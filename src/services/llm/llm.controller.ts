@@ -148,17 +148,14 @@ export class LlmController {
     await this.streams.admit(req);
     const upstream = await this.llm.send(operation, path, { ...body, stream: true }, this.ctx(req));
     const done = {} as LlmStatsDto;
-    const llm = this.llm;
-    async function* tokens(): AsyncGenerator<SseMessage<{ text: string }>> {
-      for await (const { chunk } of llm.lines(operation, upstream)) {
-        if (chunk.done) {
-          Object.assign(done, statsOf(chunk));
-          return;
-        }
-        const text = chunkText(chunk);
-        if (text !== '') yield sseEvent('token', { text });
+    const tokens = this.llm.chunks(operation, upstream, (chunk): SseMessage<{ text: string }> | undefined => {
+      if (chunk.done) {
+        Object.assign(done, statsOf(chunk));
+        return undefined;
       }
-    }
-    void this.sse.stream(req, res, tokens(), { doneData: done });
+      const text = chunkText(chunk);
+      return text === '' ? undefined : sseEvent('token', { text });
+    });
+    void this.sse.stream(req, res, tokens, { doneData: done });
   }
 }

@@ -32,28 +32,18 @@ export type OllamaLineHandler = (raw: Buffer, chunk: () => OllamaChunk) => void 
 const TOKEN_KEY = Buffer.from('"done":false');
 const ERROR_KEY = Buffer.from('"error":');
 
-/** One line of an Ollama stream, as {@link OllamaRelay.lines} yields it. */
-export class OllamaLine {
-  constructor(private readonly parse: () => OllamaChunk) {}
-
-  /** Parsed on first use (once). */
-  get chunk(): OllamaChunk {
-    return this.parse();
-  }
-}
-
-/** Lines {@link OllamaRelay.lines} queues for a consumer that is behind before it pauses the upstream. */
-const MAX_QUEUED_LINES = 64;
+/** Values {@link OllamaRelay.chunks} queues for a consumer that is behind before it pauses the upstream. */
+const MAX_QUEUED = 64;
 
 /**
  * The bridge between {@link OllamaRelay.relay} (lines pushed as they arrive) and a consumer that
  * pulls: an async iterator written by hand, because an async generator costs several promises per
- * step and this runs per token. Ends after the `done` chunk or with the relay's error; `return()`
+ * step and this runs per token. Ends after the final chunk or with the relay's error; `return()`
  * (the consumer stopped early) stops the upstream call.
  */
-class LineQueue implements AsyncIterableIterator<OllamaLine> {
-  private readonly queue: OllamaLine[] = [];
-  private waiting?: { resolve: (r: IteratorResult<OllamaLine>) => void; reject: (err: Error) => void };
+class ChunkQueue<T> implements AsyncIterableIterator<T> {
+  private readonly queue: T[] = [];
+  private waiting?: { resolve: (r: IteratorResult<T>) => void; reject: (err: Error) => void };
   private resume?: (go: void | false) => void;
   private ended = false;
   private failure?: Error;
@@ -63,21 +53,22 @@ class LineQueue implements AsyncIterableIterator<OllamaLine> {
 
   readonly stopped = (): boolean => this.gaveUp;
 
-  /** A line arrived; returns a promise (pausing the upstream) once the consumer is far behind. */
-  push(line: OllamaLine): void | false | Promise<void | false> {
+  /** A line's value (undefined: nothing to yield); `last` for the final chunk. */
+  push(value: T | undefined, last: boolean): void | false | Promise<void | false> {
     if (this.gaveUp) return false;
-    const waiting = this.waiting;
-    if (waiting !== undefined) {
+    if (value !== undefined) {
+      const waiting = this.waiting;
       this.waiting = undefined;
-      waiting.resolve(this.step(line));
-      return;
+      if (waiting !== undefined) waiting.resolve({ done: false, value });
+      else this.queue.push(value);
     }
-    this.queue.push(line);
-    if (this.queue.length < MAX_QUEUED_LINES) return;
+    if (last) return this.end();
+    if (this.queue.length < MAX_QUEUED) return;
     return new Promise<void | false>((resolve) => (this.resume = resolve));
   }
 
   end(err?: Error): void {
+    if (this.ended) return;
     this.ended = true;
     this.failure = err;
     const waiting = this.waiting;
@@ -87,12 +78,12 @@ class LineQueue implements AsyncIterableIterator<OllamaLine> {
     else waiting.resolve({ done: true, value: undefined });
   }
 
-  next(): Promise<IteratorResult<OllamaLine>> {
-    const line = this.queue.shift();
-    if (line !== undefined) {
+  next(): Promise<IteratorResult<T>> {
+    if (this.queue.length > 0) {
+      const value = this.queue.shift() as T;
       this.resume?.();
       this.resume = undefined;
-      return Promise.resolve(this.step(line));
+      return Promise.resolve({ done: false, value });
     }
     if (this.ended) {
       return this.failure ? Promise.reject(this.failure) : Promise.resolve({ done: true, value: undefined });
@@ -100,7 +91,7 @@ class LineQueue implements AsyncIterableIterator<OllamaLine> {
     return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
   }
 
-  return(): Promise<IteratorResult<OllamaLine>> {
+  return(): Promise<IteratorResult<T>> {
     if (!this.ended && !this.gaveUp) {
       this.gaveUp = true;
       this.resume?.(false);
@@ -110,14 +101,8 @@ class LineQueue implements AsyncIterableIterator<OllamaLine> {
     return Promise.resolve({ done: true, value: undefined });
   }
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<OllamaLine> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return this;
-  }
-
-  /** The `done` chunk is the last a consumer gets. */
-  private step(line: OllamaLine): IteratorResult<OllamaLine> {
-    if (line.chunk.done) this.ended = true;
-    return { done: false, value: line };
   }
 }
 
@@ -198,26 +183,39 @@ export class OllamaRelay {
   }
 
   /**
-   * The chunks of a streamed (NDJSON) answer as they arrive, for consumers that pull (an SSE
-   * source, {@link LlmClient.chatStream}). Ends after the `done` chunk; throws
-   * LLM.GENERATION_FAILED for Ollama's in-band `{"error"}` line and UPSTREAM.BAD_RESPONSE when the
-   * stream breaks off before `done`. Stopping early (`return()`) closes the upstream request.
+   * The chunks of a streamed (NDJSON) answer as they arrive, mapped by `map` (undefined: skipped),
+   * for consumers that pull (an SSE source, {@link LlmClient.chatStream}). Ends after the `done`
+   * chunk (which `map` sees too); rejects with LLM.GENERATION_FAILED for Ollama's in-band
+   * `{"error"}` line and UPSTREAM.BAD_RESPONSE when the stream breaks off before `done`. Stopping
+   * early (`return()`) closes the upstream request.
    *
-   * Built on {@link relay}: lines are queued as they arrive and the upstream is paused only when
-   * the consumer falls {@link MAX_QUEUED_LINES} behind, so a token costs one wake-up, not a chain
-   * of stream reads and generators.
+   * Built on {@link relay}: values are queued as they arrive and the upstream is paused only when
+   * the consumer falls {@link MAX_QUEUED} behind, so a token costs one wake-up, not a chain of
+   * stream reads and generators.
    */
-  lines(operation: OllamaOperation, res: UpstreamResponse): AsyncIterableIterator<OllamaLine> {
-    const lines = new LineQueue(() => void res.cancel().catch(() => undefined));
-    this.relay(operation, res, (_raw, chunk) => lines.push(new OllamaLine(chunk)), lines.stopped).then(
-      () => lines.end(),
-      (err: unknown) => lines.end(err as Error), // relay() rejects with domain errors only (asStreamError)
+  chunks<T>(
+    operation: OllamaOperation,
+    res: UpstreamResponse,
+    map: (chunk: OllamaChunk) => T | undefined,
+  ): AsyncIterableIterator<T> {
+    const queue = new ChunkQueue<T>(() => void res.cancel().catch(() => undefined));
+    this.relay(
+      operation,
+      res,
+      (_raw, chunkOf) => {
+        const chunk = chunkOf();
+        return queue.push(map(chunk), chunk.done === true);
+      },
+      queue.stopped,
+    ).then(
+      () => queue.end(),
+      (err: unknown) => queue.end(err as Error), // relay() rejects with domain errors only (asStreamError)
     );
-    return lines;
+    return queue;
   }
 
   /**
-   * Relays a streamed (NDJSON) answer line by line as it arrives, with what {@link lines} does
+   * Relays a streamed (NDJSON) answer line by line as it arrives, with what {@link chunks} does
    * (first-token and call metrics, token counts from the final chunk, LLM.GENERATION_FAILED for an
    * in-band `{"error"}` line, UPSTREAM.BAD_RESPONSE when the stream breaks off before `done`) but
    * no promise, decoding or JSON.parse per token line: a relay that forwards bytes never pays for
