@@ -16,7 +16,7 @@
  * server (timers, health probes) is measured first and subtracted.
  * Target: every Fennec path ≤ 1.5× the bare relay's CPU per token.
  *
- * Env: BENCH_ROUNDS (3), BENCH_STREAMS per round and path (40), BENCH_CONCURRENCY (8),
+ * Env: BENCH_ROUNDS (5), BENCH_STREAMS per round and path (40), BENCH_CONCURRENCY (8),
  * BENCH_TOKENS per answer (200), BENCH_TOKEN_MS between tokens (2: each token is its own write,
  * as from a real model). BENCH_CPU_PROF=<dir> writes a CPU profile of the gateway process.
  */
@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const ROOT = join(__dirname, '..');
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 40);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 200);
@@ -150,7 +150,10 @@ async function main(): Promise<void> {
     const zero = () => ({ user: 0, system: 0 });
     const cpu: Record<Path, NodeJS.CpuUsage> = { bare: zero(), ndjson: zero(), native: zero(), openai: zero() };
     const tokens: Record<Path, number> = { bare: 0, ndjson: 0, native: 0, openai: 0 };
+    /** Per round, each path's CPU per token over the bare relay's in the same round. */
+    const roundRatios: Record<Path, number[]> = { bare: [], ndjson: [], native: [], openai: [] };
     for (let r = 0; r < ROUNDS; r++) {
+      const round: Partial<Record<Path, number>> = {};
       for (const p of PATHS) {
         const s = serverOf(p);
         const [c0, t0] = [await s.cpu(), performance.now()];
@@ -158,11 +161,16 @@ async function main(): Promise<void> {
         const seconds = (performance.now() - t0) / 1000;
         const c1 = await s.cpu();
         if (got !== STREAMS * TOKENS) throw new Error(`${p}: ${got} tokens received, ${STREAMS * TOKENS} expected`);
-        cpu[p].user += c1.user - c0.user - idle.get(s)!.user * seconds;
-        cpu[p].system += c1.system - c0.system - idle.get(s)!.system * seconds;
+        const user = c1.user - c0.user - idle.get(s)!.user * seconds;
+        const system = c1.system - c0.system - idle.get(s)!.system * seconds;
+        cpu[p].user += user;
+        cpu[p].system += system;
         tokens[p] += got;
+        round[p] = (user + system) / got;
       }
+      for (const p of PATHS) roundRatios[p].push(round[p]! / round.bare!);
     }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const load = loadavg()
       .map((l) => l.toFixed(2))
       .join(' ');
@@ -172,7 +180,9 @@ async function main(): Promise<void> {
     );
     const ms = (u: NodeJS.CpuUsage) => `${((u.user + u.system) / 1000).toFixed(1)} ms/s`;
     console.log(`idle CPU subtracted: bare ${ms(idle.get(bare)!)}, gateway ${ms(idle.get(gateway)!)}`);
-    console.log('path     tokens   user µs/token   system µs/token   CPU µs/token   × bare');
+    console.log(
+      'path     tokens   user µs/token   system µs/token   CPU µs/token   × bare   median × bare of rounds (min–max)',
+    );
     const per = (p: Path, k?: keyof NodeJS.CpuUsage) =>
       (k === undefined ? cpu[p].user + cpu[p].system : cpu[p][k]) / tokens[p];
     let worst = 0;
@@ -187,6 +197,11 @@ async function main(): Promise<void> {
           per(p, 'system').toFixed(2).padStart(17),
           per(p).toFixed(2).padStart(14),
           `${ratio.toFixed(2)}×`.padStart(8),
+          p === 'bare'
+            ? ''
+            : `${median(roundRatios[p]).toFixed(2)}× (${Math.min(...roundRatios[p]).toFixed(2)}–${Math.max(...roundRatios[p]).toFixed(2)})`.padStart(
+                18,
+              ),
         ].join(' '),
       );
     }
