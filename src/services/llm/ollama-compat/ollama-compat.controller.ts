@@ -3,8 +3,8 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nes
 import type { Request, Response } from 'express';
 import { abortOnDisconnect, requestIdOf, waitForDrain } from '../../../platform/http';
 import { ServiceRoute } from '../../../platform/registry';
-import type { UpstreamResponse } from '../../../platform/upstream';
 import { FlagOnlyInput } from '../../../platform/security';
+import type { UpstreamResponse } from '../../../platform/upstream';
 import { LLM_SERVICE } from '../llm-gateway.service';
 import { LlmRequestPolicy } from '../llm-request-policy';
 import { ChatRateLimit, EmbedRateLimit } from '../llm-route-limits';
