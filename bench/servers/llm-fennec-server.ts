@@ -18,3 +18,5 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => process.exit(0));
 }
 void main();
+// bench:llm:cpu asks for this process's CPU time over IPC (when started with an IPC channel).
+process.on('message', () => process.send?.(process.cpuUsage()));

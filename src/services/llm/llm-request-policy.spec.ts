@@ -21,6 +21,16 @@ describe(LlmRequestPolicy.name, () => {
     expect(policy.model('org/model:tag', 'chat')).toBe('org/model:tag');
   });
 
+  it('should allow any model without an allow-list, and only listed ones (untagged meaning :latest) with one', () => {
+    expect(policy.restrictsModels()).toBe(false);
+    expect(policy.allows('anything:7b')).toBe(true);
+    allowed = ['llama3.2:3b', 'nomic-embed-text'];
+    expect(policy.restrictsModels()).toBe(true);
+    expect(policy.allows('llama3.2:3b')).toBe(true);
+    expect(policy.allows('nomic-embed-text:latest')).toBe(true);
+    expect(policy.allows('llama3.2:1b')).toBe(false);
+  });
+
   it('should refuse malformed names naming the field', () => {
     expect(() => policy.model('bad name', 'chat', 'name')).toThrow(RequestValidationError);
     try {

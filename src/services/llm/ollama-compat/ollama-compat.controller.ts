@@ -2,13 +2,15 @@ import { Controller, Get, HttpCode, Post, Req, Res, UseFilters, VERSION_NEUTRAL 
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { RequestValidationError } from '../../../platform/errors';
-import { JsonBody as AnyTypeJsonBody } from '../../../platform/http';
+import { abortOnDisconnect, JsonBody as AnyTypeJsonBody, requestIdOf, waitForDrain } from '../../../platform/http';
 import { ServiceRoute } from '../../../platform/registry';
 import { FlagOnlyInput } from '../../../platform/security';
-import { abortOnDisconnect, requestIdOf } from '../client-abort';
-import { LLM_SERVICE, LlmGateway } from '../llm-gateway.service';
+import type { UpstreamResponse } from '../../../platform/upstream';
+import { LLM_SERVICE } from '../llm-gateway.service';
+import { LlmRequestPolicy } from '../llm-request-policy';
 import { ChatRateLimit, EmbedRateLimit } from '../llm-route-limits';
 import { LlmStreamLimiter } from '../llm-stream-limiter';
+import { OllamaRelay } from '../ollama-relay.service';
 import { OllamaErrorFilter } from './ollama-error.filter';
 
 /** A drop-in client's JSON body; not a class, so the global ValidationPipe leaves it to the policy checks. */
@@ -46,7 +48,8 @@ const OLLAMA_BODY = {
 @Controller({ path: 'ollama', version: VERSION_NEUTRAL })
 export class OllamaCompatController {
   constructor(
-    private readonly llm: LlmGateway,
+    private readonly llm: OllamaRelay,
+    private readonly policy: LlmRequestPolicy,
     private readonly streams: LlmStreamLimiter,
   ) {}
 
@@ -80,7 +83,7 @@ export class OllamaCompatController {
     const body = required(sent);
     const named = body.model ?? body.name;
     if (named === undefined || named === null || named === '') throw modelRequired();
-    const model = this.llm.policy.model(named, 'chat', body.model === undefined ? 'name' : 'model');
+    const model = this.policy.model(named, 'chat', body.model === undefined ? 'name' : 'model');
     return this.llm.json('show', '/api/show', { ...body, model }, this.ctx(req));
   }
 
@@ -96,8 +99,8 @@ export class OllamaCompatController {
   @ApiOkResponse({ description: "Ollama's chat answer or NDJSON chunks" })
   async chat(@AnyTypeJsonBody() sent: JsonBody | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
     const body = required(sent);
-    const model = this.llm.policy.model(body.model, 'chat');
-    this.llm.policy.messages(body.messages);
+    const model = this.policy.model(body.model, 'chat');
+    this.policy.messages(body.messages);
     await this.relay(req, res, 'chat', '/api/chat', { ...body, model });
   }
 
@@ -117,8 +120,8 @@ export class OllamaCompatController {
     @Res() res: Response,
   ): Promise<void> {
     const body = required(sent);
-    const model = this.llm.policy.model(body.model, 'chat');
-    this.llm.policy.prompt(body.prompt, body.system);
+    const model = this.policy.model(body.model, 'chat');
+    this.policy.prompt(body.prompt, body.system);
     await this.relay(req, res, 'generate', '/api/generate', { ...body, model });
   }
 
@@ -130,8 +133,8 @@ export class OllamaCompatController {
   @ApiOkResponse({ description: "Ollama's embeddings answer" })
   embed(@AnyTypeJsonBody() sent: JsonBody | undefined, @Req() req: Request): Promise<unknown> {
     const body = required(sent);
-    const model = this.llm.policy.model(body.model, 'embed');
-    this.llm.policy.embedInput(body.input);
+    const model = this.policy.model(body.model, 'embed');
+    this.policy.embedInput(body.input);
     return this.llm.json('embed', '/api/embed', { ...body, model }, this.ctx(req));
   }
 
@@ -158,30 +161,19 @@ export class OllamaCompatController {
     });
     req.socket.setNoDelay(true);
     // Not awaited: a handler kept pending for the life of a stream would hold Nest's request pipeline.
-    void this.pump(res, this.llm.lines(op, upstream));
+    void this.pump(res, op, upstream);
   }
 
-  private async pump(res: Response, lines: AsyncGenerator<{ raw: string }>): Promise<void> {
+  private async pump(res: Response, op: 'chat' | 'generate', upstream: UpstreamResponse): Promise<void> {
     try {
-      for await (const { raw } of lines) {
-        if (res.destroyed) break;
-        if (!res.write(raw + '\n')) await waitDrain(res);
-      }
+      // Bytes as Ollama sent them; a full socket pauses the upstream until the client drains.
+      await this.llm.relay(op, upstream, (raw) => {
+        if (res.destroyed) return false;
+        if (!res.write(raw)) return waitForDrain(res);
+      });
     } catch (err) {
       if (!res.destroyed) res.write(JSON.stringify({ error: (err as Error).message }) + '\n');
     }
     if (!res.destroyed) res.end();
   }
-}
-
-function waitDrain(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
