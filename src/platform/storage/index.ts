@@ -1,3 +1,4 @@
 export * from './data-dir.service';
 export * from './storage.config';
 export * from './storage.module';
+export * from './postgres-schema';

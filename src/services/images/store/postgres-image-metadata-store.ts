@@ -1,4 +1,5 @@
-import { Pool, type PoolClient } from 'pg';
+import { Pool } from 'pg';
+import { checkIdentifier, migrateSchema } from '../../../platform/storage';
 import type { ImageListFilter, ImageRecord, SimilarImage } from '../image-record';
 import type { ImageMetadataStore } from './image-metadata-store';
 import { IMAGES_MIGRATIONS } from './postgres-migrations';
@@ -70,11 +71,11 @@ export class PostgresImageMetadataStore implements ImageMetadataStore {
 
   constructor(private readonly options: PostgresImageStoreOptions) {
     this.schema = options.schema ?? 'public';
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) throw new Error(`invalid schema name '${this.schema}'`);
+    checkIdentifier(this.schema);
   }
 
   private get t() {
-    return { images: `${this.schema}.images`, migrations: `${this.schema}.images_schema_migrations` };
+    return { images: `${this.schema}.images` };
   }
 
   async open(): Promise<void> {
@@ -93,32 +94,13 @@ export class PostgresImageMetadataStore implements ImageMetadataStore {
     return this.pool;
   }
 
-  private async migrate(): Promise<void> {
-    const client: PoolClient = await this.db().connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${this.t.migrations} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-      );
-      const done = new Set(
-        (await client.query<{ version: number }>(`SELECT version FROM ${this.t.migrations}`)).rows.map(
-          (r) => r.version,
-        ),
-      );
-      for (const m of IMAGES_MIGRATIONS) {
-        if (done.has(m.version)) continue;
-        await client.query(m.sql.replaceAll('{schema}', this.schema));
-        await client.query(`INSERT INTO ${this.t.migrations} (version, name) VALUES ($1, $2)`, [m.version, m.name]);
-      }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  private migrate(): Promise<void> {
+    return migrateSchema(this.db(), {
+      schema: this.schema,
+      table: 'images_schema_migrations',
+      lockKey: MIGRATION_LOCK,
+      migrations: IMAGES_MIGRATIONS,
+    });
   }
 
   async insert(r: ImageRecord): Promise<{ inserted: true } | { inserted: false; existing: ImageRecord }> {

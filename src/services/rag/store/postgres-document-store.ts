@@ -9,6 +9,7 @@ import type {
   StoredDocument,
 } from './document-store';
 import { RAG_MIGRATIONS } from './postgres-migrations';
+import { checkIdentifier, inTransaction, migrateSchema } from '../../../platform/storage';
 import { dot, normalise } from './vector-math';
 
 export interface PostgresStoreOptions {
@@ -87,14 +88,13 @@ export class PostgresDocumentStore implements DocumentStore {
 
   constructor(private readonly options: PostgresStoreOptions) {
     this.schema = options.schema ?? 'public';
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) throw new Error(`invalid schema name '${this.schema}'`);
+    checkIdentifier(this.schema);
   }
 
   private get t() {
     return {
       docs: `${this.schema}.rag_documents`,
       chunks: `${this.schema}.rag_chunks`,
-      migrations: `${this.schema}.rag_schema_migrations`,
     };
   }
 
@@ -118,37 +118,17 @@ export class PostgresDocumentStore implements DocumentStore {
     return this.pool;
   }
 
-  private async migrate(): Promise<void> {
-    await this.transaction(async (c) => {
-      await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
-      await c.query(
-        `CREATE TABLE IF NOT EXISTS ${this.t.migrations} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-      );
-      const done = new Set(
-        (await c.query<{ version: number }>(`SELECT version FROM ${this.t.migrations}`)).rows.map((r) => r.version),
-      );
-      for (const m of RAG_MIGRATIONS) {
-        if (done.has(m.version)) continue;
-        await c.query(m.sql.replaceAll('{schema}', this.schema));
-        await c.query(`INSERT INTO ${this.t.migrations} (version, name) VALUES ($1, $2)`, [m.version, m.name]);
-      }
+  private migrate(): Promise<void> {
+    return migrateSchema(this.db(), {
+      schema: this.schema,
+      table: 'rag_schema_migrations',
+      lockKey: MIGRATION_LOCK,
+      migrations: RAG_MIGRATIONS,
     });
   }
 
-  private async transaction<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.db().connect();
-    try {
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  private transaction<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.db(), fn);
   }
 
   async upsert(tenant: string, d: StoredDocument, chunks: StoredChunk[]): Promise<{ created: boolean }> {

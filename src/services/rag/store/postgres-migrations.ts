@@ -1,9 +1,11 @@
+import type { SchemaMigration } from '../../../platform/storage';
+
 /**
  * Schema of the PostgreSQL document store, as ordered migrations. Applied at start under an
  * advisory lock (several instances may start at once); each runs once, in its own transaction.
  * `{schema}` is replaced by the configured schema name.
  */
-export const RAG_MIGRATIONS: { version: number; name: string; sql: string }[] = [
+export const RAG_MIGRATIONS: readonly SchemaMigration[] = [
   {
     version: 1,
     name: 'documents and chunks with full-text search',
