@@ -36,9 +36,7 @@ module.exports = {
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.e2e-spec.ts'],
       setupFiles: ['<rootDir>/test/setup-env.ts'],
-      // E2e files boot real apps (and processes) in their hooks: on a loaded 2-core CI machine a
-      // boot can take several times the 5 s default. Tests still wait on state, not on this.
-      testTimeout: 30_000,
+      setupFilesAfterEnv: [...common.setupFilesAfterEnv, '<rootDir>/test/support/e2e-timeouts.ts'],
     },
   ],
   collectCoverageFrom: ['src/**/*.ts', '!src/**/*.spec.ts', '!src/main.ts', '!src/metadata.ts', '!src/**/index.ts'],
