@@ -1,0 +1,63 @@
+import { IsIn, IsInt, Max, Min } from 'class-validator';
+import { defineEnvNamespace, EnvInt } from '../config';
+
+export const JOBS_BACKENDS = ['auto', 'embedded', 'redis'] as const;
+export type JobsBackendChoice = (typeof JOBS_BACKENDS)[number];
+
+class JobsEnv {
+  /** Where jobs live: `embedded` (DATA_DIR, one instance), `redis` (BullMQ on REDIS_URL, any number of instances), `auto` (redis when REDIS_URL is set). */
+  @IsIn(JOBS_BACKENDS)
+  JOBS_BACKEND: JobsBackendChoice = 'auto';
+
+  /** Timeout of one attempt for kinds that do not set their own. */
+  @EnvInt()
+  @IsInt()
+  @Min(1_000)
+  @Max(7 * 24 * 3_600_000)
+  JOBS_DEFAULT_TIMEOUT_MS: number = 3_600_000;
+
+  /** Finished jobs and their events are removed this long after they finished. */
+  @EnvInt()
+  @IsInt()
+  @Min(1_000)
+  @Max(365 * 24 * 3_600_000)
+  JOBS_RETENTION_MS: number = 7 * 24 * 3_600_000;
+
+  /** On shutdown, running jobs get this long to finish before they are handed back (re-queued). */
+  @EnvInt()
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  JOBS_DRAIN_TIMEOUT_MS: number = 25_000;
+
+  /** Largest accepted job payload (JSON bytes). */
+  @EnvInt()
+  @IsInt()
+  @Min(1_024)
+  @Max(64 * 1024 * 1024)
+  JOBS_MAX_PAYLOAD_BYTES: number = 1024 * 1024;
+
+  /** The jobs service is DEGRADED while a job has been queued (and runnable) longer than this. */
+  @EnvInt()
+  @IsInt()
+  @Min(1_000)
+  JOBS_HEALTH_MAX_QUEUED_AGE_MS: number = 15 * 60_000;
+
+  /** The jobs service is DEGRADED while more than this many jobs are queued. */
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  JOBS_HEALTH_MAX_BACKLOG: number = 10_000;
+}
+
+/** Platform jobs: backend choice, timeouts, retention, drain. */
+export const jobsConfig = defineEnvNamespace('jobs', JobsEnv, (env) => ({
+  backend: env.JOBS_BACKEND,
+  defaultTimeoutMs: env.JOBS_DEFAULT_TIMEOUT_MS,
+  retentionMs: env.JOBS_RETENTION_MS,
+  drainTimeoutMs: env.JOBS_DRAIN_TIMEOUT_MS,
+  maxPayloadBytes: env.JOBS_MAX_PAYLOAD_BYTES,
+  healthMaxQueuedAgeMs: env.JOBS_HEALTH_MAX_QUEUED_AGE_MS,
+  healthMaxBacklog: env.JOBS_HEALTH_MAX_BACKLOG,
+}));
+export type JobsConfig = ReturnType<typeof jobsConfig>;
