@@ -173,9 +173,18 @@ export class EmbeddedJobBackend implements JobBackend {
     const db = this.requireDb();
     const where: string[] = [];
     const args: (string | number)[] = [];
-    if (q.tenant !== undefined) where.push('tenant = ?') && args.push(q.tenant);
-    if (q.kind !== undefined) where.push('kind = ?') && args.push(q.kind);
-    if (q.state !== undefined) where.push('state = ?') && args.push(q.state);
+    if (q.tenant !== undefined) {
+      where.push('tenant = ?');
+      args.push(q.tenant);
+    }
+    if (q.kind !== undefined) {
+      where.push('kind = ?');
+      args.push(q.kind);
+    }
+    if (q.state !== undefined) {
+      where.push('state = ?');
+      args.push(q.state);
+    }
     const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
     if (cursor) {
       where.push('(created_at < ? OR (created_at = ? AND id < ?))');
