@@ -59,3 +59,9 @@ export class JobHandlerFailedError extends FennecError {
   readonly code = 'JOBS.HANDLER_FAILED';
   readonly kind = 'internal';
 }
+
+/** A listing query or header is malformed (unknown cursor, bad Idempotency-Key). */
+export class InvalidJobQueryError extends FennecError {
+  readonly code = 'JOBS.INVALID_REQUEST';
+  readonly kind = 'invalid';
+}

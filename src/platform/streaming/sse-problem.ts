@@ -2,6 +2,7 @@ import { FennecError } from '../errors/fennec-error';
 import { titleForStatus } from '../errors/http-error-codes';
 import { problemType, type ProblemDetails } from '../errors/problem-details';
 import { problemFor } from '../errors/problem-for';
+import { SseTerminalProblem } from './sse-terminal-problem';
 
 const GENERIC = 'The stream failed unexpectedly. Quote the requestId when reporting it.';
 
@@ -11,6 +12,7 @@ const GENERIC = 'The stream failed unexpectedly. Quote the requestId when report
  * upstream URLs).
  */
 export function streamProblem(err: unknown, instance: string, requestId: string): ProblemDetails {
+  if (err instanceof SseTerminalProblem) return { ...err.problem, instance, requestId };
   if (err instanceof FennecError) return problemFor(err, { instance, requestId });
   return {
     type: problemType('STREAM.FAILED'),
