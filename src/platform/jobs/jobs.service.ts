@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ManagedService, type ManagedLifecycle, type ServiceHealthReport } from '../registry';
-import { CallerContext, hasRole, type Caller } from '../security';
+import { CallerContext, hasRole } from '../security';
 import type { AttemptOutcome, JobBackend, JobBackendHost, JobPage } from './job-backend';
 import { JOB_BACKEND } from './job-backend';
 import { decodeCursor } from './job-cursor';
