@@ -1,16 +1,18 @@
 import { join } from 'node:path';
 import type { StateConfig } from '../state';
 import type { DataDirService } from '../storage';
-import type { JobBackend } from './job-backend';
 import { EmbeddedJobBackend } from './embedded-job-backend';
+import type { JobBackend } from './job-backend';
 import type { JobsConfig } from './jobs.config';
-import { JobsUnavailableError } from './jobs.errors';
+import { InvalidJobKindError } from './jobs.errors';
+import { RedisJobBackend } from './redis-job-backend';
 
-/** The backend JOBS_BACKEND (and REDIS_URL, for `auto`) selects. */
+/** The backend JOBS_BACKEND selects: `auto` is BullMQ on REDIS_URL when it is set, else embedded. */
 export function createJobBackend(config: JobsConfig, state: StateConfig, dataDir: DataDirService): JobBackend {
-  void state;
-  if (config.backend === 'redis') {
-    throw new JobsUnavailableError('JOBS_BACKEND=redis is not available in this build; use embedded');
+  const redis = config.backend === 'redis' || (config.backend === 'auto' && state.redisUrl !== undefined);
+  if (redis) {
+    if (state.redisUrl === undefined) throw new InvalidJobKindError('JOBS_BACKEND=redis needs REDIS_URL');
+    return new RedisJobBackend({ url: state.redisUrl, keyPrefix: state.keyPrefix });
   }
   return new EmbeddedJobBackend({ file: join(dataDir.path, 'jobs', 'jobs.sqlite') });
 }
