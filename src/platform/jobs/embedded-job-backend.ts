@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { retryDelayMs } from './job-kind-registry';
 import { cancelledProblem, RunningAttempt } from './job-attempt';
@@ -25,6 +26,8 @@ import {
   type JobStateEventData,
 } from './job.types';
 import { JobInterruptedError, JobNotFoundError, JobStateConflictError } from './jobs.errors';
+
+const INSTANCE = `${hostname()}:${process.pid}`;
 
 interface JobRow {
   doc: string;
@@ -409,7 +412,7 @@ export class EmbeddedJobBackend implements JobBackend {
     const kind = this.host!.kinds.get(job.kind)!;
     const now = Date.now();
     const attempt = job.attempts + 1;
-    this.update(job.id, (j) => ({ ...j, state: 'running', attempts: attempt, startedAt: now }), {
+    this.update(job.id, (j) => ({ ...j, state: 'running', attempts: attempt, startedAt: now, runningOn: INSTANCE }), {
       state: 'running',
       attempts: attempt,
     });

@@ -53,6 +53,8 @@ export interface JobRecord {
   result?: unknown;
   problem?: JobProblem;
   idempotencyKey?: string;
+  /** The instance running (or that last ran) it: `host:pid:id`. */
+  runningOn?: string;
   /** A cancel was asked for while the job was running; it ends as `cancelled` once its handler stops. */
   cancelRequested?: boolean;
   createdAt: number;

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Queue, Worker, type Job as BullJob } from 'bullmq';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { cancelledProblem, RunningAttempt, type AttemptResult } from './job-attempt';
 import type {
   AttemptOutcome,
@@ -68,6 +69,7 @@ const MUTABLE: (keyof JobRecord)[] = [
   'result',
   'problem',
   'cancelRequested',
+  'runningOn',
   'updatedAt',
   'startedAt',
   'finishedAt',
@@ -91,6 +93,7 @@ export class RedisJobBackend implements JobBackend {
   readonly name = 'redis' as const;
   private readonly logger = new Logger('jobs');
   private readonly origin = randomUUID();
+  private readonly instance = `${hostname()}:${process.pid}:${this.origin.slice(0, 8)}`;
   private redis?: Redis;
   private subscriber?: Redis;
   private host?: JobBackendHost;
@@ -395,6 +398,7 @@ export class RedisJobBackend implements JobBackend {
         state: 'running',
         attempts: attempt,
         startedAt: now,
+        runningOn: this.instance,
         updatedAt: now,
       }))
     )

@@ -70,6 +70,9 @@ export class JobDto {
   @ApiPropertyOptional({ type: JobProblemDto, description: 'Why it failed or was cancelled' })
   problem?: JobProblemDto;
 
+  @ApiPropertyOptional({ description: 'The instance running it, or that ran it last (`host:pid[:id]`)' })
+  runningOn?: string;
+
   @ApiPropertyOptional({ description: 'A cancel was asked for while it was running' })
   cancelRequested?: boolean;
 
@@ -106,6 +109,7 @@ export class JobDto {
       progress: job.progress,
       result: job.result,
       problem: job.problem,
+      runningOn: job.runningOn,
       cancelRequested: job.cancelRequested,
       idempotencyKey: job.idempotencyKey,
       createdAt: iso(job.createdAt)!,
