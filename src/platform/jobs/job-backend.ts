@@ -87,6 +87,8 @@ export interface JobBackend {
   /** The job's events with `seq > afterSeq`, oldest first (kept until retention removes the job). */
   events(id: string, afterSeq: number): Promise<JobEvent[]>;
   stats(): Promise<JobKindStats[]>;
+  /** False while the backend's storage is unreachable (Redis away); absent: always available. */
+  available?(): boolean;
   /** Removes finished jobs (and their events) that finished before `before`; returns how many. */
   purgeFinished(before: number): Promise<number>;
 }

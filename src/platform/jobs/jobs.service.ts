@@ -41,6 +41,8 @@ const FAILING_RATIO = 0.5;
  */
 @ManagedService({
   name: 'jobs',
+  // Like `state`: with Redis away the instance still boots and serves what does not need jobs.
+  critical: false,
   description: 'Background jobs: durable records, progress, cancel, retries (embedded or BullMQ on Redis)',
   dependsOn: ['data-dir', { name: 'state', optional: true }],
   // The stop hook bounds itself by JOBS_DRAIN_TIMEOUT_MS (at most an hour); this only guards a hang.
@@ -99,6 +101,13 @@ export class JobsService implements ManagedLifecycle {
   }
 
   async checkHealth(): Promise<ServiceHealthReport> {
+    if (this.backend.available?.() === false) {
+      return {
+        status: 'DOWN',
+        reason: `${this.backend.name} backend unreachable`,
+        details: { backend: this.backend.name },
+      };
+    }
     const stats = await this.backend.stats();
     const now = Date.now();
     const backlog = stats.reduce((n, s) => n + s.queued, 0);

@@ -108,13 +108,23 @@ export class RedisJobBackend implements JobBackend {
 
   private readonly connections: Redis[] = [];
 
-  /** A new connection; BullMQ does not close connections it was given, so stop() does. */
-  private connection(): Redis {
-    // BullMQ's blocking commands need maxRetriesPerRequest: null.
-    const c = new Redis(this.options.url, { maxRetriesPerRequest: null });
+  /**
+   * A new connection; BullMQ does not close connections it was given, so stop() does. Workers
+   * block on Redis and need `maxRetriesPerRequest: null`; the rest fail fast while Redis is away.
+   */
+  private connection(blocking = false): Redis {
+    const c = new Redis(
+      this.options.url,
+      blocking ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1, commandTimeout: 5_000 },
+    );
     c.on('error', (err) => this.logger.debug?.({ err }, 'jobs Redis connection error'));
     this.connections.push(c);
     return c;
+  }
+
+  /** False while the command connection to Redis is down. */
+  available(): boolean {
+    return this.redis?.status === 'ready';
   }
 
   async start(host: JobBackendHost): Promise<void> {
@@ -122,14 +132,21 @@ export class RedisJobBackend implements JobBackend {
     this.redis = this.connection();
     this.redis.defineCommand('jobTransition', { numberOfKeys: 1, lua: TRANSITION });
     this.redis.defineCommand('jobAppendEvent', { numberOfKeys: 2, lua: APPEND_EVENT });
-    this.subscriber = this.connection();
-    await this.subscriber.subscribe(this.channel('events'), this.channel('cancel'));
+    this.subscriber = this.connection(true);
+    // Not awaited: with Redis away at boot the instance still starts; ioredis subscribes once connected.
+    this.subscriber
+      .subscribe(this.channel('events'), this.channel('cancel'))
+      .catch((err: unknown) => this.logger.warn({ err }, 'could not subscribe to job events and cancels'));
     this.subscriber.on('message', (channel: string, message: string) => this.receive(channel, message));
     for (const kind of host.kinds.list()) {
       const queue = this.queue(kind.name);
-      if (kind.clusterConcurrency !== undefined) await queue.setGlobalConcurrency(kind.clusterConcurrency);
+      if (kind.clusterConcurrency !== undefined) {
+        queue
+          .setGlobalConcurrency(kind.clusterConcurrency)
+          .catch((err: unknown) => this.logger.warn({ err, kind: kind.name }, 'could not set cluster concurrency'));
+      }
       const worker = new Worker(kind.name, (job: BullJob<{ id: string }>) => this.process(kind, job.data.id), {
-        connection: this.connection(),
+        connection: this.connection(true),
         prefix: this.bullPrefix,
         concurrency: kind.concurrency,
         // A dead instance's job comes back after the lock expires; several stalls in a row are
