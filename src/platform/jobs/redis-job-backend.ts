@@ -235,7 +235,8 @@ export class RedisJobBackend implements JobBackend {
       .exec();
     await this.appendEvent(id, 'state', { state: 'queued', attempts: 0 });
     await this.enqueue(job, 0);
-    return { job: await this.withPosition(job), created: true };
+    // Position is computed on read (GET /jobs/{id}); it costs a scan of the queue.
+    return { job, created: true };
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -277,7 +278,7 @@ export class RedisJobBackend implements JobBackend {
     }
     const last = items[items.length - 1];
     return {
-      items: await Promise.all(items.map((j) => this.withPosition(j))),
+      items: items.map((j) => this.strip(j)),
       nextCursor: more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : undefined,
     };
   }
@@ -605,8 +606,13 @@ export class RedisJobBackend implements JobBackend {
     return (job as JobRecord & { bullId?: string }).bullId ?? job.id;
   }
 
-  private async withPosition(job: JobRecord): Promise<JobRecord> {
+  private strip(job: JobRecord): JobRecord {
     const { bullId: _bullId, ...clean } = job as JobRecord & { bullId?: string };
+    return clean;
+  }
+
+  private async withPosition(job: JobRecord): Promise<JobRecord> {
+    const clean = this.strip(job);
     if (job.state !== 'queued') return { ...clean, position: undefined };
     const ahead = await this.queue(job.kind).getJobs(['prioritized', 'waiting'], 0, 999, true);
     const idx = ahead.findIndex((j) => j?.id === this.bullId(job));

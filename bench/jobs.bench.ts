@@ -1,0 +1,136 @@
+/**
+ * npm run bench:jobs — no-op jobs submitted and completed per second on the embedded backend and
+ * on the Redis (BullMQ) backend, and BullMQ used directly (Queue.add + Worker, same concurrency,
+ * same Redis) as the baseline in the same run; prints the Redis-backend / BullMQ ratio (target
+ * ≥ 0.8). Backend level (no HTTP): what the jobs layer adds over the queue. Rounds alternate.
+ * Env: BENCH_JOBS (2000 per round), BENCH_CONCURRENCY (16), BENCH_ROUNDS (3), REDIS_URL (redis://127.0.0.1:6379).
+ */
+import { Queue, Worker } from 'bullmq';
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmbeddedJobBackend } from '../src/platform/jobs/embedded-job-backend';
+import type { JobBackend, JobBackendHost } from '../src/platform/jobs/job-backend';
+import { toJobKindDefinition } from '../src/platform/jobs/job-kind-registry';
+import { RedisJobBackend } from '../src/platform/jobs/redis-job-backend';
+
+const JOBS = Number(process.env.BENCH_JOBS ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const caller = { id: 'bench', kind: 'api-key' as const, roles: ['operator' as const], tenant: 'bench' };
+
+/** Submits JOBS no-op jobs (CONCURRENCY submissions in flight) and resolves when all completed. */
+async function runBackend(make: () => JobBackend): Promise<number> {
+  const kind = toJobKindDefinition({ name: 'bench.noop', concurrency: CONCURRENCY }, () => Promise.resolve(null), 60_000);
+  let done = 0;
+  let finished!: () => void;
+  const all = new Promise<void>((r) => (finished = r));
+  const host: JobBackendHost = {
+    kinds: { get: () => kind, list: () => [kind] },
+    onEvent: () => undefined,
+    onAttemptStarted: () => undefined,
+    onAttemptEnded: () => {
+      if (++done === JOBS) finished();
+    },
+    runAs: (_c, fn) => fn(),
+  };
+  const backend = make();
+  await backend.start(host);
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < JOBS) {
+        next++;
+        await backend.submit({ kind: 'bench.noop', payload: {}, caller });
+      }
+    }),
+  );
+  await all;
+  const seconds = (performance.now() - t0) / 1000;
+  await backend.stop(0);
+  return JOBS / seconds;
+}
+
+async function runBullmq(prefix: string): Promise<number> {
+  const conns: Redis[] = [];
+  const conn = (blocking: boolean) => {
+    const c = new Redis(REDIS_URL, blocking ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1 });
+    conns.push(c);
+    return c;
+  };
+  const queue = new Queue('bench.noop', { connection: conn(false), prefix });
+  let done = 0;
+  let finished!: () => void;
+  const all = new Promise<void>((r) => (finished = r));
+  const worker = new Worker('bench.noop', () => Promise.resolve(null), {
+    connection: conn(true),
+    prefix,
+    concurrency: CONCURRENCY,
+  });
+  worker.on('completed', () => {
+    if (++done === JOBS) finished();
+  });
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < JOBS) {
+        next++;
+        await queue.add('bench.noop', { id: randomUUID() }, { priority: 100, removeOnComplete: true, removeOnFail: true });
+      }
+    }),
+  );
+  await all;
+  const seconds = (performance.now() - t0) / 1000;
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  for (const c of conns) c.disconnect();
+  return JOBS / seconds;
+}
+
+async function cleanup(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  let cursor = '0';
+  do {
+    const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = nextCursor;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+  await redis.quit();
+}
+
+async function main(): Promise<void> {
+  const results = { embedded: [] as number[], redis: [] as number[], bullmq: [] as number[] };
+  for (let round = 1; round <= ROUNDS; round++) {
+    const dir = mkdtempSync(join(tmpdir(), 'fennec-jobs-bench-'));
+    results.embedded.push(await runBackend(() => new EmbeddedJobBackend({ file: join(dir, 'jobs.sqlite') })));
+    rmSync(dir, { recursive: true, force: true });
+    const p1 = `fennec-bench:${randomUUID()}:`;
+    results.redis.push(await runBackend(() => new RedisJobBackend({ url: REDIS_URL, keyPrefix: p1 })));
+    await cleanup(p1);
+    const p2 = `fennec-bench:${randomUUID()}:bull`;
+    results.bullmq.push(await runBullmq(p2));
+    await cleanup(p2);
+    console.log(
+      `round ${round}: embedded ${results.embedded[round - 1].toFixed(0)}/s, redis backend ${results.redis[round - 1].toFixed(0)}/s, bullmq direct ${results.bullmq[round - 1].toFixed(0)}/s`,
+    );
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const [e, r, b] = [median(results.embedded), median(results.redis), median(results.bullmq)];
+  console.log(`\nno-op jobs/s (median of ${ROUNDS} rounds, ${JOBS} jobs, concurrency ${CONCURRENCY})`);
+  console.log(`  embedded backend   ${e.toFixed(0)}`);
+  console.log(`  redis backend      ${r.toFixed(0)}`);
+  console.log(`  bullmq directly    ${b.toFixed(0)}`);
+  console.log(`  redis backend / bullmq = ${(r / b).toFixed(2)} (target >= 0.8)`);
+  process.exit(0);
+}
+
+void main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
