@@ -24,7 +24,11 @@ const caller = { id: 'bench', kind: 'api-key' as const, roles: ['operator' as co
 
 /** Submits JOBS no-op jobs (CONCURRENCY submissions in flight) and resolves when all completed. */
 async function runBackend(make: () => JobBackend): Promise<number> {
-  const kind = toJobKindDefinition({ name: 'bench.noop', concurrency: CONCURRENCY }, () => Promise.resolve(null), 60_000);
+  const kind = toJobKindDefinition(
+    { name: 'bench.noop', concurrency: CONCURRENCY },
+    () => Promise.resolve(null),
+    60_000,
+  );
   let done = 0;
   let finished!: () => void;
   const all = new Promise<void>((r) => (finished = r));
@@ -80,7 +84,11 @@ async function runBullmq(prefix: string): Promise<number> {
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < JOBS) {
         next++;
-        await queue.add('bench.noop', { id: randomUUID() }, { priority: 100, removeOnComplete: true, removeOnFail: true });
+        await queue.add(
+          'bench.noop',
+          { id: randomUUID() },
+          { priority: 100, removeOnComplete: true, removeOnFail: true },
+        );
       }
     }),
   );
