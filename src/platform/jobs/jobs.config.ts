@@ -48,6 +48,20 @@ class JobsEnv {
   @IsInt()
   @Min(1)
   JOBS_HEALTH_MAX_BACKLOG: number = 10_000;
+
+  /** WebSocket clients on /jobs/ws are pinged this often; one that did not answer the previous ping is dropped. */
+  @EnvInt()
+  @IsInt()
+  @Min(1_000)
+  @Max(300_000)
+  JOBS_WS_HEARTBEAT_MS: number = 30_000;
+
+  /** A WebSocket client with more than this many bytes unsent (it does not read) is dropped. */
+  @EnvInt()
+  @IsInt()
+  @Min(1_024)
+  @Max(256 * 1024 * 1024)
+  JOBS_WS_MAX_BUFFERED_BYTES: number = 1024 * 1024;
 }
 
 /** Platform jobs: backend choice, timeouts, retention, drain. */
@@ -59,5 +73,7 @@ export const jobsConfig = defineEnvNamespace('jobs', JobsEnv, (env) => ({
   maxPayloadBytes: env.JOBS_MAX_PAYLOAD_BYTES,
   healthMaxQueuedAgeMs: env.JOBS_HEALTH_MAX_QUEUED_AGE_MS,
   healthMaxBacklog: env.JOBS_HEALTH_MAX_BACKLOG,
+  wsHeartbeatMs: env.JOBS_WS_HEARTBEAT_MS,
+  wsMaxBufferedBytes: env.JOBS_WS_MAX_BUFFERED_BYTES,
 }));
 export type JobsConfig = ReturnType<typeof jobsConfig>;

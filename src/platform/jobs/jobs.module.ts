@@ -8,6 +8,7 @@ import { createJobBackend } from './job-backend.factory';
 import { JobKindRegistry } from './job-kind-registry';
 import { jobsConfig, type JobsConfig } from './jobs.config';
 import { JobsController } from './jobs.controller';
+import { JobsEventsGateway } from './jobs-events.gateway';
 import { JobsMetrics } from './jobs.metrics';
 import { JobsService } from './jobs.service';
 
@@ -29,6 +30,7 @@ import { JobsService } from './jobs.service';
         createJobBackend(jobs, state, dataDir),
     },
     JobsService,
+    JobsEventsGateway,
   ],
   exports: [JobsService, JobKindRegistry],
 })
