@@ -279,6 +279,23 @@ describe('Platform jobs (e2e)', () => {
     expect((await fetch(`${base}/jobs`)).status).toBe(401);
   });
 
+  it('should run CPU-heavy work in a worker thread, keeping the event loop free, and stop it on cancel', async () => {
+    const { job } = await submit('test.cpu', { ms: 1_500 });
+    await waitState(job.id, 'running');
+    const t0 = performance.now();
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    // On the main thread this answer would wait for the 1.5 s spin to end.
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    const done = await waitState(job.id, 'succeeded');
+    expect((done.result as { threadId: number }).threadId).toBeGreaterThan(0);
+
+    const long = await submit('test.cpu', { ms: 120_000 });
+    await waitState(long.job.id, 'running');
+    await call(acme, 'DELETE', `/jobs/${long.job.id}`);
+    const cancelled = await waitState(long.job.id, 'cancelled');
+    expect(cancelled.problem?.code).toBe('JOBS.CANCELLED');
+  });
+
   it('should report the jobs service with its backlog in health and count attempts in metrics', async () => {
     const res = await call(acmeAdmin, 'GET', '/services/jobs');
     const body = (await res.json()) as { state: string; health: { status: string; details: Record<string, unknown> } };

@@ -2120,6 +2120,8 @@ export interface components {
             result?: Record<string, never>;
             /** @description Why it failed or was cancelled */
             problem?: components["schemas"]["JobProblemDto"];
+            /** @description The instance running it, or that ran it last (`host:pid[:id]`) */
+            runningOn?: string;
             /** @description A cancel was asked for while it was running */
             cancelRequested?: boolean;
             /** @description The Idempotency-Key it was submitted with */

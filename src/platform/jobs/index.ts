@@ -3,6 +3,7 @@ export * from './job-backend';
 export * from './job-kind-registry';
 export * from './job-kind.decorator';
 export * from './job-submission';
+export * from './job-worker-pool';
 export * from './job.types';
 export * from './jobs.config';
 export * from './jobs.errors';

@@ -1,4 +1,5 @@
 import { IsIn, IsInt, Max, Min } from 'class-validator';
+import { availableParallelism } from 'node:os';
 import { defineEnvNamespace, EnvInt } from '../config';
 
 export const JOBS_BACKENDS = ['auto', 'embedded', 'redis'] as const;
@@ -62,6 +63,13 @@ class JobsEnv {
   @Min(1_024)
   @Max(256 * 1024 * 1024)
   JOBS_WS_MAX_BUFFERED_BYTES: number = 1024 * 1024;
+
+  /** Worker threads for CPU-heavy job handlers (JobWorkerPool); 0: one less than the CPUs (at least 1). */
+  @EnvInt()
+  @IsInt()
+  @Min(0)
+  @Max(256)
+  JOBS_WORKER_THREADS: number = 0;
 }
 
 /** Platform jobs: backend choice, timeouts, retention, drain. */
@@ -75,5 +83,6 @@ export const jobsConfig = defineEnvNamespace('jobs', JobsEnv, (env) => ({
   healthMaxBacklog: env.JOBS_HEALTH_MAX_BACKLOG,
   wsHeartbeatMs: env.JOBS_WS_HEARTBEAT_MS,
   wsMaxBufferedBytes: env.JOBS_WS_MAX_BUFFERED_BYTES,
+  workerThreads: env.JOBS_WORKER_THREADS === 0 ? Math.max(1, availableParallelism() - 1) : env.JOBS_WORKER_THREADS,
 }));
 export type JobsConfig = ReturnType<typeof jobsConfig>;

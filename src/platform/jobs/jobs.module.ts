@@ -6,6 +6,7 @@ import { DataDirService } from '../storage';
 import { JOB_BACKEND } from './job-backend';
 import { createJobBackend } from './job-backend.factory';
 import { JobKindRegistry } from './job-kind-registry';
+import { JobWorkerPool } from './job-worker-pool';
 import { jobsConfig, type JobsConfig } from './jobs.config';
 import { JobsController } from './jobs.controller';
 import { JobsEventsGateway } from './jobs-events.gateway';
@@ -31,7 +32,8 @@ import { JobsService } from './jobs.service';
     },
     JobsService,
     JobsEventsGateway,
+    JobWorkerPool,
   ],
-  exports: [JobsService, JobKindRegistry],
+  exports: [JobsService, JobKindRegistry, JobWorkerPool],
 })
 export class JobsModule {}
