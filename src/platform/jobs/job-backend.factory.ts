@@ -12,7 +12,7 @@ export function createJobBackend(config: JobsConfig, state: StateConfig, dataDir
   const redis = config.backend === 'redis' || (config.backend === 'auto' && state.redisUrl !== undefined);
   if (redis) {
     if (state.redisUrl === undefined) throw new InvalidJobKindError('JOBS_BACKEND=redis needs REDIS_URL');
-    return new RedisJobBackend({ url: state.redisUrl, keyPrefix: state.keyPrefix });
+    return new RedisJobBackend({ url: state.redisUrl, keyPrefix: state.keyPrefix, lockMs: config.redisLockMs });
   }
   return new EmbeddedJobBackend({ file: join(dataDir.path, 'jobs', 'jobs.sqlite') });
 }

@@ -70,6 +70,13 @@ class JobsEnv {
   @Min(0)
   @Max(256)
   JOBS_WORKER_THREADS: number = 0;
+
+  /** Redis backend: a running job's lock; a job whose instance died is run elsewhere after about this long (BullMQ stall check). */
+  @EnvInt()
+  @IsInt()
+  @Min(1_000)
+  @Max(600_000)
+  JOBS_REDIS_LOCK_MS: number = 30_000;
 }
 
 /** Platform jobs: backend choice, timeouts, retention, drain. */
@@ -83,6 +90,7 @@ export const jobsConfig = defineEnvNamespace('jobs', JobsEnv, (env) => ({
   healthMaxBacklog: env.JOBS_HEALTH_MAX_BACKLOG,
   wsHeartbeatMs: env.JOBS_WS_HEARTBEAT_MS,
   wsMaxBufferedBytes: env.JOBS_WS_MAX_BUFFERED_BYTES,
+  redisLockMs: env.JOBS_REDIS_LOCK_MS,
   workerThreads: env.JOBS_WORKER_THREADS === 0 ? Math.max(1, availableParallelism() - 1) : env.JOBS_WORKER_THREADS,
 }));
 export type JobsConfig = ReturnType<typeof jobsConfig>;

@@ -31,6 +31,8 @@ export interface RedisJobBackendOptions {
   url: string;
   /** Prefix of every key and channel (STATE_KEY_PREFIX). */
   keyPrefix: string;
+  /** Lock of a running job; a dead instance's job is re-run after about this long. Default 30 s. */
+  lockMs?: number;
 }
 
 /**
@@ -152,7 +154,8 @@ export class RedisJobBackend implements JobBackend {
         // A dead instance's job comes back after the lock expires; several stalls in a row are
         // still runs of ours to judge (idempotent or not), not BullMQ failures.
         maxStalledCount: 1_000,
-        lockDuration: 30_000,
+        lockDuration: this.options.lockMs ?? 30_000,
+        stalledInterval: this.options.lockMs ?? 30_000,
       });
       worker.on('error', (err) => this.logger.warn({ err, kind: kind.name }, 'job worker error'));
       worker.on('failed', (job, err) => this.logger.error({ err, jobId: job?.data.id }, 'job processor failed'));
