@@ -60,7 +60,34 @@ redis.call('RPUSH', KEYS[2], seq .. ' ' .. ARGV[1])
 return seq
 `;
 
-type Fields = Partial<Record<keyof JobRecord, unknown>>;
+/**
+ * One state change in one round trip: the conditional field update of TRANSITION, then (if it
+ * applied and ARGV[2] is an event body) the event append and its publish, and the retention mark.
+ * KEYS: record, event list, finished zset. ARGV: from states, event body ('' none), channel,
+ * origin, finishedAt ('' none), then field/value pairs. Returns { applied, seq, cancelRequested }.
+ */
+const STEP = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0, ''} end
+if ARGV[1] ~= '' then
+  local s = redis.call('HGET', KEYS[1], 'state')
+  local ok = false
+  for want in string.gmatch(ARGV[1], '[^,]+') do if want == s then ok = true end end
+  if not ok then return {0, 0, ''} end
+end
+for i = 6, #ARGV, 2 do
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i]) else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+local seq = 0
+if ARGV[2] ~= '' then
+  seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+  redis.call('RPUSH', KEYS[2], seq .. ' ' .. ARGV[2])
+  redis.call('PUBLISH', ARGV[3], '{"o":"' .. ARGV[4] .. '","s":' .. seq .. ',"e":' .. ARGV[2] .. '}')
+end
+if ARGV[5] ~= '' then redis.call('ZADD', KEYS[3], ARGV[5], redis.call('HGET', KEYS[1], 'id') or '') end
+return {1, seq, redis.call('HGET', KEYS[1], 'cancelRequested') or ''}
+`;
+
+type Fields = Partial<Record<keyof JobRecord | 'bullId', unknown>>;
 
 /** Mutable record fields, each stored as its own hash field (JSON) so instances never overwrite each other's. */
 const MUTABLE: (keyof JobRecord)[] = [
@@ -78,9 +105,11 @@ const MUTABLE: (keyof JobRecord)[] = [
   'runAfter',
 ];
 
+/** A published event: origin instance, seq, and the event without seq. */
 interface WireEvent {
   o: string;
-  e: JobEvent;
+  s: number;
+  e: Omit<JobEvent, 'seq'>;
 }
 
 /**
@@ -117,7 +146,9 @@ export class RedisJobBackend implements JobBackend {
   private connection(blocking = false): Redis {
     const c = new Redis(
       this.options.url,
-      blocking ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1, commandTimeout: 5_000 },
+      blocking
+        ? { maxRetriesPerRequest: null }
+        : { maxRetriesPerRequest: 1, commandTimeout: 5_000, enableAutoPipelining: true },
     );
     c.on('error', (err) => this.logger.debug?.({ err }, 'jobs Redis connection error'));
     this.connections.push(c);
@@ -134,6 +165,7 @@ export class RedisJobBackend implements JobBackend {
     this.redis = this.connection();
     this.redis.defineCommand('jobTransition', { numberOfKeys: 1, lua: TRANSITION });
     this.redis.defineCommand('jobAppendEvent', { numberOfKeys: 2, lua: APPEND_EVENT });
+    this.redis.defineCommand('jobStep', { numberOfKeys: 3, lua: STEP });
     this.subscriber = this.connection(true);
     // Not awaited: with Redis away at boot the instance still starts; ioredis subscribes once connected.
     this.subscriber
@@ -231,6 +263,10 @@ export class RedisJobBackend implements JobBackend {
         JSON.stringify(base),
         'payload',
         JSON.stringify(job.payload),
+        'id',
+        id,
+        'bullId',
+        JSON.stringify(id),
         ...this.flatten(job),
       )
       .zadd(this.key('idx:all'), now, id)
@@ -323,6 +359,7 @@ export class RedisJobBackend implements JobBackend {
       startedAt: undefined,
       runAfter: undefined,
       updatedAt: now,
+      bullId: `${id}-r${now}`,
     });
     if (!ok) throw new JobStateConflictError(`Only failed or cancelled jobs can be retried; job ${id} is ${job.state}`);
     await this.r().zrem(this.key('finished'), id);
@@ -401,11 +438,14 @@ export class RedisJobBackend implements JobBackend {
             `The instance running this job stopped before it finished; kind ${job.kind} is not idempotent, so it was not run again`,
           ),
         );
-        if (await this.transition(id, ['running'], { state: 'failed', problem, finishedAt: now, updatedAt: now })) {
-          await this.afterFinish(id, now);
-          await this.appendEvent(id, 'state', { state: 'failed', attempts: job.attempts, problem });
-          this.host!.onAttemptEnded(kind.name, 'failed', 0);
-        }
+        const failed = await this.step(
+          id,
+          ['running'],
+          { state: 'failed', problem, finishedAt: now, updatedAt: now },
+          { type: 'state', data: { state: 'failed', attempts: job.attempts, problem } },
+          now,
+        );
+        if (failed.applied) this.host!.onAttemptEnded(kind.name, 'failed', 0);
         return;
       }
       this.logger.warn(
@@ -414,17 +454,13 @@ export class RedisJobBackend implements JobBackend {
       );
     }
     const attempt = job.attempts + 1;
-    if (
-      !(await this.transition(id, ['queued', 'running'], {
-        state: 'running',
-        attempts: attempt,
-        startedAt: now,
-        runningOn: this.instance,
-        updatedAt: now,
-      }))
-    )
-      return;
-    await this.appendEvent(id, 'state', { state: 'running', attempts: attempt });
+    const started = await this.step(
+      id,
+      ['queued', 'running'],
+      { state: 'running', attempts: attempt, startedAt: now, runningOn: this.instance, updatedAt: now },
+      { type: 'state', data: { state: 'running', attempts: attempt } },
+    );
+    if (!started.applied) return;
     this.host!.onAttemptStarted(kind.name, Math.max(0, now - Math.max(job.createdAt, job.runAfter ?? 0)));
     const running = new RunningAttempt({
       jobId: id,
@@ -437,12 +473,12 @@ export class RedisJobBackend implements JobBackend {
       logFailure: (err) => this.logger.warn({ err, jobId: id, kind: kind.name }, 'job attempt failed'),
     });
     this.running.set(id, running);
-    // A cancel that arrived between the read and now.
-    if ((await this.read(id))?.cancelRequested) running.cancel();
+    // A cancel that reached the record before this attempt was registered.
+    if (started.cancelRequested) running.cancel();
     const result = await running.result;
     this.running.delete(id);
     try {
-      await this.complete(job, kind, attempt, result, Date.now() - running.startedAt);
+      await this.complete(job, kind, attempt, result, Date.now() - running.startedAt, running.cancelRequested);
     } catch (err) {
       this.logger.error({ err, jobId: id }, 'could not record the end of a job attempt');
     }
@@ -454,62 +490,68 @@ export class RedisJobBackend implements JobBackend {
     attempt: number,
     r: AttemptResult,
     runMs: number,
+    cancelRequested: boolean,
   ): Promise<void> {
     const id = job.id;
     const now = Date.now();
     let outcome: AttemptOutcome;
     if (r.kind === 'succeeded') {
       outcome = 'succeeded';
-      await this.transition(id, ['running'], {
-        state: 'succeeded',
-        result: r.result,
-        problem: undefined,
-        finishedAt: now,
-        updatedAt: now,
-        runAfter: undefined,
-      });
-      await this.afterFinish(id, now);
-      await this.appendEvent(id, 'state', { state: 'succeeded', attempts: attempt, result: r.result });
+      await this.step(
+        id,
+        ['running'],
+        {
+          state: 'succeeded',
+          result: r.result,
+          problem: undefined,
+          finishedAt: now,
+          updatedAt: now,
+          runAfter: undefined,
+        },
+        { type: 'state', data: { state: 'succeeded', attempts: attempt, result: r.result } },
+        now,
+      );
     } else if (r.kind === 'cancelled') {
       outcome = 'cancelled';
-      await this.transition(id, ['running'], {
-        state: 'cancelled',
-        problem: r.problem,
-        finishedAt: now,
-        updatedAt: now,
-      });
-      await this.afterFinish(id, now);
-      await this.appendEvent(id, 'state', { state: 'cancelled', attempts: attempt, problem: r.problem });
+      await this.step(
+        id,
+        ['running'],
+        { state: 'cancelled', problem: r.problem, finishedAt: now, updatedAt: now },
+        { type: 'state', data: { state: 'cancelled', attempts: attempt, problem: r.problem } },
+        now,
+      );
     } else if (r.kind === 'handed_back') {
       outcome = 'handed_back';
-      await this.transition(id, ['running'], {
-        state: 'queued',
-        attempts: attempt - 1,
-        startedAt: undefined,
-        updatedAt: now,
-      });
-      await this.appendEvent(id, 'state', { state: 'queued', attempts: attempt - 1 });
-      await this.enqueue(job, 0, `${id}-h${now}`);
+      const bullId = `${id}-h${now}`;
+      await this.step(
+        id,
+        ['running'],
+        { state: 'queued', attempts: attempt - 1, startedAt: undefined, updatedAt: now, bullId },
+        { type: 'state', data: { state: 'queued', attempts: attempt - 1 } },
+      );
+      await this.enqueue(job, 0, bullId);
     } else {
-      const current = await this.read(id);
-      const retry = kind.idempotent && attempt < kind.retry.attempts && !current?.cancelRequested;
+      const retry = kind.idempotent && attempt < kind.retry.attempts && !cancelRequested;
       outcome = retry ? 'retrying' : r.timedOut ? 'timeout' : 'failed';
       if (retry) {
         const delay = retryDelayMs(kind.retry, attempt);
         const runAfter = now + delay;
-        await this.transition(id, ['running'], { state: 'queued', problem: r.problem, runAfter, updatedAt: now });
-        await this.appendEvent(id, 'state', { state: 'queued', attempts: attempt, problem: r.problem, runAfter });
-        await this.enqueue(job, delay, `${id}-a${attempt + 1}`);
+        const bullId = `${id}-a${attempt + 1}`;
+        await this.step(
+          id,
+          ['running'],
+          { state: 'queued', problem: r.problem, runAfter, updatedAt: now, bullId },
+          { type: 'state', data: { state: 'queued', attempts: attempt, problem: r.problem, runAfter } },
+        );
+        await this.enqueue(job, delay, bullId);
       } else {
-        await this.transition(id, ['running'], {
-          state: 'failed',
-          problem: r.problem,
-          finishedAt: now,
-          updatedAt: now,
-          runAfter: undefined,
-        });
-        await this.afterFinish(id, now);
-        await this.appendEvent(id, 'state', { state: 'failed', attempts: attempt, problem: r.problem });
+        await this.step(
+          id,
+          ['running'],
+          { state: 'failed', problem: r.problem, finishedAt: now, updatedAt: now, runAfter: undefined },
+          { type: 'state', data: { state: 'failed', attempts: attempt, problem: r.problem } },
+          now,
+        );
       }
     }
     this.host!.onAttemptEnded(kind.name, outcome, runMs);
@@ -518,8 +560,7 @@ export class RedisJobBackend implements JobBackend {
   private async reportProgress(id: string, progress: JobProgress): Promise<void> {
     const clean = sanitizeProgress(progress);
     try {
-      await this.r().hset(this.recordKey(id), 'progress', JSON.stringify(clean));
-      await this.appendEvent(id, 'progress', clean);
+      await this.step(id, [], { progress: clean }, { type: 'progress', data: clean });
     } catch (err) {
       this.logger.warn({ err, jobId: id }, 'could not record job progress');
     }
@@ -542,22 +583,41 @@ export class RedisJobBackend implements JobBackend {
         removeOnFail: true,
       },
     );
-    await this.r().hset(this.recordKey(job.id), 'bullId', bullId);
   }
 
   private async appendEvent(id: string, type: JobEvent['type'], data: JobEvent['data']): Promise<void> {
+    await this.step(id, [], {}, { type, data });
+  }
+
+  /**
+   * A conditional state change with its event, publish and retention mark in one script call.
+   * Resolves with whether it applied and whether a cancel was requested meanwhile.
+   */
+  private async step(
+    id: string,
+    from: JobState[],
+    fields: Fields,
+    event?: { type: JobEvent['type']; data: JobEvent['data'] },
+    finishedAt?: number,
+  ): Promise<{ applied: boolean; cancelRequested: boolean }> {
     const at = Date.now();
-    const body = JSON.stringify({ jobId: id, type, data, at });
-    const seq = (await (this.r() as RedisWithScripts).jobAppendEvent(
+    const body = event ? JSON.stringify({ jobId: id, type: event.type, data: event.data, at }) : '';
+    const args: string[] = [];
+    for (const [k, v] of Object.entries(fields)) args.push(k, v === undefined ? '' : JSON.stringify(v));
+    const [applied, seq, cancel] = await (this.r() as RedisWithScripts).jobStep(
       this.recordKey(id),
       this.key(`ev:${id}`),
+      this.key('finished'),
+      from.map((f) => JSON.stringify(f)).join(','),
       body,
-    )) as number;
-    const event: JobEvent = { jobId: id, seq, type, data, at };
-    this.host!.onEvent(event);
-    await this.r()
-      .publish(this.channel('events'), JSON.stringify({ o: this.origin, e: event } satisfies WireEvent))
-      .catch((err: unknown) => this.logger.warn({ err }, 'could not publish a job event to other instances'));
+      this.channel('events'),
+      this.origin,
+      finishedAt === undefined ? '' : String(finishedAt),
+      ...args,
+    );
+    if (applied === -1) throw new JobNotFoundError(`No job ${id}`);
+    if (applied === 1 && event) this.host!.onEvent({ jobId: id, seq, type: event.type, data: event.data, at });
+    return { applied: applied === 1, cancelRequested: cancel === 'true' };
   }
 
   private receive(channel: string, message: string): void {
@@ -567,7 +627,7 @@ export class RedisJobBackend implements JobBackend {
     }
     try {
       const wire = JSON.parse(message) as WireEvent;
-      if (wire.o !== this.origin) this.host?.onEvent(wire.e);
+      if (wire.o !== this.origin) this.host?.onEvent({ ...wire.e, seq: wire.s });
     } catch {
       // Not ours.
     }
@@ -601,7 +661,7 @@ export class RedisJobBackend implements JobBackend {
     if (!h.base) return undefined;
     const job = { ...(JSON.parse(h.base) as JobRecord), payload: JSON.parse(h.payload ?? 'null') as unknown };
     for (const k of MUTABLE) if (h[k] !== undefined) (job as unknown as Record<string, unknown>)[k] = JSON.parse(h[k]);
-    if (h.bullId) (job as JobRecord & { bullId?: string }).bullId = h.bullId;
+    if (h.bullId) (job as JobRecord & { bullId?: string }).bullId = JSON.parse(h.bullId) as string;
     return job;
   }
 
@@ -657,4 +717,5 @@ export class RedisJobBackend implements JobBackend {
 type RedisWithScripts = Redis & {
   jobTransition(key: string, from: string, ...args: string[]): Promise<unknown>;
   jobAppendEvent(rec: string, list: string, body: string): Promise<unknown>;
+  jobStep(rec: string, list: string, finished: string, ...args: string[]): Promise<[number, number, string]>;
 };
