@@ -3,15 +3,27 @@
  * on the Redis (BullMQ) backend, and BullMQ used directly (Queue.add + Worker, same concurrency,
  * same Redis) as the baseline in the same run; prints the Redis-backend / BullMQ ratio (target
  * ≥ 0.8). Backend level (no HTTP): what the jobs layer adds over the queue. Rounds alternate.
- * Env: BENCH_JOBS (2000 per round), BENCH_CONCURRENCY (16), BENCH_ROUNDS (3), REDIS_URL (redis://127.0.0.1:6379).
+ * Then the progress-event latency from a handler's `ctx.progress()` to an SSE client of
+ * `GET /jobs/{id}/events` (real app in this process, embedded backend, loopback HTTP): p50/p99.
+ * Env: BENCH_JOBS (2000 per round), BENCH_CONCURRENCY (16), BENCH_ROUNDS (3), BENCH_PROGRESS (2000
+ * events, 2 ms apart), REDIS_URL (redis://127.0.0.1:6379).
  */
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Queue, Worker } from 'bullmq';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { APP_INFO } from '../src/app.info';
+import { AppModule } from '../src/app.module';
+import { configurePlatformApp } from '../src/platform/http/configure-app';
 import { EmbeddedJobBackend } from '../src/platform/jobs/embedded-job-backend';
+import { JobKindRegistry } from '../src/platform/jobs/job-kind-registry';
+import { JobsService } from '../src/platform/jobs/jobs.service';
+import { BENCH_KEY, fennecBenchEnv } from './support/fennec-env';
 import type { JobBackend, JobBackendHost } from '../src/platform/jobs/job-backend';
 import { toJobKindDefinition } from '../src/platform/jobs/job-kind-registry';
 import { RedisJobBackend } from '../src/platform/jobs/redis-job-backend';
@@ -112,6 +124,62 @@ async function cleanup(prefix: string): Promise<void> {
   await redis.quit();
 }
 
+const PROGRESS = Number(process.env.BENCH_PROGRESS ?? 2000);
+const stamp = () => performance.timeOrigin + performance.now();
+
+/** handler ctx.progress() → SSE client arrival, per event (ms). */
+async function progressLatency(): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'fennec-jobs-bench-app-'));
+  Object.assign(process.env, fennecBenchEnv(), { DATA_DIR: dir, LOG_LEVEL: 'warn', JOBS_BACKEND: 'embedded' });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  configurePlatformApp(app, APP_INFO);
+  let release!: () => void;
+  const subscribed = new Promise<void>((r) => (release = r));
+  app.get(JobKindRegistry).register({ name: 'bench.progress', timeoutMs: 600_000 }, async (_p, ctx) => {
+    await subscribed;
+    for (let i = 1; i <= PROGRESS; i++) {
+      ctx.progress({ value: i, max: PROGRESS, message: String(stamp()) });
+      await sleep(2);
+    }
+    return null;
+  });
+  await app.listen(0, '127.0.0.1');
+  const port = (app.getHttpServer().address() as { port: number }).port;
+  const { job } = await app
+    .get(JobsService)
+    .submit('bench.progress', {}, { id: 'bench', kind: 'api-key', roles: ['viewer'], tenant: 'bench' });
+  const res = await fetch(`http://127.0.0.1:${port}/jobs/${job.id}/events`, {
+    headers: { authorization: `Bearer ${BENCH_KEY}` },
+  });
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const latencies: number[] = [];
+  let buf = '';
+  release();
+  for (;;) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    const now = stamp();
+    buf += decoder.decode(chunk.value, { stream: true });
+    let end: number;
+    while ((end = buf.indexOf('\n\n')) >= 0) {
+      const frame = buf.slice(0, end);
+      buf = buf.slice(end + 2);
+      if (!frame.includes('event: progress')) continue;
+      const data = JSON.parse(frame.slice(frame.indexOf('data: ') + 6)) as { message: string };
+      latencies.push(now - Number(data.message));
+    }
+    if (latencies.length >= PROGRESS) break;
+  }
+  await reader.cancel();
+  await app.close();
+  rmSync(dir, { recursive: true, force: true });
+  return latencies;
+}
+
 async function main(): Promise<void> {
   const results = { embedded: [] as number[], redis: [] as number[], bullmq: [] as number[] };
   for (let round = 1; round <= ROUNDS; round++) {
@@ -135,6 +203,11 @@ async function main(): Promise<void> {
   console.log(`  redis backend      ${r.toFixed(0)}`);
   console.log(`  bullmq directly    ${b.toFixed(0)}`);
   console.log(`  redis backend / bullmq = ${(r / b).toFixed(2)} (target >= 0.8)`);
+  const lat = (await progressLatency()).sort((x, y) => x - y);
+  const pct = (q: number) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))];
+  console.log(
+    `\nprogress event, handler -> SSE client (${lat.length} events, embedded backend): p50 ${pct(0.5).toFixed(2)} ms, p99 ${pct(0.99).toFixed(2)} ms, max ${lat[lat.length - 1].toFixed(2)} ms`,
+  );
   process.exit(0);
 }
 
