@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Piscina } from 'piscina';
 import { isAbsolute } from 'node:path';
 import { jobsConfig, type JobsConfig } from './jobs.config';
@@ -21,7 +21,7 @@ import { JobCancelledError } from './jobs.errors';
  * with JOBS.CANCELLED (or the signal's reason when it is a domain error, e.g. JOBS.TIMEOUT).
  */
 @Injectable()
-export class JobWorkerPool implements OnApplicationShutdown {
+export class JobWorkerPool {
   private readonly pools = new Map<string, Piscina>();
 
   constructor(@Inject(jobsConfig.KEY) private readonly config: JobsConfig) {}
@@ -43,7 +43,11 @@ export class JobWorkerPool implements OnApplicationShutdown {
     return [...this.pools].map(([filename, p]) => ({ filename, threads: p.threads.length, queued: p.queueSize }));
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Ends every thread. Called by the `jobs` service when it stops, after running jobs were drained
+   * or handed back (an application hook could run before that drain and fail those jobs).
+   */
+  async destroy(): Promise<void> {
     await Promise.all([...this.pools.values()].map((p) => p.destroy()));
     this.pools.clear();
   }

@@ -5,6 +5,7 @@ import type { AttemptOutcome, JobBackend, JobBackendHost, JobPage } from './job-
 import { JOB_BACKEND } from './job-backend';
 import { decodeCursor } from './job-cursor';
 import { JobKindRegistry } from './job-kind-registry';
+import { JobWorkerPool } from './job-worker-pool';
 import { isTerminal, type JobCaller, type JobEvent, type JobRecord, type JobStateEventData } from './job.types';
 import { jobsConfig, type JobsConfig } from './jobs.config';
 import { InvalidJobPayloadError, InvalidJobQueryError, JobNotFoundError, JobsUnavailableError } from './jobs.errors';
@@ -64,6 +65,7 @@ export class JobsService implements ManagedLifecycle {
     private readonly kinds: JobKindRegistry,
     private readonly callers: CallerContext,
     private readonly metrics: JobsMetrics,
+    private readonly workers: JobWorkerPool,
     @Inject(jobsConfig.KEY) private readonly config: JobsConfig,
   ) {
     metrics.readStatsFrom(() => (this.started ? this.backend.stats() : Promise.resolve([])));
@@ -98,6 +100,7 @@ export class JobsService implements ManagedLifecycle {
     if (!this.started) return;
     this.started = false;
     await this.backend.stop(this.config.drainTimeoutMs);
+    await this.workers.destroy();
   }
 
   async checkHealth(): Promise<ServiceHealthReport> {
