@@ -67,6 +67,7 @@ describe(EmbeddedJobBackend.name, () => {
     await crashed.start(hostWith([]));
     const safe = await crashed.submit({ kind: 'safe', payload: {}, caller });
     const unsafe = await crashed.submit({ kind: 'unsafe', payload: {}, caller });
+    await crashed.stop(0);
     // What a kill -9 mid-run leaves behind: records in `running`, no process to finish them.
     const db = new Database(file);
     for (const id of [safe.job.id, unsafe.job.id]) {
@@ -75,7 +76,6 @@ describe(EmbeddedJobBackend.name, () => {
       ).run(id);
     }
     db.close();
-    await crashed.stop(0);
     const restarted = new EmbeddedJobBackend({ file });
     await restarted.start(hostWith(kinds));
     await eventually(async () => (await restarted.get(safe.job.id))?.state === 'succeeded');
@@ -85,6 +85,15 @@ describe(EmbeddedJobBackend.name, () => {
     expect(failed?.problem?.detail).toMatch(/not idempotent/);
     await restarted.stop(0);
   });
+
+  it('should refuse a second instance on the same file while the first runs', async () => {
+    const file = join(dir, 'jobs.sqlite');
+    const first = new EmbeddedJobBackend({ file });
+    await first.start(hostWith([]));
+    const second = new EmbeddedJobBackend({ file });
+    await expect(second.start(hostWith([]))).rejects.toThrow(/locked|busy/i);
+    await first.stop(0);
+  }, 15_000);
 });
 
 async function eventually(predicate: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {

@@ -92,10 +92,18 @@ export class EmbeddedJobBackend implements JobBackend {
     this.host = host;
     mkdirSync(dirname(this.options.file), { recursive: true });
     const db = new Database(this.options.file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-    db.exec(SCHEMA);
+    // One process per file: a second instance on the same DATA_DIR fails at start (SQLITE_BUSY)
+    // instead of re-queueing the first one's running jobs as "interrupted".
+    try {
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.pragma('busy_timeout = 5000');
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(SCHEMA);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     this.db = db;
     this.paused = new Set(
       db

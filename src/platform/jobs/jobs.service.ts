@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { FennecError } from '../errors';
 import { ManagedService, type ManagedLifecycle, type ServiceHealthReport } from '../registry';
 import { CallerContext, hasRole } from '../security';
 import type { AttemptOutcome, JobBackend, JobBackendHost, JobPage } from './job-backend';
@@ -161,12 +162,12 @@ export class JobsService implements ManagedLifecycle {
       );
     }
     const submitter: JobCaller = { id: caller.id, kind: caller.kind, roles: caller.roles, tenant: caller.tenant };
-    return this.backend.submit({ kind, payload, caller: submitter, ...options });
+    return this.guard(() => this.backend.submit({ kind, payload, caller: submitter, ...options }));
   }
 
   /** The job if `caller` may see it (its tenant's, or any for admins), else JOBS.NOT_FOUND. */
   async get(id: string, caller: JobCaller): Promise<JobRecord> {
-    const job = await this.backend.get(id);
+    const job = await this.guard(() => this.backend.get(id));
     if (!job || !visibleTo(job, caller)) throw new JobNotFoundError(`No job ${id}`);
     return job;
   }
@@ -177,34 +178,36 @@ export class JobsService implements ManagedLifecycle {
         fieldErrors: [{ field: 'cursor', message: 'must be the nextCursor of a previous page' }],
       });
     }
-    return this.backend.list({
-      tenant: hasRole(caller, 'admin') ? undefined : caller.tenant,
-      kind: options.kind,
-      state: options.state,
-      cursor: options.cursor,
-      limit: options.limit ?? 50,
-    });
+    return this.guard(() =>
+      this.backend.list({
+        tenant: hasRole(caller, 'admin') ? undefined : caller.tenant,
+        kind: options.kind,
+        state: options.state,
+        cursor: options.cursor,
+        limit: options.limit ?? 50,
+      }),
+    );
   }
 
   async cancel(id: string, caller: JobCaller): Promise<JobRecord> {
     await this.get(id, caller);
-    return this.backend.cancel(id);
+    return this.guard(() => this.backend.cancel(id));
   }
 
   async retry(id: string, caller: JobCaller): Promise<JobRecord> {
     await this.get(id, caller);
-    return this.backend.retry(id);
+    return this.guard(() => this.backend.retry(id));
   }
 
   /** Pauses (or resumes) starting jobs of a kind, cluster-wide; submissions are still accepted. */
   async setPaused(kind: string, paused: boolean): Promise<string[]> {
     this.kinds.require(kind);
-    await this.backend.setPaused(kind, paused);
-    return this.backend.pausedKinds();
+    await this.guard(() => this.backend.setPaused(kind, paused));
+    return this.guard(() => this.backend.pausedKinds());
   }
 
   pausedKinds(): Promise<string[]> {
-    return this.backend.pausedKinds();
+    return this.guard(() => this.backend.pausedKinds());
   }
 
   /**
@@ -269,6 +272,24 @@ export class JobsService implements ManagedLifecycle {
   onAnyJobEvent(listener: EventListener): () => void {
     this.everyJob.add(listener);
     return () => this.everyJob.delete(listener);
+  }
+
+  /**
+   * A storage failure while the backend is unreachable (Redis away) is JOBS.UNAVAILABLE (503,
+   * retry later), not an internal error; other failures pass through unchanged.
+   */
+  private async guard<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      if (!(err instanceof FennecError) && this.backend.available?.() === false) {
+        throw new JobsUnavailableError('Job storage is unreachable; try again shortly', {
+          cause: err,
+          retryAfterSeconds: 2,
+        });
+      }
+      throw err;
+    }
   }
 
   private dispatch(e: JobEvent): void {
