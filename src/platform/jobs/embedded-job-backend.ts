@@ -100,6 +100,8 @@ export class EmbeddedJobBackend implements JobBackend {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.exec(SCHEMA);
+      // Take the write lock now (exclusive mode keeps it until close), even when the schema existed.
+      db.exec('BEGIN EXCLUSIVE; COMMIT;');
     } catch (err) {
       db.close();
       throw err;
