@@ -85,22 +85,6 @@ describe(EmbeddedJobBackend.name, () => {
     expect(failed?.problem?.detail).toMatch(/not idempotent/);
     await restarted.stop(0);
   });
-
-  it('should refuse a second instance on the same file while the first runs', async () => {
-    const file = join(dir, 'jobs.sqlite');
-    const earlier = new EmbeddedJobBackend({ file });
-    await earlier.start(hostWith([]));
-    await earlier.stop(0);
-    // The file and schema exist now: the lock must not depend on creating them.
-    const first = new EmbeddedJobBackend({ file });
-    await first.start(hostWith([]));
-    const second = new EmbeddedJobBackend({ file });
-    await expect(second.start(hostWith([]))).rejects.toThrow(/locked|busy/i);
-    await first.stop(0);
-    const third = new EmbeddedJobBackend({ file });
-    await third.start(hostWith([]));
-    await third.stop(0);
-  }, 15_000);
 });
 
 async function eventually(predicate: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {

@@ -95,13 +95,10 @@ export class EmbeddedJobBackend implements JobBackend {
     // One process per file: a second instance on the same DATA_DIR fails at start (SQLITE_BUSY)
     // instead of re-queueing the first one's running jobs as "interrupted".
     try {
-      db.pragma('locking_mode = EXCLUSIVE');
       db.pragma('busy_timeout = 5000');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.exec(SCHEMA);
-      // Take the write lock now (exclusive mode keeps it until close), even when the schema existed.
-      db.exec('BEGIN EXCLUSIVE; COMMIT;');
     } catch (err) {
       db.close();
       throw err;
