@@ -24,6 +24,7 @@ import {
   type JobProgress,
   type JobRecord,
   type JobState,
+  type JobStateEventData,
 } from './job.types';
 import { JobInterruptedError, JobNotFoundError, JobStateConflictError } from './jobs.errors';
 
@@ -246,6 +247,7 @@ export class RedisJobBackend implements JobBackend {
       createdAt: now,
       updatedAt: now,
     };
+    const queued: JobStateEventData = { state: 'queued', attempts: 0 };
     const base = {
       id,
       kind: job.kind,
@@ -267,12 +269,24 @@ export class RedisJobBackend implements JobBackend {
         id,
         'bullId',
         JSON.stringify(id),
+        // The first event (seq 1) is written with the record: one round trip for both.
+        'seq',
+        '1',
         ...this.flatten(job),
+      )
+      .rpush(this.key(`ev:${id}`), `1 ${JSON.stringify({ jobId: id, type: 'state', data: queued, at: now })}`)
+      .publish(
+        this.channel('events'),
+        JSON.stringify({
+          o: this.origin,
+          s: 1,
+          e: { jobId: id, type: 'state', data: queued, at: now },
+        } satisfies WireEvent),
       )
       .zadd(this.key('idx:all'), now, id)
       .zadd(this.key(`idx:t:${job.tenant}`), now, id)
       .exec();
-    await this.appendEvent(id, 'state', { state: 'queued', attempts: 0 });
+    this.host!.onEvent({ jobId: id, seq: 1, type: 'state', data: queued, at: now });
     await this.enqueue(job, 0);
     // Position is computed on read (GET /jobs/{id}); it costs a scan of the queue.
     return { job, created: true };
