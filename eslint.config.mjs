@@ -13,6 +13,8 @@ export default tseslint.config(
       'data/',
       'docs/',
       'test/generated/',
+      'src/metadata.ts',
+      'test/fixtures/example-service/metadata.ts',
       '*.config.js',
       '*.config.mjs',
       '.dependency-cruiser.cjs',

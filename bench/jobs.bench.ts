@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { APP_INFO } from '../src/app.info';
 import { AppModule } from '../src/app.module';
-import { configurePlatformApp } from '../src/platform/http/configure-app';
+import { configurePlatformApp } from '../src/platform/configure-app';
 import { EmbeddedJobBackend } from '../src/platform/jobs/embedded-job-backend';
 import { JobKindRegistry } from '../src/platform/jobs/job-kind-registry';
 import { JobsService } from '../src/platform/jobs/jobs.service';

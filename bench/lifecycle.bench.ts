@@ -16,7 +16,7 @@ import { Injectable, Logger, Module } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, NestFactory } from '@nestjs/core';
 import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LifecyclePhaseService } from '../src/platform/health/lifecycle-phase.service';
+import type { LifecyclePhaseService } from '../src/platform/lifecycle/lifecycle-phase.service';
 import type { MetricsService } from '../src/platform/metrics/metrics.service';
 import { Registry } from 'prom-client';
 import {

@@ -29,7 +29,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { APP_INFO } from '../src/app.info';
 import { AppModule } from '../src/app.module';
-import { configurePlatformApp } from '../src/platform/http/configure-app';
+import { configurePlatformApp } from '../src/platform/configure-app';
 import { FakeOllama } from '../test/fixtures/fake-ollama';
 
 const ROOT = join(__dirname, '..');

@@ -5,7 +5,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { APP_INFO } from '../src/app.info';
 import { AppModule } from '../src/app.module';
-import { configurePlatformApp } from '../src/platform/http/configure-app';
+import { loadAppOpenApiMetadata } from '../src/app.openapi-metadata';
+import { configurePlatformApp } from '../src/platform/configure-app';
 import { buildOpenApiDocument } from '../src/platform/openapi/openapi-document';
 
 /**
@@ -14,6 +15,7 @@ import { buildOpenApiDocument } from '../src/platform/openapi/openapi-document';
  */
 async function exportOpenApi(out: string): Promise<void> {
   process.env.LOG_LEVEL ??= 'silent';
+  await loadAppOpenApiMetadata();
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
     logger: false,
     bodyParser: false,

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule } from './platform/platform.module';
 import type { PlatformOptions } from './platform/platform.options';
+import { ImagesModule } from './services/images/images.module';
 import { LlmModule } from './services/llm/llm.module';
 import { RagModule } from './services/rag/rag.module';
 import { SummarizationModule } from './services/summarization/summarization.module';
@@ -9,6 +10,9 @@ import { SummarizationModule } from './services/summarization/summarization.modu
 @Module({})
 export class AppModule {
   static forRoot(options: PlatformOptions = {}): DynamicModule {
-    return { module: AppModule, imports: [PlatformModule.forRoot(options), LlmModule, SummarizationModule, RagModule] };
+    return {
+      module: AppModule,
+      imports: [PlatformModule.forRoot(options), LlmModule, SummarizationModule, RagModule, ImagesModule],
+    };
   }
 }

@@ -41,10 +41,11 @@ describe('Health (e2e)', () => {
         HEALTH_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/alerts`,
       },
     });
-  });
+    // Booting the whole app takes longer than jest's default 5 s on a loaded CI machine.
+  }, 30_000);
 
   afterAll(async () => {
-    await app.close();
+    await app?.close();
     webhook.closeAllConnections();
     await new Promise((r) => webhook.close(r));
     rmSync(dataDir, { recursive: true, force: true });
@@ -82,14 +83,19 @@ describe('Health (e2e)', () => {
     expect(anon.headers['cache-control']).toContain('no-cache');
     expect(anon.body).toEqual({
       status: 'ok',
-      info: { eventLoop: { status: 'up' }, heap: { status: 'up' } },
+      info: { eventLoop: { status: 'up' } },
       error: {},
-      details: { eventLoop: { status: 'up' }, heap: { status: 'up' } },
+      details: { eventLoop: { status: 'up' } },
     });
     const authed = await http().get('/health/live').set(as('viewer'));
-    expect(authed.body.details.eventLoop).toMatchObject({ status: 'up', limitMs: expect.any(Number) });
+    expect(authed.body.details.eventLoop).toMatchObject({ status: 'up', stallLimitMs: 30_000 });
     const ready = await http().get('/health/ready');
-    expect(ready.body.details).toEqual({ lifecycle: { status: 'up' }, criticalServices: { status: 'up' } });
+    expect(ready.body.details).toEqual({
+      lifecycle: { status: 'up' },
+      criticalServices: { status: 'up' },
+      eventLoopLag: { status: 'up' },
+      heap: { status: 'up' },
+    });
     expect((await http().get('/health/startup')).status).toBe(200);
   });
 

@@ -171,8 +171,13 @@ describe('Several instances sharing Redis (e2e)', () => {
       await within(10_000, 'all report state UP', async () =>
         (await Promise.all([a, b, c].map(stateOf))).every((s) => s === 'UP'),
       );
-      // Pub/sub is back too: a change on B reaches A within a second again.
-      const patched = await call(b, 'PATCH', '/config/flags', { flags: { recovered: { enabled: true } } });
+      // Pub/sub is back too: a change on B reaches A within a second again. Redis came back empty,
+      // so writes wait until the instances have put their versions back (503 CONFIG.STORE_RECOVERING).
+      let patched: Json = { status: 0, body: {} };
+      await within(10_000, 'B accepts writes again', async () => {
+        patched = await call(b, 'PATCH', '/config/flags', { flags: { recovered: { enabled: true } } });
+        return patched.status !== 503;
+      });
       expect(patched.status).toBe(200);
       await within(1000, 'A sees the change after recovery', async () => {
         const seen = await call(a, 'GET', '/config/flags');

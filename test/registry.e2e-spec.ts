@@ -10,7 +10,7 @@ import { LogCapture } from './support/log-capture';
 import { bearer, TEST_AUTH } from './support/test-credentials';
 
 const PROBLEM = /^application\/problem\+json/;
-// nestjs-pino keeps one root logger per process: every app in this file logs to the first stream.
+// Nest's static Logger writes through the last app's logger: every app in this file logs to one stream.
 const logs = new LogCapture();
 
 describe('Service registry (e2e)', () => {
@@ -142,6 +142,57 @@ describe('Service registry (e2e)', () => {
     expect(seq).not.toContain('data-dir:STOPPING');
   });
 
+  it('should stop a service and its dependents over HTTP, answer 503 on their routes, and start them again', async () => {
+    changes.length = 0;
+    const stopped = await post('/services/fixture-store/stop');
+    expect(stopped.status).toBe(200);
+    expect(stopped.body.stopped).toEqual(expect.arrayContaining(['fixture-store', 'fixture-api', 'fixture-report']));
+    expect(stopped.body.stopped).toHaveLength(3);
+    expect(stopped.body.stopped.indexOf('fixture-store')).toBe(2);
+    expect(stopped.body.services.map((s: { name: string; state: string }) => `${s.name}:${s.state}`)).toEqual([
+      'fixture-store:STOPPED',
+      'fixture-api:STOPPED',
+      'fixture-report:STOPPED',
+    ]);
+    const closed = await get('/fixture/mixed/api');
+    expect(closed.status).toBe(503);
+    expect(closed.headers['retry-after']).toBe('5');
+    expect((await get('/services/data-dir')).body.state).toBe('RUNNING');
+    expect((await post('/services/fixture-store/stop')).body.stopped).toEqual([]);
+
+    const started = await post('/services/fixture-store/start');
+    expect(started.status).toBe(200);
+    expect(started.body.started).toEqual(['fixture-store', 'fixture-api', 'fixture-report']);
+    expect(started.body.services.map((s: { state: string }) => s.state)).toEqual(['RUNNING', 'RUNNING', 'DEGRADED']);
+    expect((await get('/fixture/mixed/api')).status).toBe(200);
+    expect((await post('/services/fixture-store/start')).body.started).toEqual([]);
+    const seq = changes.map((c) => `${c.service}:${c.to}`);
+    expect(seq.indexOf('fixture-api:STOPPED')).toBeLessThan(seq.indexOf('fixture-store:STOPPING'));
+    expect(seq.indexOf('fixture-store:RUNNING')).toBeLessThan(seq.indexOf('fixture-api:STARTING'));
+  });
+
+  it('should refuse stop and start to non-admins and unknown names with problems', async () => {
+    const forbidden = await post('/services/fixture-store/stop', 'operator');
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.headers['content-type']).toMatch(PROBLEM);
+    expect((await post('/services/fixture-store/start', 'operator')).status).toBe(403);
+    const unknown = await post('/services/no-such-thing/stop');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers['content-type']).toMatch(PROBLEM);
+    expect(unknown.body.code).toBe('REGISTRY.SERVICE_NOT_FOUND');
+    expect((await post('/services/no-such-thing/start')).body.code).toBe('REGISTRY.SERVICE_NOT_FOUND');
+    expect((await post(`/services/${'x'.repeat(101)}/start`)).status).toBe(400);
+  });
+
+  it('should answer a start that fails with a 503 problem naming the cause', async () => {
+    expect((await post('/services/fixture-flaky/stop')).status).toBe(200);
+    const res = await post('/services/fixture-flaky/start');
+    expect(res.status).toBe(503);
+    expect(res.headers['content-type']).toMatch(PROBLEM);
+    expect(res.body).toMatchObject({ code: 'REGISTRY.START_FAILED' });
+    expect(res.body.detail).toContain('upstream refused the connection');
+  });
+
   it('should bring a failed service back on restart and open its routes', async () => {
     fixtureState.flakyFails = false;
     const res = await post('/services/fixture-flaky/restart');
@@ -158,6 +209,21 @@ describe('Service registry (e2e)', () => {
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ code: 'REGISTRY.START_FAILED' });
     expect(res.body.detail).toContain('upstream refused the connection');
+  });
+
+  it('should show a state change in health at once, not after the cached check expires', async () => {
+    fixtureState.flakyFails = false;
+    expect((await post('/services/fixture-flaky/restart')).status).toBe(200);
+    // Cached for the service's health TTL (5 s) from here on.
+    expect((await get('/health/services/fixture-flaky')).body).toMatchObject({ status: 'UP', ownStatus: 'UP' });
+    fixtureState.flakyFails = true;
+    expect((await post('/services/fixture-flaky/restart')).status).toBe(503);
+    expect((await get('/services/fixture-flaky')).body.state).toBe('FAILED');
+    const one = await get('/health/services/fixture-flaky');
+    expect(one.status).toBe(503);
+    expect(one.body).toMatchObject({ status: 'DOWN', ownStatus: 'DOWN' });
+    const tree = await get('/health');
+    expect(tree.body.services['fixture-flaky']).toMatchObject({ status: 'DOWN', ownStatus: 'DOWN', state: 'FAILED' });
   });
 
   it('should export state counts and start durations as metrics', async () => {

@@ -53,7 +53,7 @@ describe('Runtime configuration secrets sealed at rest (e2e)', () => {
   afterEach(close);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  // First app of this file: nestjs-pino's root logger reaches only the first app's capture.
+  // Nest's static Logger writes through the app configured last: keep one app per capture.
   it('should warn once at boot in production when secret fields would be stored in clear', async () => {
     const logs = new LogCapture();
     app = await createTestApp({

@@ -72,6 +72,41 @@ describe('Runtime configuration (e2e)', () => {
     expect(app.get(RuntimeConfigService).get('widget')).toMatchObject({ topK: 8 });
   });
 
+  it('should give the service its own settings through ServiceConfig, current after every change', async () => {
+    expect(widget.config.service).toBe('widget');
+    expect(widget.config.current).toMatchObject({ topK: 8, mode: 'thorough' });
+    expect(widget.config.current).toBe(app.get(RuntimeConfigService).get('widget'));
+  });
+
+  it("should serve the JSON Schema of a service's settings with types, ranges, defaults and secrets", async () => {
+    const res = await http().get('/config/widget/schema').set('authorization', OPERATOR).expect(200);
+    expect(res.body).toMatchObject({ type: 'object', additionalProperties: false });
+    expect(res.body.properties.topK).toMatchObject({ type: 'integer', minimum: 1, maximum: 50, default: 4 });
+    expect(res.body.properties.mode).toMatchObject({ enum: ['fast', 'thorough'], default: 'fast' });
+    expect(res.body.properties.apiKey).toMatchObject({ type: 'string', 'x-fennec-secret': true });
+    expect(res.body.properties.greeting['x-fennec-secret']).toBeUndefined();
+    const unknown = await http().get('/config/nope/schema').set('authorization', OPERATOR).expect(404);
+    expect(unknown.body.code).toBe('CONFIG.SERVICE_NOT_FOUND');
+    await http().get('/config/widget/schema').set('authorization', VIEWER).expect(403);
+  });
+
+  it("should describe each service's PATCH body in the OpenAPI document", async () => {
+    const doc = (await http().get('/docs-json').expect(200)).body as {
+      paths: Record<
+        string,
+        { patch: { requestBody: { content: Record<string, { schema: { anyOf: { $ref: string }[] } }> } } }
+      >;
+      components: { schemas: Record<string, { properties: Record<string, Record<string, unknown>> }> };
+    };
+    const body = doc.paths['/config/{service}'].patch.requestBody.content['application/json'].schema;
+    expect(body.anyOf).toContainEqual({ $ref: '#/components/schemas/WidgetConfigPatch' });
+    expect(doc.components.schemas.WidgetConfigPatch.properties.topK).toMatchObject({
+      type: 'integer',
+      maximum: 50,
+      nullable: true,
+    });
+  });
+
   it('should apply a valid change, call onConfigChange and count it', async () => {
     const before = widget.changes.length;
     const res = await http()

@@ -3,8 +3,8 @@ import { CallerProbeController } from './fixtures/security/caller-probe.controll
 import { createTestApp } from './support/create-test-app';
 import { LogCapture } from './support/log-capture';
 
-// Its own file: nestjs-pino's root logger is per process, so a boot log line only reaches the
-// capture of the first app built in the process.
+// Its own file: Nest's static Logger is per process and writes through the app configured last, so
+// a boot log line is only reliably in this capture when no other app is built alongside.
 describe('Dev-mode credentials (e2e)', () => {
   const extra = { controllers: [CallerProbeController] };
   it('should generate and log one dev admin key when nothing is configured outside production', async () => {

@@ -19,3 +19,5 @@ server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`READY ${(server.address() as { port: number }).port}\n`);
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
+// bench:llm:cpu asks for this process's CPU time over IPC (when started with an IPC channel).
+process.on('message', () => process.send?.(process.cpuUsage()));

@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
-import { Public } from '../../src/platform/security/auth.decorators';
+import { Public } from '../../src/platform/route-metadata/access.decorators';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 
 export class PingQuery {

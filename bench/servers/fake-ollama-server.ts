@@ -7,7 +7,12 @@ import { FakeOllama } from '../../test/fixtures/fake-ollama';
  * over IPC with the stream's id (sent as x-bench-id, or x-request-id through the gateway).
  */
 async function main(): Promise<void> {
-  const fake = await FakeOllama.start({ tokenLatencyMs: Number(process.env.BENCH_TOKEN_MS ?? 2) });
+  // BENCH_REPLY_WORDS: answers of that many tokens (bench:llm:cpu), instead of the fake's short default.
+  const words = Number(process.env.BENCH_REPLY_WORDS ?? 0);
+  const fake = await FakeOllama.start({
+    tokenLatencyMs: Number(process.env.BENCH_TOKEN_MS ?? 2),
+    ...(words > 0 ? { reply: () => Array.from({ length: words }, (_, i) => `w${i % 100}`).join(' ') } : {}),
+  });
   const sent = new Map<string, number[]>();
   const server = (fake as unknown as { server: Server }).server;
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {

@@ -4,11 +4,11 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import { APP_INFO } from '../../src/app.info';
-import { configurePlatformApp } from '../../src/platform/http/configure-app';
+import { configurePlatformApp } from '../../src/platform/configure-app';
 import { PlatformModule } from '../../src/platform/platform.module';
 import { ManagedService, type ManagedLifecycle, type ServiceHealthReport } from '../../src/platform/registry';
-import { Public } from '../../src/platform/security/auth.decorators';
-import { SkipAllThrottles } from '../../src/platform/security/throttling/throttle.decorators';
+import { Public } from '../../src/platform/route-metadata/access.decorators';
+import { SkipAllThrottles } from '../../src/platform/route-metadata/throttle.decorators';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 100);
 const TTL_MS = Number(process.env.BENCH_TTL_MS ?? 1000);

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { APP_INFO } from '../../src/app.info';
 import { AppModule } from '../../src/app.module';
-import { configurePlatformApp } from '../../src/platform/http/configure-app';
+import { configurePlatformApp } from '../../src/platform/configure-app';
 
 /** The whole Fennec app (LLM gateway included), pointed at OLLAMA_URLS (bench:llm). */
 async function main(): Promise<void> {
@@ -18,3 +18,5 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => process.exit(0));
 }
 void main();
+// bench:llm:cpu asks for this process's CPU time over IPC (when started with an IPC channel).
+process.on('message', () => process.send?.(process.cpuUsage()));

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
-import { Public } from '../../src/platform/security/auth.decorators';
+import { Public } from '../../src/platform/route-metadata/access.decorators';
 import { SseStreams } from '../../src/platform/streaming/sse-streams.service';
 import { SseTopics } from '../../src/platform/streaming/sse-topics.service';
 

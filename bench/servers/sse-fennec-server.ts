@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { APP_INFO } from '../../src/app.info';
 import { AppModule } from '../../src/app.module';
-import { configurePlatformApp } from '../../src/platform/http/configure-app';
+import { configurePlatformApp } from '../../src/platform/configure-app';
 import { SseBenchController } from './sse-bench.controller';
 
 @Module({})

@@ -1,26 +1,32 @@
-import { type DynamicModule, Global, Module, Scope, ValidationPipe } from '@nestjs/common';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { Logger as NestPinoLogger, PARAMS_PROVIDER_TOKEN, PinoLogger } from 'nestjs-pino';
-import type { Logger } from 'pino';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { appConfig } from './config/app.config';
 import { validateEnvironment } from './config/env-namespace';
+import { ErrorDialects } from './errors/error-dialects';
 import { ProblemDetailsFilter } from './errors/problem-details.filter';
-import { validationExceptionFactory } from './errors/validation-errors';
-import { installValidationMetadataCache } from './validation/validation-metadata-cache';
+import { RequestValidationPipe } from './validation';
 import { healthConfig } from './health/health.config';
 import { HealthModule } from './health/health.module';
 import { httpConfig } from './http/http.config';
 import { HttpPipelineModule } from './http/http-pipeline.module';
 import { loggingConfig, type LoggingConfig } from './logging/logging.config';
-import { ContextPinoLogger } from './logging/context-pino-logger';
+import { PlatformLogger } from './logging/platform-logger';
 import { createRootLogger, ROOT_LOGGER } from './logging/root-logger';
 import { MetricsController } from './metrics/metrics.controller';
 import { metricsConfig } from './metrics/metrics.config';
 import { MetricsService } from './metrics/metrics.service';
 import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.options';
+import { lifecycleConfig } from './lifecycle/lifecycle.config';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
+import { ServiceAvailabilityGuard } from './registry/service-availability.guard';
+import { sensorsConfig } from './sensors/sensors.config';
+import { SensorsModule } from './sensors/sensors.module';
+import { AuthGuard } from './security/auth/auth.guard';
+import { InputInspectionGuard } from './security/inspection/input-inspection.guard';
 import { SecurityModule } from './security/security.module';
-import { RegistryModule } from './registry/registry.module';
+import { FennecThrottlerGuard } from './security/throttling/fennec-throttler.guard';
+import { ServiceRegistryModule } from './registry/service-registry.module';
 import { RuntimeConfigModule } from './runtime-config/runtime-config.module';
 import { StateModule } from './state/state.module';
 import { FeatureFlagsModule } from './feature-flags/feature-flags.module';
@@ -43,12 +49,24 @@ function loadConfig() {
     isGlobal: true,
     cache: true,
     ignoreEnvFile: process.env.NODE_ENV === 'test',
-    load: [appConfig, httpConfig, loggingConfig, metricsConfig, healthConfig],
+    load: [appConfig, httpConfig, loggingConfig, metricsConfig, healthConfig, lifecycleConfig, sensorsConfig],
     validate: validateEnvironment,
   });
   config.catch(() => undefined);
   return config;
 }
+
+/**
+ * Every global guard, in the order they run, registered here and nowhere else (each lives in its
+ * own module, which provides and exports it). Nest runs global guards in registration order, so
+ * this list is the order, whatever the order modules are imported in:
+ * 1. throttling: cheapest refusal first, and it resolves the caller for its per-caller tracker;
+ * 2. auth: deny by default, `@Public()`, roles, tenant;
+ * 3. input inspection: only for authenticated or public callers that passed the limits;
+ * 4. service availability: a `@ServiceRoute` answers 503 unless its service is up.
+ * The one filter (problem+json) and the one pipe (validation) are registered below as well.
+ */
+const GLOBAL_GUARDS = [FennecThrottlerGuard, AuthGuard, InputInspectionGuard, ServiceAvailabilityGuard];
 
 @Global()
 @Module({})
@@ -58,10 +76,12 @@ export class PlatformModule {
       module: PlatformModule,
       imports: [
         loadConfig(),
+        SensorsModule,
+        LifecycleModule,
         HealthModule,
         HttpPipelineModule,
         SecurityModule,
-        RegistryModule,
+        ServiceRegistryModule,
         StorageModule,
         StateModule,
         FeatureFlagsModule,
@@ -78,33 +98,14 @@ export class PlatformModule {
           inject: [loggingConfig.KEY],
           useFactory: (logging: LoggingConfig) => createRootLogger(logging, options.logStream),
         },
-        // nestjs-pino's Logger and PinoLogger on the root logger; requests are logged and given
-        // their context by the platform's request edge (http/request-edge.ts), not nestjs-pino's
-        // middleware, so PinoLogger is the variant that reads that context.
-        {
-          provide: PARAMS_PROVIDER_TOKEN,
-          inject: [ROOT_LOGGER],
-          useFactory: (root: Logger) => ({ pinoHttp: { logger: root }, useExisting: true }),
-        },
-        { provide: PinoLogger, useClass: ContextPinoLogger, scope: Scope.TRANSIENT },
-        NestPinoLogger,
+        PlatformLogger,
         MetricsService,
+        ErrorDialects,
+        ...GLOBAL_GUARDS.map((guard) => ({ provide: APP_GUARD, useExisting: guard })),
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-        {
-          provide: APP_PIPE,
-          useFactory: () => {
-            installValidationMetadataCache();
-            return new ValidationPipe({
-              whitelist: true,
-              forbidNonWhitelisted: true,
-              forbidUnknownValues: true,
-              transform: true,
-              exceptionFactory: validationExceptionFactory,
-            });
-          },
-        },
+        { provide: APP_PIPE, useClass: RequestValidationPipe },
       ],
-      exports: [MetricsService, HealthModule, HttpPipelineModule, ROOT_LOGGER, PinoLogger, NestPinoLogger],
+      exports: [MetricsService, ErrorDialects, HealthModule, HttpPipelineModule, ROOT_LOGGER, PlatformLogger],
     };
   }
 }

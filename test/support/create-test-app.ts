@@ -1,10 +1,12 @@
 import type { ModuleMetadata } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import type { DestinationStream } from 'pino';
 import { APP_INFO } from '../../src/app.info';
 import { AppModule } from '../../src/app.module';
-import { configurePlatformApp } from '../../src/platform/http/configure-app';
+import { loadAppOpenApiMetadata } from '../../src/app.openapi-metadata';
+import { configurePlatformApp } from '../../src/platform/configure-app';
 import { testAuthEnv } from './test-credentials';
 
 export interface TestAppOptions {
@@ -20,6 +22,8 @@ export interface TestAppOptions {
   testAuth?: boolean;
   logStream?: DestinationStream;
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+  /** Swagger plugin metadata of `extra` modules outside src/ (their generated `metadata.ts`). */
+  openApiMetadata?: Parameters<typeof SwaggerModule.loadPluginMetadata>[0];
 }
 
 /** Builds the real application exactly as main.ts does, initialised but not listening. */
@@ -41,6 +45,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<NestE
   };
   let app: NestExpressApplication;
   try {
+    await loadAppOpenApiMetadata();
+    if (options.openApiMetadata) await SwaggerModule.loadPluginMetadata(options.openApiMetadata);
     let builder = Test.createTestingModule({
       imports: [AppModule.forRoot({ logStream: options.logStream }), ...(options.extra?.imports ?? [])],
       controllers: options.extra?.controllers ?? [],

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Role } from '../../src/platform/security/auth.decorators';
+import type { Role } from '../../src/platform/context';
 
 export const TEST_TENANTS = ['acme', 'globex'] as const;
 export type TestTenant = (typeof TEST_TENANTS)[number];

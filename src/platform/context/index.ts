@@ -1,1 +1,3 @@
+export * from './caller';
+export * from './current-caller.decorator';
 export * from './request-context';

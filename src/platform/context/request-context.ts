@@ -47,7 +47,7 @@ export class RequestContext {
     return this.logger;
   }
 
-  /** Adds fields to every later line of this request's logger (nestjs-pino's `PinoLogger.assign`). */
+  /** Adds fields to every later line of this request's logger. */
   assign(fields: Record<string, unknown>): void {
     if (this.logger) this.logger = this.logger.child(fields);
     else this.bindings = { ...this.bindings, ...fields };

@@ -12,9 +12,10 @@ interface BodyParserError {
   encoding?: string;
 }
 
+/** The body's content type, charset or content encoding is not one the route takes (415). */
 export class UnsupportedMediaTypeError extends FennecError {
   readonly code = 'REQUEST.UNSUPPORTED_MEDIA_TYPE';
-  readonly kind = 'invalid';
+  readonly kind = 'unsupported_media_type';
 }
 
 function isBodyParserError(e: unknown): e is BodyParserError {
@@ -40,8 +41,6 @@ export function fromBodyParserError(e: unknown): FennecError | undefined {
     }
     case 'entity.too.large':
       return new PayloadTooLargeError(`Request body exceeds the limit of ${e.limit ?? '?'} bytes`);
-    case 'parameters.too.many':
-      return new PayloadTooLargeError('Request body has too many parameters');
     case 'encoding.unsupported':
       return new UnsupportedMediaTypeError(`Content-Encoding "${e.encoding ?? ''}" is not supported`);
     case 'charset.unsupported':
@@ -56,8 +55,8 @@ export function fromBodyParserError(e: unknown): FennecError | undefined {
 
 /**
  * JSON reviver that refuses keys which pollute prototypes when copied (`__proto__`,
- * `constructor.prototype`). body-parser has no hook for a custom parser, so the check rides on
- * JSON.parse's reviver; a thrown error becomes body-parser's `entity.parse.failed`.
+ * `constructor.prototype`). The body parser (`parseJsonText`) passes it to JSON.parse when the
+ * text could hold such a key; what it throws becomes a 400 `REQUEST.MALFORMED_BODY`.
  */
 export function rejectPrototypeKeys(key: string, value: unknown): unknown {
   if (key === '__proto__') throw new SyntaxError('Forbidden key "__proto__" in request body');

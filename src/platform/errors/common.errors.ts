@@ -12,6 +12,12 @@ export class MalformedBodyError extends FennecError {
   readonly kind = 'invalid';
 }
 
+/** The JSON body nests deeper, or holds more keys, than the configured bounds (`HTTP_JSON_MAX_*`). */
+export class BodyTooComplexError extends FennecError {
+  readonly code = 'REQUEST.BODY_TOO_COMPLEX';
+  readonly kind = 'invalid';
+}
+
 export class PayloadTooLargeError extends FennecError {
   readonly code = 'REQUEST.PAYLOAD_TOO_LARGE';
   readonly kind = 'too_large';

@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'not_found'
   | 'conflict'
   | 'too_large'
+  | 'unsupported_media_type' // the body comes in a content type the route does not take
   | 'rate_limited'
   | 'unavailable' // temporarily cannot serve; retry later
   | 'timeout' // a dependency did not answer in time
@@ -22,6 +23,7 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   too_large: 413,
+  unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
   bad_gateway: 502,

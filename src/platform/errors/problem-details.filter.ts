@@ -2,16 +2,20 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '
 import type { Request, Response } from 'express';
 import { contextOf } from '../context/request-context';
 import { MetricsService } from '../metrics/metrics.service';
+import { ErrorDialects } from './error-dialects';
 import { PROBLEM_CONTENT_TYPE } from './problem-details';
 import { problemFor, problemSite, recordProblem } from './problem-for';
 
 /**
  * The one exception filter: every throw, anywhere in a request, ends here and leaves as RFC 9457
- * `application/problem+json`. 5xx details are generic; the cause goes to the log with the request id.
+ * `application/problem+json` (or in the {@link ErrorDialects} registered for its path). 5xx details are generic; the cause goes to the log with the request id.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  constructor(private readonly metrics: MetricsService) {}
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly dialects: ErrorDialects,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
@@ -31,7 +35,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
     const problem = problemFor(exception, problemSite(req, res));
     recordProblem(problem, exception, req, res, this.metrics);
-    res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+    // Errors raised before a drop-in surface's own filter could run still answer in its dialect.
+    const dialect = this.dialects.forPath(problem.instance);
+    if (dialect) res.status(problem.status).json(dialect.body(problem));
+    else res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 }
 

@@ -2,7 +2,7 @@ import { Controller, Get, Header, Inject, VERSION_NEUTRAL } from '@nestjs/common
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../openapi/api-problems.decorator';
 import { ServiceRegistry } from '../registry/service-registry';
-import { Roles } from '../security/auth.decorators';
+import { Roles } from '../route-metadata/access.decorators';
 import { HealthAlertsService } from './alerts/health-alerts.service';
 import { HealthAlertsDto } from './dto/health-alerts.dto';
 import { HealthMetricsDto } from './dto/health-metrics.dto';
@@ -51,7 +51,8 @@ export class HealthInsightsController {
           lastCheckAt: iso(stats.lastCheckAt) ?? null,
         };
       }),
-      ruleFirings: this.alerts.firings,
+      ruleFirings: this.alerts.firings.rule,
+      trendFirings: this.alerts.firings.trend,
     };
   }
 

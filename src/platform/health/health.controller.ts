@@ -7,10 +7,10 @@ import {
   type HealthIndicatorFunction,
 } from '@nestjs/terminus';
 import type { Response } from 'express';
-import { Public } from '../security/auth.decorators';
-import type { Caller } from '../security/auth/caller';
-import { CurrentCaller } from '../security/auth/current-caller.decorator';
-import { SkipAllThrottles } from '../security/throttling/throttle.decorators';
+import { Public } from '../route-metadata/access.decorators';
+import type { Caller } from '../context/caller';
+import { CurrentCaller } from '../context/current-caller.decorator';
+import { SkipAllThrottles } from '../route-metadata/throttle.decorators';
 import { httpStatusFor } from './checks/health-status';
 import { HealthTreeService } from './checks/health-tree.service';
 import { showDetails } from './checks/show-details';
@@ -62,11 +62,15 @@ export class HealthController {
   @SkipAllThrottles()
   @HealthCheck()
   @Header('Cache-Control', NO_CACHE)
-  @ApiOperation({ operationId: 'getLiveness', summary: 'Can this process serve at all? 503 means "restart me".' })
+  @ApiOperation({
+    operationId: 'getLiveness',
+    summary:
+      'Is this process broken so that a restart would help? 503 only for a wedged event loop (no turn for HEALTH_LIVENESS_STALL_MS), never for load.',
+  })
   @ApiOkResponse({ type: HealthResultSchema })
   @ApiServiceUnavailableResponse({ type: HealthResultSchema })
   live(@CurrentCaller() caller: Caller | undefined) {
-    return this.probe(caller, [() => this.process.eventLoop(), () => this.process.heap()]);
+    return this.probe(caller, [() => this.process.eventLoop()], { passWhileDraining: true });
   }
 
   @Get('ready')
@@ -77,12 +81,17 @@ export class HealthController {
   @ApiOperation({
     operationId: 'getReadiness',
     summary:
-      'Should this instance receive traffic? 503 while starting, draining, or a critical service is not running.',
+      'Should this instance receive traffic? 503 while starting, draining, a critical service is not running, or the process is saturated (event-loop lag, heap).',
   })
   @ApiOkResponse({ type: HealthResultSchema })
   @ApiServiceUnavailableResponse({ type: HealthResultSchema })
   ready(@CurrentCaller() caller: Caller | undefined) {
-    return this.probe(caller, [() => this.process.acceptingTraffic(), () => this.process.criticalServices()]);
+    return this.probe(caller, [
+      () => this.process.acceptingTraffic(),
+      () => this.process.criticalServices(),
+      () => this.process.eventLoopLag(),
+      () => this.process.heap(),
+    ]);
   }
 
   @Get('startup')
@@ -94,16 +103,31 @@ export class HealthController {
   @ApiOkResponse({ type: HealthResultSchema })
   @ApiServiceUnavailableResponse({ type: HealthResultSchema })
   startup(@CurrentCaller() caller: Caller | undefined) {
-    return this.probe(caller, [() => this.process.startup()]);
+    return this.probe(caller, [() => this.process.startup()], { passWhileDraining: true });
   }
 
-  /** Runs a Terminus check; anonymous callers get each indicator's status only (200 and 503 alike). */
-  private async probe(caller: Caller | undefined, indicators: HealthIndicatorFunction[]): Promise<HealthCheckResult> {
+  /**
+   * Runs a Terminus check; anonymous callers get each indicator's status only (200 and 503 alike).
+   * Terminus reports `shutting_down` (503) from the moment shutdown begins; with
+   * `passWhileDraining` (liveness, startup) that alone answers 200: a draining process is not
+   * broken, and a failing liveness probe would have it killed before its in-flight work is done.
+   */
+  private async probe(
+    caller: Caller | undefined,
+    indicators: HealthIndicatorFunction[],
+    { passWhileDraining = false } = {},
+  ): Promise<HealthCheckResult> {
     const full = showDetails(this.config, caller);
     try {
       const result = await this.health.check(indicators);
       return full ? result : stripProbeDetails(result);
     } catch (err) {
+      if (passWhileDraining && err instanceof ServiceUnavailableException) {
+        const result = err.getResponse() as HealthCheckResult;
+        if (result.status === 'shutting_down' && Object.keys(result.error ?? {}).length === 0) {
+          return full ? result : stripProbeDetails(result);
+        }
+      }
       if (full || !(err instanceof ServiceUnavailableException)) throw err;
       throw new ServiceUnavailableException(stripProbeDetails(err.getResponse() as HealthCheckResult));
     }

@@ -5,28 +5,23 @@ import { AutomationController } from './automation/automation.controller';
 import { AutomationService } from './automation/automation.service';
 import { HealthTreeService } from './checks/health-tree.service';
 import { ServiceHealthChecker } from './checks/service-health-checker.service';
-import { DrainConnections } from './drain-connections';
-import { EventLoopMonitor } from './event-loop-monitor.service';
 import { HealthInsightsController } from './health-insights.controller';
 import { HealthServicesController } from './health-services.controller';
 import { HealthController } from './health.controller';
 import { healthConfig, type HealthConfig } from './health.config';
-import { LifecyclePhaseService } from './lifecycle-phase.service';
 import { HealthHistory } from './monitor/health-history';
 import { HealthMonitorService } from './monitor/health-monitor.service';
 import { ProcessIndicators } from './process.indicators';
 
 /**
  * Probes, the /health tree, per-service checks (cached, single-flight), the background monitor
- * with history and trends, alerts and automation rules, and the connection drain on shutdown.
+ * with history and trends, alerts and automation rules.
  * Uses the registry (global) for services and maintenance.
  */
 @Module({
   imports: [TerminusModule.forRoot({ errorLogStyle: 'json' })],
   controllers: [HealthController, HealthServicesController, HealthInsightsController, AutomationController],
   providers: [
-    EventLoopMonitor,
-    LifecyclePhaseService,
     ProcessIndicators,
     {
       provide: HealthHistory,
@@ -38,8 +33,7 @@ import { ProcessIndicators } from './process.indicators';
     HealthAlertsService,
     HealthMonitorService,
     AutomationService,
-    DrainConnections,
   ],
-  exports: [LifecyclePhaseService, EventLoopMonitor, ServiceHealthChecker, HealthTreeService],
+  exports: [ServiceHealthChecker, HealthTreeService],
 })
 export class HealthModule {}

@@ -6,4 +6,3 @@ export * from './checks/health-tree.service';
 export * from './checks/service-health-checker.service';
 export * from './health.config';
 export * from './health.errors';
-export * from './lifecycle-phase.service';

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { ServiceRegistry } from '../registry/service-registry';
-import { EventLoopMonitor } from './event-loop-monitor.service';
+import { EventLoopMonitor, EventLoopWatchdog } from '../sensors';
 import { healthConfig, type HealthConfig } from './health.config';
-import { LifecyclePhaseService } from './lifecycle-phase.service';
+import { LifecyclePhaseService } from '../lifecycle/lifecycle-phase.service';
 
 /** Indicators about this process only: they never look at downstream services. */
 @Injectable()
@@ -11,18 +11,32 @@ export class ProcessIndicators {
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly loop: EventLoopMonitor,
+    private readonly watchdog: EventLoopWatchdog,
     private readonly lifecycle: LifecyclePhaseService,
     private readonly registry: ServiceRegistry,
     @Inject(healthConfig.KEY) private readonly config: HealthConfig,
   ) {}
 
+  /**
+   * Liveness: down only while the event loop is wedged (no turn for HEALTH_LIVENESS_STALL_MS, or
+   * that recently). Lag from CPU contention never fails it: a restart would not help a busy pod.
+   */
   eventLoop() {
     const check = this.indicators.check('eventLoop');
+    const { currentStallMs, recentStallMs, limitMs, wedged } = this.watchdog.read();
+    const data = { currentStallMs: round(currentStallMs), recentStallMs: round(recentStallMs), stallLimitMs: limitMs };
+    return wedged ? check.down(data) : check.up(data);
+  }
+
+  /** Readiness: down while the event loop's p99 delay is over HEALTH_EVENT_LOOP_LAG_MS (saturated). */
+  eventLoopLag() {
+    const check = this.indicators.check('eventLoopLag');
     const { p99Ms, maxMs } = this.loop.read();
     const data = { p99Ms: round(p99Ms), maxMs: round(maxMs), limitMs: this.config.eventLoopLagMs };
     return p99Ms > this.config.eventLoopLagMs ? check.down(data) : check.up(data);
   }
 
+  /** Readiness: down while the V8 heap in use is over HEALTH_HEAP_LIMIT_MB. */
   heap() {
     const check = this.indicators.check('heap');
     const used = process.memoryUsage().heapUsed;

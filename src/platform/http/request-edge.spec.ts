@@ -4,7 +4,7 @@ import pino from 'pino';
 import { eventually } from '../../../test/support/eventually';
 import { currentContext } from '../context/request-context';
 import type { MetricsService } from '../metrics/metrics.service';
-import { InFlightRequests } from './in-flight-requests';
+import { InFlightRequests } from '../sensors/in-flight-requests';
 import { requestEdge } from './request-edge';
 
 /** The edge on a real Node server: the request id, the context, in-flight counting, one listener. */

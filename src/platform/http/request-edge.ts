@@ -6,7 +6,7 @@ import { logCompletion } from '../logging/request-logging';
 import { assignRequestId } from '../logging/request-id';
 import type { MetricsService } from '../metrics/metrics.service';
 import { routeTemplate } from '../metrics/route-template';
-import type { InFlightRequests } from './in-flight-requests';
+import type { InFlightRequests } from '../sensors/in-flight-requests';
 
 /** nginx's convention for "client closed the connection before the answer was complete". */
 const CLIENT_CLOSED = 499;

@@ -1,4 +1,4 @@
-import type { Caller } from '../security';
+import type { Caller } from '../context';
 
 /** Lifecycle states of a job. `succeeded`, `failed` and `cancelled` are terminal. */
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;

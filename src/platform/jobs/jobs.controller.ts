@@ -2,7 +2,8 @@ import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res, VERSIO
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiProblems } from '../openapi';
-import { CurrentCaller, Roles, type Caller } from '../security';
+import { type Caller, CurrentCaller } from '../context';
+import { Roles } from '../route-metadata';
 import { lastEventIdOf, SseEndpoint, SseStreams, SseTerminalProblem, type SseMessage } from '../streaming';
 import { JobDto, JobPageDto, PausedKindsDto } from './dto/job.dto';
 import { JobIdParamDto, JobKindParamDto, JobListQueryDto } from './dto/job-query.dto';

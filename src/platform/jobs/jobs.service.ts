@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FennecError } from '../errors';
 import { ManagedService, type ManagedLifecycle, type ServiceHealthReport } from '../registry';
-import { CallerContext, hasRole } from '../security';
+import { hasRole } from '../context';
+import { CallerContext } from '../security';
 import type { AttemptOutcome, JobBackend, JobBackendHost, JobPage } from './job-backend';
 import { JOB_BACKEND } from './job-backend';
 import { decodeCursor } from './job-cursor';

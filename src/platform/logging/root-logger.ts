@@ -6,7 +6,7 @@ import { redactSecrets, SECRET_SERIALIZERS } from './redaction';
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
 /**
- * The one pino logger of the app: nestjs-pino's `Logger`/`PinoLogger` and the request logger
+ * The one pino logger of the app: Nest's logger (`PlatformLogger`) and the request logger
  * derive from it. JSON goes through an asynchronous destination (a synchronous write per line is
  * the largest single cost on the request path); `pretty` runs pino-pretty in a worker thread.
  */

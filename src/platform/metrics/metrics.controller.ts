@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Res, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { PublicIf } from '../security/auth.decorators';
+import { PublicIf } from '../route-metadata/access.decorators';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('operations')

@@ -1,6 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { addSecuritySchemes, applyOperationSecurity } from '../security/auth/openapi-security';
+import { ContributesOpenApi, type OpenApiContributor } from './openapi-contributor';
+import { addSecuritySchemes, applyOperationSecurity } from './openapi-security';
+import { ErrorDialects } from '../errors';
 import { problemResponse } from './api-problems.decorator';
 import { ProblemSchema } from './problem.schema';
 
@@ -20,13 +23,32 @@ export function operationId(controllerKey: string, methodKey: string): string {
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
 
-/** Adds the 500 problem every operation can answer, so generated clients know its shape. */
-function addDefaultProblems(doc: OpenAPIObject): void {
-  for (const item of Object.values(doc.paths)) {
+/**
+ * Adds the problems the platform answers on its own, so generated clients know their shape: 500 on
+ * every operation; on every problem+json operation with a request body, 400 `VALIDATION.FAILED`
+ * (the validation pipe, or the body parsers, reject a malformed one before the handler runs) and
+ * 415 for a body not sent as JSON. Operations under a drop-in surface with its own error dialect
+ * (Ollama, OpenAI: they take JSON in any content type) get only the 500.
+ */
+function addDefaultProblems(doc: OpenAPIObject, dialects: ErrorDialects | undefined): void {
+  for (const [path, item] of Object.entries(doc.paths)) {
     for (const method of METHODS) {
       const op = item[method];
-      if (op && !op.responses['500']) op.responses['500'] = problemResponse(500);
+      if (!op) continue;
+      op.responses['500'] ??= problemResponse(500);
+      if (!op.requestBody || dialects?.forPath(path)) continue;
+      op.responses['400'] ??= problemResponse(400, 'Invalid request (VALIDATION.FAILED)');
+      op.responses['415'] ??= problemResponse(415);
     }
+  }
+}
+
+/** A provider of the app, or `undefined` for an app built without it (a script, a narrow test). */
+function optional<T>(app: INestApplication, token: new (...args: never[]) => T): T | undefined {
+  try {
+    return app.get(token, { strict: false });
+  } catch {
+    return undefined;
   }
 }
 
@@ -39,9 +61,23 @@ export function buildOpenApiDocument(app: INestApplication, info: OpenApiInfo): 
     operationIdFactory: operationId,
     extraModels: [ProblemSchema],
   });
-  addDefaultProblems(doc);
+  addDefaultProblems(doc, optional(app, ErrorDialects));
   applyOperationSecurity(app, doc);
+  applyContributors(app, doc);
   return doc;
+}
+
+/** Lets every `@ContributesOpenApi()` provider complete the document. */
+function applyContributors(app: INestApplication, doc: OpenAPIObject): void {
+  let discovery: DiscoveryService;
+  try {
+    discovery = app.get(DiscoveryService, { strict: false });
+  } catch {
+    return; // no module imports DiscoveryModule, so no provider can have asked to contribute
+  }
+  for (const wrapper of discovery.getProviders({ metadataKey: ContributesOpenApi.KEY })) {
+    (wrapper.instance as OpenApiContributor | undefined)?.contributeOpenApi(doc);
+  }
 }
 
 /** Serves Swagger UI at `/docs` and the JSON document at `/docs-json`. */

@@ -1,3 +1,4 @@
+export * from './dto/lifecycle-command-result.dto';
 export * from './dto/restart-result.dto';
 export * from './dto/service-detail.dto';
 export * from './dto/service-graph.dto';
@@ -9,7 +10,7 @@ export * from './managed-service.decorator';
 export * from './managed-service.types';
 export * from './registry.errors';
 export * from './registry-metrics';
-export * from './registry.module';
+export * from './service-registry.module';
 export * from './service-availability.guard';
 export * from './service-definition';
 export * from './service-graph';

@@ -104,13 +104,20 @@ export class LifecycleOrchestrator {
     return this.queue.run(() => this.stopSet(this.all));
   }
 
-  /** Starts `name`, first starting any required dependency that is not up. No-op if it is up. */
-  start(name: string): Promise<void> {
+  /**
+   * Starts `name`, first starting any required dependency that is not up. No-op if it is up.
+   * With `dependents`, also starts (after it) every service depending on it that is not up, as a
+   * restart would: the inverse of {@link stop}. Resolves with the names it started, in start order.
+   */
+  start(name: string, options: { dependents?: boolean } = {}): Promise<string[]> {
     return this.queue.run(async () => {
       this.throwIfClosed(name);
-      const set = this.inOrder([...this.graph.requiredDependenciesOf(name), name]);
+      const dependents = options.dependents ? this.graph.dependentsOf(name) : [];
+      const set = this.inOrder([...this.graph.requiredDependenciesOf(name), name, ...dependents]);
+      const down = set.filter((i) => !isUp(this.list[i].state));
       await this.startSet(set, false);
       this.throwIfNotUp(name, set);
+      return down.map((i) => this.list[i].node.definition.name);
     });
   }
 

@@ -2,7 +2,8 @@ import { Controller, Get, HttpCode, Param, Post, Query, Res, VERSION_NEUTRAL } f
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiProblems } from '../openapi/api-problems.decorator';
-import { Roles } from '../security/auth.decorators';
+import { Roles } from '../route-metadata/access.decorators';
+import { StartResultDto, StopResultDto } from './dto/lifecycle-command-result.dto';
 import { RestartResultDto } from './dto/restart-result.dto';
 import { ServiceDetailDto } from './dto/service-detail.dto';
 import { ServiceGraphQueryDto } from './dto/service-graph-query.dto';
@@ -13,7 +14,7 @@ import { ServiceDto } from './dto/service.dto';
 import { toGraphView, toMermaid } from './service-graph-view';
 import { ServiceRegistry } from './service-registry';
 
-/** Admin API over the managed services: states, graph, restart. */
+/** Admin API over the managed services: states, graph, stop, start, restart. */
 @ApiTags('services')
 @Controller({ path: 'services', version: VERSION_NEUTRAL })
 export class RegistryController {
@@ -70,5 +71,43 @@ export class RegistryController {
   async restart(@Param() { name }: ServiceNameParamDto): Promise<RestartResultDto> {
     const restarted = await this.registry.restart(name);
     return { restarted, services: restarted.map((n) => ServiceDto.from(this.registry.get(n))) };
+  }
+
+  @Post(':name/stop')
+  @HttpCode(200)
+  @Roles('admin')
+  @ApiOperation({
+    operationId: 'stopService',
+    summary: 'Stop the service and everything depending on it (dependents first); its routes answer 503 until started',
+  })
+  @ApiOkResponse({ type: StopResultDto })
+  @ApiProblems(401, 403, 404, 503)
+  async stop(@Param() { name }: ServiceNameParamDto): Promise<StopResultDto> {
+    const stopped = await this.registry.stopCascade(name);
+    return { stopped, services: this.withDependents(name) };
+  }
+
+  @Post(':name/start')
+  @HttpCode(200)
+  @Roles('admin')
+  @ApiOperation({
+    operationId: 'startService',
+    summary:
+      'Start the service: its required dependencies that are down first, then it, then its dependents that are down',
+  })
+  @ApiOkResponse({ type: StartResultDto })
+  @ApiProblems(401, 403, 404, 503)
+  async start(@Param() { name }: ServiceNameParamDto): Promise<StartResultDto> {
+    const started = await this.registry.startCascade(name);
+    return { started, services: this.withDependents(name) };
+  }
+
+  /** `name` and the services depending on it, in dependency order. */
+  private withDependents(name: string): ServiceDto[] {
+    const affected = new Set([name, ...(this.registry.graph()?.dependentsOf(name) ?? [])]);
+    return this.registry
+      .list()
+      .filter((s) => affected.has(s.name))
+      .map((s) => ServiceDto.from(s));
   }
 }

@@ -42,6 +42,12 @@ export class ServiceStartFailedError extends FennecError {
   readonly kind = 'unavailable';
 }
 
+/** A runtime `stop` command: one or more `stop()` hooks failed or timed out (those services are FAILED). */
+export class ServiceStopFailedError extends FennecError {
+  readonly code = 'REGISTRY.STOP_FAILED';
+  readonly kind = 'unavailable';
+}
+
 /** No managed service has that name. */
 export class ServiceNotFoundError extends FennecError {
   readonly code = 'REGISTRY.SERVICE_NOT_FOUND';

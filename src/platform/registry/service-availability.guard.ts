@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { RouteMetadata } from '../http/route-metadata';
+import { RouteMetadata } from '../route-metadata/route-metadata';
 import { ServiceUnavailableError } from './registry.errors';
 import { SERVICE_ROUTE_KEY } from './service-route.decorator';
 import { ServiceRegistry } from './service-registry';

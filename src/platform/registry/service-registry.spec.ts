@@ -1,6 +1,6 @@
 import type { DiscoveryService } from '@nestjs/core';
 import { Registry } from 'prom-client';
-import type { LifecyclePhaseService } from '../health/lifecycle-phase.service';
+import type { LifecyclePhaseService } from '../lifecycle/lifecycle-phase.service';
 import type { MetricsService } from '../metrics/metrics.service';
 import type { ManagedLifecycle, ManagedServiceOptions } from './managed-service.types';
 import { RegistryMetrics } from './registry-metrics';

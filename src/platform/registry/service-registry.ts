@@ -1,13 +1,13 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { type Observable, Subject } from 'rxjs';
-import { LifecyclePhaseService } from '../health/lifecycle-phase.service';
+import { LifecyclePhaseService } from '../lifecycle/lifecycle-phase.service';
 import { checkServiceRoutes } from './check-service-routes';
 import { discoverManagedServices } from './discover-managed-services';
 import { LifecycleOrchestrator } from './lifecycle-orchestrator';
 import type { HealthStatus, ManagedLifecycle, ServiceHealthReport } from './managed-service.types';
 import { RegistryMetrics } from './registry-metrics';
-import { LifecycleTimeoutError, ServiceNotFoundError } from './registry.errors';
+import { LifecycleTimeoutError, ServiceNotFoundError, ServiceStopFailedError } from './registry.errors';
 import { ServiceGraph } from './service-graph';
 import { isUp, type ServiceSnapshot, type ServiceStateChange } from './service-snapshot';
 import { withTimeout } from './with-timeout';
@@ -100,6 +100,28 @@ export class ServiceRegistry implements OnApplicationBootstrap, OnApplicationShu
   async stop(name: string): Promise<ServiceSnapshot> {
     await this.required(name).stop(name);
     return this.get(name);
+  }
+
+  /**
+   * The operators' stop: stops `name` and everything depending on it (dependents first) and says
+   * what it stopped. Rejects with REGISTRY.STOP_FAILED naming each service whose `stop()` failed.
+   */
+  async stopCascade(name: string): Promise<string[]> {
+    const summary = await this.required(name).stop(name);
+    if (summary.failed.length > 0) {
+      const details = summary.failed.map((f) => `'${f.service}': ${f.message}`).join('; ');
+      throw new ServiceStopFailedError(`Could not stop cleanly: ${details}`);
+    }
+    return summary.stopped;
+  }
+
+  /**
+   * The operators' start, the inverse of {@link stopCascade}: starts the required dependencies of
+   * `name` that are down, `name`, then its dependents that are down. Resolves with the names
+   * started, in start order; rejects with REGISTRY.START_FAILED naming what did not come up.
+   */
+  async startCascade(name: string): Promise<string[]> {
+    return this.required(name).start(name, { dependents: true });
   }
 
   /** Stops `name` and its dependents (reverse order), starts them again; resolves with the start order. */

@@ -1,11 +1,13 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiProblems } from '../openapi/api-problems.decorator';
 
 export const SERVICE_ROUTE_KEY = 'fennec:service-route';
 
 /**
  * Ties a controller or handler to a managed service: while that service is not RUNNING or
  * DEGRADED, its routes answer 503 `REGISTRY.SERVICE_UNAVAILABLE` with `Retry-After`.
- * A handler-level name overrides the controller's.
+ * A handler-level name overrides the controller's. Documents that 503 (with `Retry-After`) in
+ * OpenAPI for every route it covers.
  *
  * ```ts
  * @ServiceRoute('rag')
@@ -13,4 +15,5 @@ export const SERVICE_ROUTE_KEY = 'fennec:service-route';
  * export class RagController { ... }
  * ```
  */
-export const ServiceRoute = (service: string) => SetMetadata(SERVICE_ROUTE_KEY, service);
+export const ServiceRoute = (service: string) =>
+  applyDecorators(SetMetadata(SERVICE_ROUTE_KEY, service), ApiProblems(503));

@@ -56,10 +56,20 @@ export class ConfigChangeApplier {
     this.versions.set({ service: s.name }, record.version);
   }
 
-  /** Puts `record` in force unless it is the current version or an older one (older: only on resync). */
+  /**
+   * Puts `record` in force if it is newer than the version in force here. Never an older one: a
+   * version, once in force, is never lowered (a store that holds less lost data; see ConfigSync).
+   * The same version with other contents replaces it too: the store's record won over the one held
+   * here (the store lost this one's write, and another instance wrote that version first).
+   */
   applyRecord(s: ConfigSection, record: ConfigRecord, source: ChangeSource): Promise<void> {
-    if (record.version === s.record.version) return Promise.resolve();
-    if (record.version < s.record.version && source !== 'resync') return Promise.resolve();
+    if (record.version < s.record.version || sameRecord(record, s.record)) return Promise.resolve();
+    if (record.version === s.record.version) {
+      this.logger.warn(
+        { service: s.name, version: record.version, lost: { updatedAt: s.record.updatedAt, by: s.record.updatedBy } },
+        'runtime config version held here was lost with the shared store; another write of that version is in force',
+      );
+    }
     return this.recompose(s, source, () => (s.record = record));
   }
 
@@ -84,4 +94,9 @@ export class ConfigChangeApplier {
       this.logger.error({ err, service: s.name }, 'onConfigChange hook failed; the new values stay in force');
     }
   }
+}
+
+/** Same version, written at the same moment by the same caller: the same accepted change. */
+export function sameRecord(a: ConfigRecord, b: ConfigRecord): boolean {
+  return a.version === b.version && a.updatedAt === b.updatedAt && a.updatedBy === b.updatedBy;
 }

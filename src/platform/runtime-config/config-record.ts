@@ -34,6 +34,12 @@ export interface ConfigPersistence {
   read(service: string): Promise<ConfigRecord | undefined>;
   /** Stores `record` (version `expectedVersion + 1`) only if the current version is `expectedVersion`. */
   write(service: string, expectedVersion: number, record: ConfigRecord, historyLimit: number): Promise<boolean>;
+  /**
+   * Puts back a version the store lost (Redis restarted empty): stores `record` at its own version,
+   * and adds it to the history, only while the stored version is lower. Never lowers a version.
+   * Resolves to whether it was stored.
+   */
+  seed(service: string, record: ConfigRecord, historyLimit: number): Promise<boolean>;
   /** Newest first. */
   history(service: string, offset: number, limit: number): Promise<ConfigRecord[]>;
   /**

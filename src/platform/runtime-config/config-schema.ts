@@ -79,10 +79,14 @@ export class ConfigSchema {
     return out;
   }
 
-  private convert(field: string, raw: string): unknown {
-    const sample = this.defaultsPlain[field];
+  /** The JSON kind of a field, from its default value or else its declared type. */
+  kindOf(field: string): FieldKind {
     const declared = Reflect.getMetadata('design:type', this.cls.prototype as object, field) as unknown;
-    const kind = fieldKind(sample ?? declared);
+    return fieldKind(this.defaultsPlain[field] ?? declared);
+  }
+
+  private convert(field: string, raw: string): unknown {
+    const kind = this.kindOf(field);
     const text = raw.trim();
     switch (kind) {
       case 'number':
@@ -102,7 +106,7 @@ export class ConfigSchema {
   }
 }
 
-type FieldKind = 'number' | 'boolean' | 'array' | 'object' | 'string';
+export type FieldKind = 'number' | 'boolean' | 'array' | 'object' | 'string';
 
 /** The kind of a field from its default value, or from its declared type (a constructor). */
 function fieldKind(sampleOrType: unknown): FieldKind {

@@ -22,6 +22,11 @@ export type RecordChange = (current: ConfigRecord) => Pick<ConfigRecord, 'overri
  * Accepts changes to a service's runtime layer: validates the values it would compose, stores it
  * as the next version by compare-and-set (trying again when another writer got in first, unless
  * the caller gave `If-Match`), puts it in force here and announces it to the other instances.
+ *
+ * The next version follows the newer of the stored version and the one in force here: a store
+ * that holds an older version than this instance lost data (Redis restarted empty), so the
+ * version held here is put back first and the change builds on it. Version numbers therefore
+ * never repeat or go back, and the change is in force here when `write` resolves.
  */
 export class ConfigWriter {
   constructor(
@@ -32,8 +37,13 @@ export class ConfigWriter {
   ) {}
 
   async write(s: ConfigSection, options: WriteOptions, source: ChangeSource, change: RecordChange): Promise<void> {
+    this.sync.assertWritable();
     for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
       const current = (await this.persistence.read(s.name)) ?? INITIAL_RECORD;
+      if (current.version < s.record.version) {
+        await this.sync.reseed(s);
+        continue;
+      }
       if (options.ifMatch !== undefined && options.ifMatch !== current.version) {
         throw new ConfigVersionConflictError(current.version);
       }

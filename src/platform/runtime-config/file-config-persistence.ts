@@ -33,9 +33,23 @@ export class FileConfigPersistence implements ConfigPersistence {
   }
 
   write(service: string, expectedVersion: number, record: ConfigRecord, historyLimit: number): Promise<boolean> {
+    return this.add(service, record, historyLimit, (current) => current === expectedVersion);
+  }
+
+  seed(service: string, record: ConfigRecord, historyLimit: number): Promise<boolean> {
+    return this.add(service, record, historyLimit, (current) => current < record.version);
+  }
+
+  /** Makes `record` the current version (and newest history entry) if `accept(currentVersion)`. */
+  private add(
+    service: string,
+    record: ConfigRecord,
+    historyLimit: number,
+    accept: (current: number) => boolean,
+  ): Promise<boolean> {
     const run = this.queue.then(async () => {
       const current = this.data.services[service]?.history[0]?.version ?? 0;
-      if (current !== expectedVersion) return false;
+      if (!accept(current)) return false;
       const next: FileShape = structuredClone(this.data);
       const entry = (next.services[service] ??= { history: [] });
       entry.history = [record, ...entry.history].slice(0, historyLimit);

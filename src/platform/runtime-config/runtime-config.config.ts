@@ -25,6 +25,17 @@ class RuntimeConfigEnv {
   @Max(600_000)
   RUNTIME_CONFIG_RESYNC_MS: number = 5000;
 
+  /**
+   * After Redis lost its data (restarted empty), writes answer 503 CONFIG.STORE_RECOVERING for this
+   * long while every instance puts back the versions it holds, so that no version is reused. Keep
+   * it above STATE_RECONNECT_MAX_DELAY_MS. 0: only until this instance has put its own back.
+   */
+  @EnvInt()
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  RUNTIME_CONFIG_RESEED_GRACE_MS: number = 2500;
+
   /** How often the config file is checked for changes. */
   @EnvInt()
   @IsInt()
@@ -67,6 +78,7 @@ export const runtimeConfigEnv = defineEnvNamespace('runtimeConfig', RuntimeConfi
   filePollMs: env.FENNEC_CONFIG_FILE_POLL_MS,
   historyLimit: env.RUNTIME_CONFIG_HISTORY_LIMIT,
   resyncMs: env.RUNTIME_CONFIG_RESYNC_MS,
+  reseedGraceMs: env.RUNTIME_CONFIG_RESEED_GRACE_MS,
   serviceEnv: serviceEnvOverrides(),
   secretsKey: env.RUNTIME_CONFIG_SECRETS_KEY?.keys[0],
   previousSecretsKeys: env.RUNTIME_CONFIG_SECRETS_PREVIOUS_KEYS?.keys ?? [],

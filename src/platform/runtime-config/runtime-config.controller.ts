@@ -15,12 +15,13 @@ import {
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiProblems } from '../openapi/api-problems.decorator';
-import { Roles } from '../security/auth.decorators';
+import { Roles } from '../route-metadata/access.decorators';
 import { StateService } from '../state/state.service';
 import { ConfigHistoryDto, ConfigHistoryQueryDto } from './dto/config-history.dto';
 import { ConfigListDto } from './dto/config-list.dto';
 import { ConfigRollbackDto } from './dto/config-rollback.dto';
 import { ConfigSnapshotDto } from './dto/config-snapshot.dto';
+import type { JsonSchema } from './config-json-schema';
 import { etagOf, parseIfMatch } from './if-match';
 import { RuntimeConfigService } from './runtime-config.service';
 
@@ -97,6 +98,19 @@ export class RuntimeConfigController {
     const snapshot = await this.config.patch(service, body, { ifMatch: parseIfMatch(ifMatch), by: callerId(req) });
     res.setHeader('ETag', etagOf(snapshot.version));
     return snapshot;
+  }
+
+  @Get(':service/schema')
+  @Roles('operator')
+  @ApiOperation({
+    operationId: 'getConfigSchema',
+    summary:
+      "JSON Schema of a service's settings: types, ranges, defaults, secrets (x-fennec-secret); validate before PATCH",
+  })
+  @ApiOkResponse({ description: 'A JSON Schema object', schema: { type: 'object', additionalProperties: true } })
+  @ApiProblems(404)
+  schema(@Param('service') service: string): JsonSchema {
+    return this.config.jsonSchema(service);
   }
 
   @Get(':service/history')

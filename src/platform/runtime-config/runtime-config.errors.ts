@@ -13,6 +13,15 @@ export class ConfigVersionConflictError extends FennecError {
   }
 }
 
+/**
+ * The shared store lost its data (Redis restarted empty) and the instances are putting back the
+ * versions they hold; a write now could reuse a version another instance already acknowledged.
+ */
+export class ConfigStoreRecoveringError extends FennecError {
+  readonly code = 'CONFIG.STORE_RECOVERING';
+  readonly kind = 'unavailable';
+}
+
 /** No managed service with runtime configuration has this name. */
 export class ConfigServiceNotFoundError extends FennecError {
   readonly code = 'CONFIG.SERVICE_NOT_FOUND';

@@ -8,6 +8,7 @@ import { FileConfigPersistence } from './file-config-persistence';
 import { runtimeConfigEnv } from './runtime-config.config';
 import { RuntimeConfigController } from './runtime-config.controller';
 import { RuntimeConfigService } from './runtime-config.service';
+import { ServiceConfig } from './service-config';
 import { StateConfigPersistence } from './state-config-persistence';
 
 /** Versions live in Redis when state is shared, otherwise in a JSON file in DATA_DIR. */
@@ -15,7 +16,7 @@ function createPersistence(store: StateStore, app: AppConfig): ConfigPersistence
   return store.backend === 'redis' ? new StateConfigPersistence(store) : FileConfigPersistence.inDataDir(app.dataDir);
 }
 
-/** Runtime per-service configuration: `RuntimeConfigService` and the `/config` API. */
+/** Runtime per-service configuration: `RuntimeConfigService`, `ServiceConfig` and the `/config` API. */
 @Global()
 @Module({
   imports: [DiscoveryModule, ConfigModule.forFeature(runtimeConfigEnv)],
@@ -23,7 +24,8 @@ function createPersistence(store: StateStore, app: AppConfig): ConfigPersistence
   providers: [
     { provide: CONFIG_PERSISTENCE, inject: [STATE_STORE, appConfig.KEY], useFactory: createPersistence },
     RuntimeConfigService,
+    ServiceConfig,
   ],
-  exports: [RuntimeConfigService],
+  exports: [RuntimeConfigService, ServiceConfig],
 })
 export class RuntimeConfigModule {}

@@ -1,11 +1,14 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { RequestValidationError } from '../errors/common.errors';
 import { MetricsService } from '../metrics/metrics.service';
+import { ContributesOpenApi, type OpenApiContributor } from '../openapi/openapi-contributor';
 import { STATE_STORE, type StateStore } from '../state/state-store';
 import { ConfigChangeApplier } from './config-change-applier';
 import { ConfigHistory } from './config-history';
+import { configJsonSchema, configPatchSchema, type JsonSchema } from './config-json-schema';
 import { CONFIG_PERSISTENCE, type ConfigPersistence, type ConfigRecord } from './config-record';
 import type { ConfigSource } from './config-section';
 import { ConfigSections } from './config-sections';
@@ -43,8 +46,9 @@ export interface ConfigSnapshot {
  * {@link StaticLayers} (env and file), {@link ConfigWriter} and {@link ConfigChangeApplier}
  * (accepting and applying changes), {@link ConfigSync} (other instances) and {@link ConfigHistory}.
  */
+@ContributesOpenApi()
 @Injectable()
-export class RuntimeConfigService implements OnModuleInit, OnModuleDestroy {
+export class RuntimeConfigService implements OnModuleInit, OnModuleDestroy, OpenApiContributor {
   private readonly logger = new Logger('runtime-config');
   private readonly sections: ConfigSections;
   private readonly sealer?: SecretSealer;
@@ -55,7 +59,7 @@ export class RuntimeConfigService implements OnModuleInit, OnModuleDestroy {
   private readonly versionHistory: ConfigHistory;
 
   constructor(
-    discovery: DiscoveryService,
+    private readonly discovery: DiscoveryService,
     @Inject(STATE_STORE) store: StateStore,
     @Inject(CONFIG_PERSISTENCE) stored: ConfigPersistence,
     @Inject(runtimeConfigEnv.KEY) env: RuntimeConfigEnvConfig,
@@ -72,7 +76,14 @@ export class RuntimeConfigService implements OnModuleInit, OnModuleDestroy {
     ));
     const applier = new ConfigChangeApplier(metrics, this.logger);
     this.staticLayers = new StaticLayers(this.sections, env, applier, this.logger);
-    this.sync = new ConfigSync(this.sections, persistence, store, applier, env.resyncMs, this.logger);
+    this.sync = new ConfigSync(
+      this.sections,
+      persistence,
+      store,
+      applier,
+      { resyncMs: env.resyncMs, historyLimit: env.historyLimit, reseedGraceMs: env.reseedGraceMs },
+      this.logger,
+    );
     this.writer = new ConfigWriter(persistence, applier, this.sync, env.historyLimit);
     this.versionHistory = new ConfigHistory(persistence, env.historyLimit);
   }
@@ -95,6 +106,40 @@ export class RuntimeConfigService implements OnModuleInit, OnModuleDestroy {
   /** Current effective values of `service` (deep-frozen). Throws CONFIG.SERVICE_NOT_FOUND. */
   get<T = PlainObject>(service: string): T {
     return this.sections.get(service).effective as T;
+  }
+
+  /** The JSON Schema of `service`'s settings (see {@link configJsonSchema}). Throws CONFIG.SERVICE_NOT_FOUND. */
+  jsonSchema(service: string): JsonSchema {
+    return configJsonSchema(this.sections.get(service).schema);
+  }
+
+  /**
+   * Describes each service's `PATCH /config/{service}` body (a component schema per service,
+   * `<Name>ConfigPatch`) instead of "any object". Works before `onModuleInit` too (the
+   * `npm run openapi` export never initialises the app), so it discovers the sections itself.
+   */
+  contributeOpenApi(doc: OpenAPIObject): void {
+    const patch = doc.paths['/config/{service}']?.patch;
+    const content = patch?.requestBody && 'content' in patch.requestBody ? patch.requestBody.content : undefined;
+    if (!content?.['application/json']) return;
+    const sections = new ConfigSections(this.discovery);
+    sections.discover();
+    const schemas = (doc.components ??= {}).schemas ?? (doc.components.schemas = {});
+    const refs = sections
+      .all()
+      .sort((a, b) => a.schema.service.localeCompare(b.schema.service))
+      .map(({ schema }) => {
+        const name = `${schema.service.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase())}ConfigPatch`;
+        schemas[name] = configPatchSchema(schema);
+        return { $ref: `#/components/schemas/${name}` };
+      });
+    if (refs.length === 0) return;
+    content['application/json'].schema = {
+      description:
+        'A JSON merge patch of the settings of the service in the path: one of these schemas, by service ' +
+        '(`GET /config/{service}/schema` gives the full JSON Schema with defaults)',
+      anyOf: refs,
+    };
   }
 
   /** Names of the services with runtime configuration. */

@@ -33,6 +33,10 @@ export class SealingConfigPersistence implements ConfigPersistence {
     return this.inner.write(service, expectedVersion, this.seal(service, record), historyLimit);
   }
 
+  seed(service: string, record: ConfigRecord, historyLimit: number): Promise<boolean> {
+    return this.inner.seed(service, this.seal(service, record), historyLimit);
+  }
+
   async history(service: string, offset: number, limit: number): Promise<ConfigRecord[]> {
     const records = await this.inner.history(service, offset, limit);
     return records.map((r) => this.open(service, r));

@@ -24,6 +24,18 @@ export class StateConfigPersistence implements ConfigPersistence {
     return true;
   }
 
+  async seed(service: string, record: ConfigRecord, historyLimit: number): Promise<boolean> {
+    const result = await this.store.seedVersioned(`config:${service}`, record.version, JSON.stringify(record));
+    if (!result.ok) return false;
+    // The history normally went with the data and starts again from the seeded version; if it
+    // survived (only the current record was lost), it holds that version already.
+    const [newest] = await this.history(service, 0, 1);
+    if ((newest?.version ?? 0) < record.version) {
+      await this.store.pushBounded(`config:${service}:history`, JSON.stringify(record), historyLimit);
+    }
+    return true;
+  }
+
   async rewriteStored(service: string, rewrite: (stored: ConfigRecord) => ConfigRecord | undefined): Promise<number> {
     let rewritten = 0;
     const key = `config:${service}`;

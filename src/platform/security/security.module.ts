@@ -1,10 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_GUARD } from '@nestjs/core';
 import { getOptionsToken, getStorageToken, type ThrottlerModuleOptions } from '@nestjs/throttler';
-import { HealthModule } from '../health/health.module';
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator';
-import { authConfig } from './auth/auth.config';
+import { PUBLIC_SWITCHES, type PublicSwitches } from '../route-metadata/access.decorators';
+import { authConfig, type AuthConfig } from './auth/auth.config';
 import { AuthGuard } from './auth/auth.guard';
 import { CallerContext } from './auth/caller-context';
 import { CallerResolver } from './auth/caller-resolver.service';
@@ -26,8 +25,9 @@ import { TrustScoreService } from './throttling/trust-score.service';
 /**
  * Authentication (API keys, JWT) and roles, rate limiting with adaptive limits, input threat
  * inspection, security events.
- * Guards run in this order: throttling (which resolves the caller for its tracker), auth, then
- * input inspection. {@link CallerContext} is exported for services that scope data per tenant.
+ * Its guards are registered globally, in order, by the platform module (throttling resolves the
+ * caller for its tracker, then auth, then input inspection). {@link CallerContext} is exported for
+ * services that scope data per tenant.
  */
 @Global()
 @Module({
@@ -36,7 +36,6 @@ import { TrustScoreService } from './throttling/trust-score.service';
     ConfigModule.forFeature(throttlingConfig),
     ConfigModule.forFeature(requestLimitsConfig),
     ConfigModule.forFeature(inspectionConfig),
-    HealthModule,
   ],
   controllers: [SecurityEventsController],
   providers: [
@@ -62,10 +61,23 @@ import { TrustScoreService } from './throttling/trust-score.service';
         ],
       }),
     },
-    { provide: APP_GUARD, useClass: FennecThrottlerGuard },
-    { provide: APP_GUARD, useClass: AuthGuard },
-    { provide: APP_GUARD, useClass: InputInspectionGuard },
+    {
+      provide: PUBLIC_SWITCHES,
+      inject: [authConfig.KEY],
+      useFactory: (c: AuthConfig): PublicSwitches => ({ metricsPublic: c.metricsPublic }),
+    },
+    FennecThrottlerGuard,
+    AuthGuard,
+    InputInspectionGuard,
   ],
-  exports: [CallerContext, SecurityEventsService, UrlLengthMiddleware],
+  exports: [
+    CallerContext,
+    SecurityEventsService,
+    UrlLengthMiddleware,
+    PUBLIC_SWITCHES,
+    FennecThrottlerGuard,
+    AuthGuard,
+    InputInspectionGuard,
+  ],
 })
 export class SecurityModule {}

@@ -1,5 +1,6 @@
 export * from './memory-state-store';
 export * from './redis-state-store';
+export * from './state-outages';
 export * from './state-store';
 export * from './state.config';
 export * from './state.errors';

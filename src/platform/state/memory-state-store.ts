@@ -1,4 +1,4 @@
-import type { RateLimitHit, StateStore } from './state-store';
+import type { RateLimitHit, StateRecovery, StateStore } from './state-store';
 
 interface Entry {
   value: string;
@@ -85,6 +85,13 @@ export class MemoryStateStore implements StateStore {
     return { ok: true, version: version + 1 };
   }
 
+  async seedVersioned(key: string, version: number, value: string): Promise<{ ok: boolean; version: number }> {
+    const current = this.versioned.get(key)?.version ?? 0;
+    if (current >= version) return { ok: false, version: current };
+    this.versioned.set(key, { value, version });
+    return { ok: true, version };
+  }
+
   async rewriteVersioned(key: string, version: number, expected: string, value: string): Promise<boolean> {
     const entry = this.versioned.get(key);
     if (entry?.version !== version || entry.value !== expected) return false;
@@ -128,6 +135,12 @@ export class MemoryStateStore implements StateStore {
       set.delete(wrapped);
       if (set.size === 0 && this.channels.get(channel) === set) this.channels.delete(channel);
     };
+  }
+
+  /** This process's memory is never lost while the process runs: `listener` is never called. */
+  onRecovered(listener: (recovery: StateRecovery) => void): () => void {
+    void listener;
+    return () => undefined;
   }
 
   private live(key: string): Entry | undefined {

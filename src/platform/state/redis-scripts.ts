@@ -46,6 +46,31 @@ end
 redis.call('HSET', KEYS[1], 'val', ARGV[2], 'ver', current + 1)
 return {1, current + 1}`,
   },
+  /** KEYS[1] hash {val, ver}; ARGV[1] version; ARGV[2] value. Returns {ok, version} (see StateStore.seedVersioned). */
+  fennecSeedVersioned: {
+    numberOfKeys: 1,
+    lua: `
+local current = tonumber(redis.call('HGET', KEYS[1], 'ver') or '0')
+if current >= tonumber(ARGV[1]) then
+  return {0, current}
+end
+redis.call('HSET', KEYS[1], 'val', ARGV[2], 'ver', ARGV[1])
+return {1, tonumber(ARGV[1])}`,
+  },
+  /**
+   * KEYS[1] the data epoch marker; ARGV[1] a fresh epoch. Returns the epoch stored, creating it
+   * from ARGV[1] when missing (a server that lost its data lost the marker too).
+   */
+  fennecEpoch: {
+    numberOfKeys: 1,
+    lua: `
+local current = redis.call('GET', KEYS[1])
+if current then
+  return current
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]`,
+  },
   /** KEYS[1] hash {val, ver}; ARGV[1] version; ARGV[2] expected value; ARGV[3] value. Returns 1 if replaced. */
   fennecRewriteVersioned: {
     numberOfKeys: 1,

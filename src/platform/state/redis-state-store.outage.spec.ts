@@ -72,9 +72,12 @@ describe(`${RedisStateStore.name} outage`, () => {
     await expect(store.ping()).rejects.toBeInstanceOf(StateUnavailableError);
 
     const resubscribed = once(store, 'resubscribed');
+    const recovered = once(store, 'recovered');
     await redis.start();
     expect(await store.waitUntilReady(5000)).toBe(true);
     await resubscribed;
+    // The server came back without the epoch marker: the store says its data is gone.
+    expect(await recovered).toEqual([{ dataLost: true }]);
 
     // The server lost everything (no persistence); the client works again and pub/sub is back.
     expect(await store.get('before')).toBeUndefined();
@@ -86,17 +89,38 @@ describe(`${RedisStateStore.name} outage`, () => {
     expect(unhandled).toEqual([]);
   });
 
-  it('should time out a command to a server that stopped answering', async () => {
+  it('should time out one command to a server that stopped answering, then fail at once until it answers again', async () => {
+    const recovered = once(store, 'recovered');
     redis.pause();
     try {
-      const result = await outcome(store.get('after'), COMMAND_TIMEOUT_MS * 4);
-      expect(result).not.toBe('hung');
-      expect((result as { error?: unknown }).error).toMatchObject({ code: 'STATE.UNAVAILABLE' });
+      const first = await outcome(store.get('after'), COMMAND_TIMEOUT_MS * 4);
+      expect(first).not.toBe('hung');
+      expect((first as { error?: unknown }).error).toMatchObject({ code: 'STATE.UNAVAILABLE' });
+      // Twenty more commands in a row take less than one deadline in all: they do not each wait it out.
+      const started = performance.now();
+      for (let i = 0; i < 20; i++) {
+        await expect(store.hitRateLimit('r', 1000, 5, 1000)).rejects.toBeInstanceOf(StateUnavailableError);
+      }
+      expect(performance.now() - started).toBeLessThan(COMMAND_TIMEOUT_MS);
+      await expect(store.ping()).rejects.toBeInstanceOf(StateUnavailableError);
     } finally {
       redis.resume();
     }
-    expect(await store.waitUntilReady(5000)).toBe(true);
+    // Back by itself; a paused server kept its data, and says so.
+    expect(await recovered).toEqual([{ dataLost: false }]);
     expect(await store.get('after')).toBe('2');
     expect(unhandled).toEqual([]);
+  });
+
+  it('should not time out a command whose answer arrived while this process was busy', async () => {
+    await store.set('busy', 'yes');
+    const pending = store.get('busy');
+    // Block the event loop past the deadline: the answer sits in the socket when the timer fires.
+    const until = Date.now() + COMMAND_TIMEOUT_MS * 2;
+    while (Date.now() < until) {
+      /* busy */
+    }
+    await expect(pending).resolves.toBe('yes');
+    expect(store.connected).toBe(true);
   });
 });

@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import Redis, { type RedisOptions } from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { escapeGlob, REDIS_SCRIPTS } from './redis-scripts';
-import type { RateLimitHit, StateStore } from './state-store';
+import type { RateLimitHit, StateRecovery, StateStore } from './state-store';
 import { StateUnavailableError } from './state.errors';
 
 /** Connection settings of {@link RedisStateStore}. */
@@ -11,6 +12,11 @@ export interface RedisStateStoreOptions {
   /** Prepended to every key and channel. */
   keyPrefix: string;
   connectTimeoutMs: number;
+  /**
+   * Longest a command may wait for its answer. Past it the command fails with STATE.UNAVAILABLE
+   * and the connection is dropped and re-established, so later commands fail at once instead of
+   * each waiting as long, until the server answers again.
+   */
   commandTimeoutMs: number;
   reconnectMaxDelayMs: number;
 }
@@ -25,22 +31,32 @@ type ScriptCommands = {
     blockMs: number,
   ): Promise<[number, number, number]>;
   fennecCompareAndSet(key: string, expected: number, value: string): Promise<[number, number]>;
+  fennecSeedVersioned(key: string, version: number, value: string): Promise<[number, number]>;
+  fennecEpoch(key: string, candidate: string): Promise<string>;
   fennecPushBounded(key: string, value: string, maxLength: number): Promise<number>;
   fennecRewriteVersioned(key: string, version: number, expected: string, value: string): Promise<number>;
   fennecReplaceInList(key: string, expected: string, value: string): Promise<number>;
 };
 
+/** Key (under the prefix) of the marker that tells a server that kept its data from one that lost it. */
+export const STATE_EPOCH_KEY = 'state:epoch';
+
 /** Redis errors that mean "the server cannot serve right now", not "the command is wrong". */
 const TRANSIENT_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
 
 /**
- * {@link StateStore} on Redis, for many instances. Fails fast: no offline queue, one retry per
- * command, a command timeout; every connection failure rejects with {@link StateUnavailableError}.
- * Reconnects by itself with capped exponential backoff. Pub/sub uses a second connection (a
- * subscribed connection cannot run other commands) whose channels are re-subscribed after every
- * reconnect.
+ * {@link StateStore} on Redis, for many instances. Fails fast: no offline queue, no retry, no
+ * resend after a reconnect (a command that timed out must not run again behind its caller's
+ * back), and a deadline per command after which the connection is re-established; every failure
+ * to reach Redis rejects with {@link StateUnavailableError}. Reconnects by itself with capped
+ * exponential backoff. Pub/sub uses a second connection (a subscribed connection cannot run other
+ * commands) whose channels are re-subscribed after every reconnect.
  *
- * Emits `ready` (both connections usable after a loss) and `down` for observers such as health.
+ * Tells a server that kept its data from one that lost it by an epoch marker
+ * ({@link STATE_EPOCH_KEY}) read after every reconnect: gone or changed means the data is gone.
+ *
+ * Emits `ready` (a connection usable after a loss), `down` (a connection lost), `resubscribed`
+ * and `recovered` ({@link StateRecovery}) for observers such as health.
  */
 export class RedisStateStore extends EventEmitter implements StateStore {
   readonly backend = 'redis' as const;
@@ -50,14 +66,21 @@ export class RedisStateStore extends EventEmitter implements StateStore {
   private readonly handlers = new Map<string, Set<(message: string) => void>>();
   private closed = false;
   private lastError?: string;
+  /** The data epoch last seen on the server; undefined until the first contact. */
+  private epoch?: string;
+  /** True from a loss until {@link recover} has seen both connections back. */
+  private lost = true;
+  private recovering?: Promise<void>;
+  private resubscribing: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: RedisStateStoreOptions) {
     super();
     const common: RedisOptions = {
       connectTimeout: options.connectTimeoutMs,
-      commandTimeout: options.commandTimeoutMs,
+      // Deadlines are enforced per command by run(): see there.
       enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
       autoResubscribe: false,
       retryStrategy: (times) => backoff(times, options.reconnectMaxDelayMs),
       lazyConnect: true,
@@ -71,7 +94,10 @@ export class RedisStateStore extends EventEmitter implements StateStore {
     this.watch(this.client, 'command');
     this.watch(this.subscriber, 'subscriber');
     this.subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
-    this.subscriber.on('ready', () => void this.resubscribe());
+    this.subscriber.on('ready', () => {
+      this.resubscribing = this.resubscribe();
+    });
+    for (const conn of [this.client, this.subscriber]) conn.on('ready', () => this.scheduleRecovery());
     for (const conn of [this.client, this.subscriber]) {
       // The first attempt's failure is reported through 'error' and retried by retryStrategy.
       conn.connect().catch(() => undefined);
@@ -90,11 +116,10 @@ export class RedisStateStore extends EventEmitter implements StateStore {
 
   /** Resolves true once both connections are ready, or false after `timeoutMs`. Never rejects. */
   waitUntilReady(timeoutMs: number): Promise<boolean> {
-    const bothReady = () => this.client.status === 'ready' && this.subscriber.status === 'ready';
-    if (bothReady()) return Promise.resolve(true);
+    if (this.bothReady()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const check = () => {
-        if (bothReady()) done(true);
+        if (this.bothReady()) done(true);
       };
       const done = (ok: boolean) => {
         clearTimeout(timer);
@@ -168,6 +193,16 @@ export class RedisStateStore extends EventEmitter implements StateStore {
     return value === null || version === null ? undefined : { value, version: Number(version) };
   }
 
+  async seedVersioned(key: string, version: number, value: string): Promise<{ ok: boolean; version: number }> {
+    const [ok, stored] = await this.run(() => this.client.fennecSeedVersioned(this.k(key), version, value));
+    return { ok: Number(ok) === 1, version: Number(stored) };
+  }
+
+  onRecovered(listener: (recovery: StateRecovery) => void): () => void {
+    this.on('recovered', listener);
+    return () => this.off('recovered', listener);
+  }
+
   async compareAndSet(key: string, expectedVersion: number, value: string): Promise<{ ok: boolean; version: number }> {
     const [ok, version] = await this.run(() => this.client.fennecCompareAndSet(this.k(key), expectedVersion, value));
     return { ok: Number(ok) === 1, version: Number(version) };
@@ -239,15 +274,97 @@ export class RedisStateStore extends EventEmitter implements StateStore {
     return this.options.keyPrefix + key;
   }
 
+  /**
+   * Runs one command against a deadline. Hand-written rather than ioredis's `commandTimeout`
+   * because of when the deadline is judged: once the timer fires, the decision waits for the
+   * event loop's check phase (`setImmediate`), after the poll phase has read the sockets, so an
+   * answer that arrived while this process was busy (a loaded machine) is taken, and only a
+   * server that really did not answer times out. A timeout drops the connection (ioredis
+   * reconnects it): while the server stays silent, the new connection is not ready and commands
+   * fail at once instead of each waiting out the deadline.
+   */
   private async run<T>(command: () => Promise<T>, conn: Redis = this.client): Promise<T> {
     if (conn.status !== 'ready') {
       throw new StateUnavailableError(`Shared state (Redis) is unavailable: connection ${conn.status}`);
     }
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const pending = command().finally(() => (settled = true));
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (settled) return;
+            reject(
+              new StateUnavailableError(
+                `Shared state (Redis) is unavailable: no answer within ${this.options.commandTimeoutMs} ms`,
+              ),
+            );
+            this.unresponsive(conn);
+          }),
+        this.options.commandTimeoutMs,
+      );
+    });
     try {
-      return await command();
+      return await Promise.race([pending, deadline]);
     } catch (err) {
       throw toStateError(err);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /** A command went unanswered: drop the connection so the next commands fail fast. */
+  private unresponsive(conn: Redis): void {
+    if (this.closed || conn.status !== 'ready') return;
+    this.lastError = `no answer within ${this.options.commandTimeoutMs} ms`;
+    this.logger.warn(
+      { role: conn === this.client ? 'command' : 'subscriber', timeoutMs: this.options.commandTimeoutMs },
+      'state backend stopped answering; reconnecting',
+    );
+    // Destroyed, not ended: ending waits for the silent server's FIN and keeps the status `ready`.
+    conn.stream.destroy(new Error(this.lastError));
+  }
+
+  /** After a connection came back: once both are, check the data epoch and report the recovery. */
+  private scheduleRecovery(): void {
+    if (!this.lost || this.recovering || this.closed) return;
+    this.recovering = this.recover().then((early) => {
+      this.recovering = undefined;
+      // A connection became ready while this attempt found the other one not ready yet.
+      if (early && this.bothReady()) this.scheduleRecovery();
+    });
+  }
+
+  private bothReady(): boolean {
+    return this.client.status === 'ready' && this.subscriber.status === 'ready';
+  }
+
+  /** Resolves true when it stopped early because a connection was not ready. */
+  private async recover(): Promise<boolean> {
+    if (!this.bothReady()) return true;
+    await this.resubscribing;
+    let stored: string | undefined;
+    try {
+      stored = await this.run(() => this.client.fennecEpoch(this.k(STATE_EPOCH_KEY), randomUUID()));
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'state recovery check failed');
+      // The connection is gone again: its next 'ready' tries again. Any other refusal (a Redis
+      // out of memory cannot write the marker) would stay: recover without knowing about the data.
+      if (err instanceof StateUnavailableError) return false;
+    }
+    if (!this.bothReady()) return true;
+    const dataLost = this.epoch !== undefined && stored !== undefined && stored !== this.epoch;
+    this.epoch = stored ?? this.epoch;
+    this.lost = false;
+    if (dataLost) this.logger.warn({}, 'state backend lost its data (restarted empty or flushed)');
+    const recovery: StateRecovery = { dataLost };
+    try {
+      this.emit('recovered', recovery);
+    } catch (err) {
+      this.logger.error({ err }, 'state recovery listener threw');
+    }
+    return false;
   }
 
   private dispatch(channel: string, message: string): void {
@@ -285,6 +402,7 @@ export class RedisStateStore extends EventEmitter implements StateStore {
     conn.on('close', () => {
       if (!wasReady || this.closed) return;
       wasReady = false;
+      this.lost = true;
       this.logger.warn({ role }, 'state backend connection lost; reconnecting');
       this.emit('down', role);
     });

@@ -166,6 +166,19 @@ export function describeStateStoreContract(name: string, open: () => Promise<Con
         expect(await store.getVersioned(key)).toEqual({ value: `w${winner}`, version: 2 });
       });
 
+      it('should seed a lost version at exactly that version, never lowering one', async () => {
+        const key = unique('ver-seed');
+        expect(await store.seedVersioned(key, 5, 'five')).toEqual({ ok: true, version: 5 });
+        expect(await store.getVersioned(key)).toEqual({ value: 'five', version: 5 });
+        expect(await store.seedVersioned(key, 5, 'other five')).toEqual({ ok: false, version: 5 });
+        expect(await store.seedVersioned(key, 3, 'three')).toEqual({ ok: false, version: 5 });
+        expect(await store.getVersioned(key)).toEqual({ value: 'five', version: 5 });
+        // Writers go on from the seeded version.
+        expect(await store.compareAndSet(key, 5, 'six')).toEqual({ ok: true, version: 6 });
+        expect(await store.seedVersioned(key, 7, 'seven')).toEqual({ ok: true, version: 7 });
+        expect(await store.getVersioned(key)).toEqual({ value: 'seven', version: 7 });
+      });
+
       it('should rewrite a value in place, keeping its version, only while version and value are as read', async () => {
         const key = unique('ver-rewrite');
         expect(await store.rewriteVersioned(key, 0, '', 'x')).toBe(false);

@@ -8,12 +8,24 @@ export interface RateLimitHit {
   blockedMs: number;
 }
 
+/** What {@link StateStore.onRecovered} reports. */
+export interface StateRecovery {
+  /**
+   * True when what the backend held is gone: Redis restarted without persistence, was flushed, or
+   * this instance now talks to another (empty) server. Keys written before are missing; anything
+   * an instance holds locally and must outlive that (runtime config versions) is to be seeded
+   * again.
+   */
+  dataLost: boolean;
+}
+
 /**
  * Shared state: what must agree across Fennec instances. `MemoryStateStore` (default, one
  * process) and `RedisStateStore` (REDIS_URL set, many processes) implement the same contract.
  * Every method may reject with `StateUnavailableError` (code STATE.UNAVAILABLE) when the backend
  * is unreachable; callers decide fail-open or fail-closed and document it.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the class below
 export interface StateStore {
   readonly backend: 'memory' | 'redis';
 
@@ -48,6 +60,13 @@ export interface StateStore {
   compareAndSet(key: string, expectedVersion: number, value: string): Promise<{ ok: boolean; version: number }>;
 
   /**
+   * Puts back a versioned value the store lost: writes `value` at exactly `version`, only while the
+   * stored version is lower (or the key is missing). Never lowers a version. Returns whether it
+   * wrote and the version stored afterwards.
+   */
+  seedVersioned(key: string, version: number, value: string): Promise<{ ok: boolean; version: number }>;
+
+  /**
    * Replaces the value of a versioned key without changing its version, only while its version is
    * still `version` and its value still `expected`: for rewriting how a value is stored (sealing
    * it again), never for a change of content. Returns whether it was replaced.
@@ -67,7 +86,23 @@ export interface StateStore {
   publish(channel: string, message: string): Promise<void>;
   /** Resolves once subscribed; the returned function unsubscribes. */
   subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
+
+  /**
+   * Calls `listener` each time the backend answers again after it was lost (connection dropped,
+   * or a command went unanswered), once both its connections are back and subscriptions are
+   * renewed: messages published meanwhile were missed, and with `dataLost` the stored data is gone
+   * too. Never called by a backend that cannot lose anything (memory). Returns an unsubscribe.
+   */
+  onRecovered(listener: (recovery: StateRecovery) => void): () => void;
 }
 
 /** DI token of the application's {@link StateStore}. */
 export const STATE_STORE = Symbol('STATE_STORE');
+
+/**
+ * The same store injected by type: `constructor(private readonly state: StateStore)`, no
+ * `@Inject(STATE_STORE)` needed. An interface has no runtime value for Nest to resolve, so this
+ * empty class merges with it and serves as the token (StateModule provides it as an alias).
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export abstract class StateStore {}

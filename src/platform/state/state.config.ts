@@ -22,12 +22,16 @@ class StateEnv {
   @Max(60_000)
   STATE_CONNECT_TIMEOUT_MS: number = 2000;
 
-  /** A command without an answer after this long fails with STATE.UNAVAILABLE. */
+  /**
+   * A command without an answer after this long fails with STATE.UNAVAILABLE and the connection is
+   * re-established; until Redis answers again, commands fail at once. Bounds what a request waits
+   * for Redis.
+   */
   @EnvInt()
   @IsInt()
   @Min(50)
   @Max(60_000)
-  STATE_COMMAND_TIMEOUT_MS: number = 1000;
+  STATE_COMMAND_TIMEOUT_MS: number = 500;
 
   /** Upper bound of the reconnect backoff (exponential from 50 ms, with jitter). */
   @EnvInt()

@@ -2,8 +2,9 @@ import { Global, Logger, Module, type OnApplicationShutdown, Inject } from '@nes
 import { ConfigModule } from '@nestjs/config';
 import { MemoryStateStore } from './memory-state-store';
 import { RedisStateStore } from './redis-state-store';
-import { STATE_STORE, type StateStore } from './state-store';
+import { STATE_STORE, StateStore } from './state-store';
 import { stateConfig, type StateConfig } from './state.config';
+import { StateOutages } from './state-outages';
 import { StateService } from './state.service';
 
 /**
@@ -26,12 +27,17 @@ async function createStateStore(config: StateConfig): Promise<StateStore> {
   return store;
 }
 
-/** Shared state for the whole app: `@Inject(STATE_STORE) store: StateStore`. */
+/** Shared state for the whole app: inject `StateStore` (or `@Inject(STATE_STORE)`). */
 @Global()
 @Module({
   imports: [ConfigModule.forFeature(stateConfig)],
-  providers: [{ provide: STATE_STORE, inject: [stateConfig.KEY], useFactory: createStateStore }, StateService],
-  exports: [STATE_STORE, StateService],
+  providers: [
+    { provide: STATE_STORE, inject: [stateConfig.KEY], useFactory: createStateStore },
+    { provide: StateStore, useExisting: STATE_STORE },
+    StateService,
+    StateOutages,
+  ],
+  exports: [STATE_STORE, StateStore, StateService, StateOutages],
 })
 export class StateModule implements OnApplicationShutdown {
   constructor(@Inject(STATE_STORE) private readonly store: StateStore) {}

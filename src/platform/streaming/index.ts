@@ -6,3 +6,4 @@ export * from './sse-topics.service';
 export * from './streaming.config';
 export * from './streaming.errors';
 export * from './streaming.module';
+export * from './sse-problem';

@@ -7,9 +7,6 @@ export interface SseMessage<T = unknown> {
   id?: string;
 }
 
-/** Terminal and control event names the toolkit sends itself. */
-export const SSE_CONTROL_EVENTS = ['done', 'error', 'gap', 'reset'] as const;
-
 /** Shorthand for a typed event: `yield sseEvent('token', { text })`. */
 export function sseEvent<T>(event: string, data: T): SseMessage<T> {
   return { event, data };

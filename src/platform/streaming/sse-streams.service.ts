@@ -8,10 +8,8 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { isObservable, type Observable } from 'rxjs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { FennecError } from '../errors/fennec-error';
-import { healthConfig, type HealthConfig } from '../health/health.config';
-import { LifecyclePhaseService } from '../health/lifecycle-phase.service';
+import { LifecyclePhaseService } from '../lifecycle/lifecycle-phase.service';
 import { releaseRequestState } from './release-request-state';
 import { SseConnection, type SseConnectionOptions } from './sse-connection';
 import type { SseMessage } from './sse-frame';
@@ -115,7 +113,6 @@ export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutd
     @Inject(streamingConfig.KEY) private readonly config: StreamingConfig,
     private readonly topics: SseTopics,
     private readonly metrics: StreamingMetrics,
-    @Optional() @Inject(healthConfig.KEY) private readonly health?: HealthConfig,
     @Optional() private readonly lifecycle?: LifecyclePhaseService,
   ) {
     this.connOptions = { retryMs: config.retryMs, queueMax: config.clientQueueMax, overflow: config.overflow };
@@ -185,10 +182,9 @@ export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutd
 
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
-    // Streams stay open through the drain delay (load balancers are still moving traffic away);
-    // if the health module's hook has not run its drain yet, wait it here first.
-    const drainMs = this.health?.drainDelayMs ?? 0;
-    if (this.open.size > 0 && drainMs > 0 && this.lifecycle?.phase !== 'draining') await sleep(drainMs);
+    // Streams stay open through the drain delay (load balancers are still moving traffic away),
+    // whichever shutdown hook runs first.
+    if (this.open.size > 0) await this.lifecycle?.whenDrained();
     this.endAll();
   }
 

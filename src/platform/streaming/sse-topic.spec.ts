@@ -26,6 +26,16 @@ describe(SseTopic.name, () => {
     });
   });
 
+  it('should answer reset for a resume from before a gap, even from the latest id seen, and replay from the gap on', () => {
+    const t = new SseTopic('x', 10);
+    const seen = t.record(t.nextId(), 'f').id;
+    const gap = t.markGap();
+    expect(gap).toBeGreaterThan(seen);
+    expect(t.since(String(seen))).toEqual({ kind: 'reset', latestId: gap });
+    const after = t.record(t.nextId(), 'g').id;
+    expect(t.since(String(gap))).toEqual({ kind: 'replay', events: [{ id: after, frame: 'g' }] });
+  });
+
   it('should answer reset when the id was evicted, predates the topic here, is unknown or malformed', () => {
     const t = new SseTopic('x', 2);
     const ids = [1, 2, 3, 4].map(() => t.record(t.nextId(), 'f').id);

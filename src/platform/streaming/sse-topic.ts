@@ -17,8 +17,8 @@ export class SseTopic {
   readonly subscribers = new Set<SseConnection>();
   private readonly buffer: TopicEvent[] = [];
   private lastId: number;
-  /** Ids below this were published before this instance followed the topic. */
-  private readonly horizon: number;
+  /** Ids below this were published before this instance followed the topic, or before a {@link markGap}. */
+  private horizon: number;
   /** Highest id evicted from the buffer. */
   private evictedUpTo = 0;
 
@@ -51,6 +51,16 @@ export class SseTopic {
       this.evictedUpTo = Math.max(this.evictedUpTo, id);
     }
     return ev;
+  }
+
+  /**
+   * Events from other instances may be missing up to now (their pub/sub did not reach this one):
+   * takes a new id past every id seen, and resuming from an earlier one answers `reset` from now
+   * on. Returns that id (from it on, nothing is missing).
+   */
+  markGap(): number {
+    this.horizon = this.nextId();
+    return this.horizon;
   }
 
   /** Events after `lastEventId`, or `reset` when some of them are no longer known here. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { STATE_STORE, type StateStore } from '../state/state-store';
+import { isStateUnavailable, STATE_STORE, StateOutages, type StateStore } from '../state';
 import type { SseConnection } from './sse-connection';
 import { formatSseFrame } from './sse-frame';
 import { SseTopic } from './sse-topic';
@@ -42,12 +42,16 @@ export class SseTopics implements OnModuleDestroy {
   private readonly logger = new Logger('sse');
   private readonly topics = new Map<string, TopicEntry>();
   private readonly origin = randomUUID();
+  private readonly offRecovered?: () => void;
 
   constructor(
     @Inject(streamingConfig.KEY) private readonly config: StreamingConfig,
     private readonly metrics: StreamingMetrics,
     @Optional() @Inject(STATE_STORE) private readonly store?: StateStore,
-  ) {}
+    @Optional() private readonly outages: StateOutages = new StateOutages(),
+  ) {
+    if (this.distributed) this.offRecovered = store!.onRecovered(() => void this.afterOutage());
+  }
 
   private get distributed(): boolean {
     return this.store?.backend === 'redis';
@@ -91,6 +95,7 @@ export class SseTopics implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.offRecovered?.();
     await Promise.all([...this.topics.keys()].map((name) => this.forget(name)));
   }
 
@@ -134,6 +139,19 @@ export class SseTopics implements OnModuleDestroy {
     }
   }
 
+  /**
+   * Redis answers again after an outage: events other instances published meanwhile never arrived
+   * here. Each topic's followers get `reset` (refetch state), a resume from before now answers
+   * `reset` too, and topics that could not subscribe while Redis was down subscribe now.
+   */
+  private async afterOutage(): Promise<void> {
+    for (const [name, e] of this.topics) {
+      const id = String(e.topic.markGap());
+      for (const conn of e.topic.subscribers) conn.send(id, 'reset', { latestId: id, reason: 'shared_state_outage' });
+      if ((await e.unsubscribe) === undefined && this.topics.get(name) === e) e.unsubscribe = this.listen(name);
+    }
+  }
+
   private receive(name: string, raw: string): void {
     let msg: WireMessage;
     try {
@@ -152,8 +170,9 @@ export class SseTopics implements OnModuleDestroy {
     try {
       await this.store!.publish(CHANNEL_PREFIX + topic, JSON.stringify(msg));
     } catch (err) {
-      // Local followers already have it; other instances miss it and their clients get a reset on resume.
-      this.logger.warn({ topic, err }, 'could not publish to other instances');
+      // Local followers already have it; other instances miss it and reset their followers once Redis is back.
+      if (isStateUnavailable(err)) this.outages.record('sse_fanout', 'open', err);
+      else this.logger.warn({ topic, err }, 'could not publish to other instances');
     }
   }
 

@@ -1,5 +1,5 @@
 import { isBrokenCircuitError, isIsolatedCircuitError } from 'cockatiel';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher, request } from 'undici';
 import { AttemptFailure } from './attempt-failure';
 import { guardBody } from './guarded-body';
 import type { InstanceHealth } from './instance-health';
@@ -15,8 +15,9 @@ import type { ResolvedPoolOptions, UpstreamRequest } from './upstream.types';
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 function causeCode(err: unknown): string | undefined {
-  const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
-  return typeof cause?.code === 'string' ? cause.code : undefined;
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  if (typeof e?.code === 'string') return e.code;
+  return typeof e?.cause?.code === 'string' ? e.cause.code : undefined;
 }
 
 /**
@@ -35,8 +36,8 @@ export class AttemptRunner {
     private readonly health: InstanceHealth,
     private readonly metrics: UpstreamMetricsSink,
   ) {
-    // Built-in fetch cannot bound connect time; an undici Agent as its dispatcher can. Node 20
-    // bundles undici 6, the same major as the `undici` package used here.
+    // undici's own request() rather than fetch(): its body is a Node stream, where fetch's web
+    // streams cost several promises per chunk (bench:llm:cpu); an Agent bounds connect time.
     this.agent = new Agent({
       connect: { timeout: options.timeouts.connectMs },
       headersTimeout: 0,
@@ -84,47 +85,41 @@ export class AttemptRunner {
     this.metrics.outstanding(this.poolName, instance.id, instance.outstanding);
     this.metrics.request(this.poolName, instance.id);
     const started = performance.now();
-    let response: Response | undefined;
+    let response: Dispatcher.ResponseData | undefined;
     try {
       const verdict = await instance.breaker.execute(async (): Promise<BreakerVerdict> => {
-        response = await fetch(instance.resolve(req.path), {
-          method,
+        response = await request(instance.resolve(req.path), {
+          method: method as Dispatcher.HttpMethod,
           headers: headersFor(req),
           body: bodyFor(req.body),
           signal: controller.signal,
-          redirect: 'manual',
           dispatcher: this.agent,
         });
         return {
-          failed: this.options.retry.retryableStatuses.includes(response.status),
+          failed: this.options.retry.retryableStatuses.includes(response.statusCode),
           slow: performance.now() - started > this.options.breaker.slowCallMs,
         };
       });
       clearTimeout(firstByteTimer);
       this.metrics.latency(this.poolName, instance.id, (performance.now() - started) / 1000);
-      const res = response as Response;
+      const res = response!;
       if (verdict.failed) {
-        void res.body?.cancel().catch(() => undefined);
+        res.body.on('error', () => undefined).destroy();
         release();
         this.health.recordFailure(instance, 'status_5xx');
         throw new AttemptFailure(
-          new UpstreamBadResponseError(`Upstream "${this.poolName}" answered with an error`, res.status),
+          new UpstreamBadResponseError(`Upstream "${this.poolName}" answered with an error`, res.statusCode),
           true,
         );
       }
       this.health.recordSuccess(instance);
-      return new UpstreamResponse(
-        res.status,
-        res.headers,
-        instance.id,
-        attemptNo,
-        guardBody(res.body, {
-          poolName: this.poolName,
-          signal: controller.signal,
-          release,
-          recordFailure: (reason) => this.health.recordFailure(instance, reason),
-        }),
-      );
+      const errorOf = guardBody(res.body, {
+        poolName: this.poolName,
+        signal: controller.signal,
+        release,
+        recordFailure: (reason) => this.health.recordFailure(instance, reason),
+      });
+      return new UpstreamResponse(res.statusCode, headersOf(res.headers), instance.id, attemptNo, res.body, errorOf);
     } catch (err) {
       if (err instanceof AttemptFailure) throw err;
       release();
@@ -174,6 +169,15 @@ function headersFor(req: UpstreamRequest): Record<string, string> {
   const body = req.body;
   if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
     headers['content-type'] ??= 'application/json';
+  }
+  return headers;
+}
+
+function headersOf(raw: Dispatcher.ResponseData['headers']): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else if (value !== undefined) headers.set(name, value);
   }
   return headers;
 }

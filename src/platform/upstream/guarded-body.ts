@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { UpstreamBadResponseError, UpstreamCallAbortedError, UpstreamTimeoutError } from './upstream.errors';
 
 /** The attempt whose response body is being guarded. */
@@ -12,45 +13,28 @@ export interface GuardedCall {
 }
 
 /**
- * Wraps an upstream response body so that its end, error or cancel frees the slot and stops the
- * timers, and a broken-off body surfaces as the pool's own error (timeout, bad response or the
- * caller's abort).
+ * Watches an upstream response body (undici's Node stream) so that its end, error or destruction
+ * (a reader that stops early) frees the slot and stops the timers, and a broken-off body counts
+ * against the instance. Returns how a read error is reported: as the pool's own error (timeout,
+ * bad response or the caller's abort).
  */
-export function guardBody(body: ReadableStream<Uint8Array> | null, call: GuardedCall): ReadableStream<Uint8Array> {
+export function guardBody(body: Readable, call: GuardedCall): (err: unknown) => Error {
   const { release, signal } = call;
-  if (body === null) {
+  const reasonOf = (): unknown => (signal.aborted ? signal.reason : undefined);
+  body.once('end', release);
+  body.once('close', release);
+  body.once('error', () => {
     release();
-    return new ReadableStream({ start: (c) => c.close() });
-  }
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>(
-    {
-      pull: async (c) => {
-        try {
-          const { done, value } = await reader.read();
-          if (done) {
-            release();
-            c.close();
-          } else c.enqueue(value);
-        } catch (err) {
-          release();
-          const reason: unknown = signal.aborted ? signal.reason : undefined;
-          if (reason instanceof UpstreamCallAbortedError) return c.error(reason);
-          call.recordFailure(reason instanceof UpstreamTimeoutError ? 'timeout' : 'stream');
-          c.error(
-            reason instanceof UpstreamTimeoutError
-              ? reason
-              : new UpstreamBadResponseError(`Upstream "${call.poolName}" broke off its response`, undefined, {
-                  cause: err,
-                }),
-          );
-        }
-      },
-      cancel: async (why) => {
-        release();
-        await reader.cancel(why).catch(() => undefined);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+    const reason = reasonOf();
+    if (reason instanceof UpstreamCallAbortedError) return;
+    call.recordFailure(reason instanceof UpstreamTimeoutError ? 'timeout' : 'stream');
+  });
+  return (err) => {
+    const reason = reasonOf();
+    if (reason instanceof UpstreamCallAbortedError || reason instanceof UpstreamTimeoutError) return reason;
+    if (err instanceof UpstreamCallAbortedError || err instanceof UpstreamTimeoutError) return err;
+    return new UpstreamBadResponseError(`Upstream "${call.poolName}" broke off its response`, undefined, {
+      cause: err,
+    });
+  };
 }

@@ -7,3 +7,4 @@ export * from './upstream.errors';
 export * from './upstream.module';
 export * from './upstream.types';
 export { DEFAULT_POOL_OPTIONS } from './upstream-defaults';
+export * from './upstream-instance';

@@ -28,10 +28,20 @@ export class InstanceHealth {
     const instance = this.instances.find(instanceId);
     if (instance === undefined) return false;
     const before = instance.probe.status;
-    if (instance.probe.report(healthy, Date.now(), detail)) {
+    const now = Date.now();
+    if (instance.probe.report(healthy, now, detail)) {
       this.metrics.probe(this.poolName, instance.id, instance.probe.status);
       if (!healthy) this.logger.warn({ instance: instance.id, reason: detail }, 'instance failed its active probe');
       else if (before === 'unhealthy') this.logger.log({ instance: instance.id }, 'instance passed its active probe');
+    }
+    if (!healthy) instance.probeFailed();
+    else {
+      const cut = instance.probePassed(now);
+      if (cut.breaker || cut.ejection)
+        this.logger.log(
+          { instance: instance.id, breakerHalfOpen: cut.breaker, ejectionEnded: cut.ejection },
+          'active probe passed: instance gets a trial call now',
+        );
     }
     return true;
   }

@@ -92,6 +92,50 @@ describe(UpstreamInstance.name, () => {
     expect(instance.breakerAdmits(Date.now())).toBe(false);
   });
 
+  it('should admit the HALF_OPEN trial at once after a passed active probe, not after the wait', async () => {
+    for (let i = 0; i < 5; i++) await boom();
+    jest.advanceTimersByTime(100);
+    expect(instance.probePassed(Date.now())).toEqual({ breaker: true, ejection: false });
+    expect(instance.breakerAdmits(Date.now())).toBe(true);
+    expect(instance.availableAt(Date.now())).toBe(Date.now());
+    expect(await ok()).toEqual({ failed: false, slow: false });
+    expect(instance.breakerState).toBe('closed');
+    expect(changes).toEqual(['open', 'half_open', 'closed']);
+  });
+
+  it('should open for a full wait again when the trial after a passed probe fails, until the next passed probe', async () => {
+    for (let i = 0; i < 5; i++) await boom();
+    instance.probePassed(Date.now());
+    await boom();
+    expect(instance.breakerState).toBe('open');
+    expect(instance.breakerAdmits(Date.now())).toBe(false);
+    expect(instance.availableAt(Date.now()) - Date.now()).toBe(5_000);
+    expect(instance.probePassed(Date.now()).breaker).toBe(true);
+    expect(instance.breakerAdmits(Date.now())).toBe(true);
+  });
+
+  it('should make the wait apply again when a later probe fails', async () => {
+    for (let i = 0; i < 5; i++) await boom();
+    instance.probePassed(Date.now());
+    instance.probeFailed();
+    expect(instance.breakerAdmits(Date.now())).toBe(false);
+    expect(await instance.breaker.execute(() => Promise.resolve(1)).catch((e: unknown) => e)).toBeInstanceOf(
+      BrokenCircuitError,
+    );
+  });
+
+  it('should cut nothing short for a passed probe while the breaker is closed', () => {
+    expect(instance.probePassed(Date.now())).toEqual({ breaker: false, ejection: false });
+    expect(instance.breakerState).toBe('closed');
+  });
+
+  it('should end an outlier ejection on a passed probe', () => {
+    instance.outlier.ejectedUntil = Date.now() + 30_000;
+    expect(instance.passivelyUp(Date.now())).toBe(false);
+    expect(instance.probePassed(Date.now())).toEqual({ breaker: false, ejection: true });
+    expect(instance.passivelyUp(Date.now())).toBe(true);
+  });
+
   it('should not count calls aborted by the caller', async () => {
     for (let i = 0; i < 10; i++) {
       await instance.breaker.execute(() => Promise.reject(new UpstreamCallAbortedError())).catch(() => undefined);

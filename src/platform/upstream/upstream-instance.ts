@@ -1,4 +1,11 @@
-import { circuitBreaker, CircuitState, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
+import {
+  circuitBreaker,
+  CircuitState,
+  handleAll,
+  type CircuitBreakerPolicy,
+  type IBackoff,
+  type IHalfOpenAfterBackoffContext,
+} from 'cockatiel';
 import { OutlierState } from './outlier-detector';
 import { ProbeState } from './probe-state';
 import { SlidingWindowBreaker, type BreakerVerdict } from './sliding-window-breaker';
@@ -23,6 +30,25 @@ export function instanceIdOf(config: UpstreamInstanceConfig): string {
   return u.port ? `${u.hostname}:${u.port}` : u.host;
 }
 
+/**
+ * The open breaker's wait, cut short by a passed active probe. cockatiel reads `duration` each time
+ * an OPEN breaker gates a call, so once `cut()` holds the next call is the HALF_OPEN trial.
+ */
+class ProbeShortenedWait implements IBackoff<IHalfOpenAfterBackoffContext> {
+  constructor(
+    private readonly waitMs: number,
+    private readonly cut: () => boolean,
+  ) {}
+
+  get duration(): number {
+    return this.cut() ? 0 : this.waitMs;
+  }
+
+  next(): IBackoff<IHalfOpenAfterBackoffContext> {
+    return this;
+  }
+}
+
 /** One upstream instance: its breaker, outlier record, active-probe state, in-flight count and error score. */
 export class UpstreamInstance {
   readonly id: string;
@@ -35,6 +61,8 @@ export class UpstreamInstance {
   readonly breaker: CircuitBreakerPolicy;
   readonly window: SlidingWindowBreaker;
   private openedAt = 0;
+  /** An active probe passed since the breaker last opened: its wait is over. */
+  private probePassedWhileOpen = false;
 
   constructor(
     config: UpstreamInstanceConfig,
@@ -51,10 +79,16 @@ export class UpstreamInstance {
     // ignores caller aborts in CLOSED; an aborted trial re-opens the breaker for another wait.
     this.breaker = circuitBreaker(
       handleAll.orWhenResult((r) => (r as BreakerVerdict).failed || (r as BreakerVerdict).slow),
-      { halfOpenAfter: breakerOptions.openWaitMs, breaker: this.window },
+      {
+        halfOpenAfter: new ProbeShortenedWait(breakerOptions.openWaitMs, () => this.probePassedWhileOpen),
+        breaker: this.window,
+      },
     );
     this.breaker.onStateChange((s) => {
-      if (s === CircuitState.Open) this.openedAt = Date.now();
+      if (s === CircuitState.Open) {
+        this.openedAt = Date.now();
+        this.probePassedWhileOpen = false;
+      }
       onBreakerChange(this, STATE_NAMES[s]);
     });
   }
@@ -72,7 +106,7 @@ export class UpstreamInstance {
       case CircuitState.Closed:
         return true;
       case CircuitState.Open:
-        return now - this.openedAt >= this.breakerOptions.openWaitMs;
+        return this.probePassedWhileOpen || now - this.openedAt >= this.breakerOptions.openWaitMs;
       case CircuitState.HalfOpen:
       case CircuitState.Isolated:
         return false;
@@ -93,8 +127,32 @@ export class UpstreamInstance {
   availableAt(now: number): number {
     let at = now;
     if (this.outlier.isEjected(now)) at = Math.max(at, this.outlier.ejectedUntil);
-    if (this.breaker.state === CircuitState.Open) at = Math.max(at, this.openedAt + this.breakerOptions.openWaitMs);
+    if (this.breaker.state === CircuitState.Open && !this.probePassedWhileOpen)
+      at = Math.max(at, this.openedAt + this.breakerOptions.openWaitMs);
     return at;
+  }
+
+  /**
+   * An active probe passed (Envoy's active health checking un-ejects a host the same way): an
+   * outlier ejection ends, and an OPEN breaker's wait is over, so the next call is its HALF_OPEN
+   * trial. Service resumes within one probe interval, not after the whole open wait; a trial that
+   * fails opens the breaker again for a full wait (or until the next passed probe).
+   * Returns what it cut short.
+   */
+  probePassed(now: number): { breaker: boolean; ejection: boolean } {
+    const breaker = this.breaker.state === CircuitState.Open && !this.probePassedWhileOpen;
+    if (breaker) this.probePassedWhileOpen = true;
+    const ejection = this.outlier.isEjected(now);
+    if (ejection) {
+      this.outlier.ejectedUntil = now;
+      this.outlier.lastEjectionEnd = now;
+    }
+    return { breaker, ejection };
+  }
+
+  /** An active probe failed: a wait cut short by an earlier passed probe applies again. */
+  probeFailed(): void {
+    this.probePassedWhileOpen = false;
   }
 
   noteOutcome(failed: boolean): void {

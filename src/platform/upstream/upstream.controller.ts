@@ -1,7 +1,7 @@
 import { Controller, Get, Header, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../openapi/api-problems.decorator';
-import { Roles } from '../security/auth.decorators';
+import { Roles } from '../route-metadata/access.decorators';
 import { UpstreamsStatusDto } from './dto/upstream-status.dto';
 import { UpstreamPools } from './upstream-pools.service';
 

@@ -1,1 +1,2 @@
 export { installValidationMetadataCache } from './validation-metadata-cache';
+export { RequestValidationPipe } from './request-validation.pipe';

@@ -1,4 +1,4 @@
-import { RequestValidationError } from '../../platform/errors/common.errors';
+import { RequestValidationError } from '../../platform/errors';
 import { LlmRequestPolicy } from './llm-request-policy';
 import type { LlmConfig } from './llm.config';
 import { LlmModelNotAllowedError, LlmPromptTooLargeError } from './llm.errors';
@@ -19,6 +19,16 @@ describe(LlmRequestPolicy.name, () => {
     expect(policy.model(undefined, 'chat')).toBe('llama3.2:3b');
     expect(policy.model('', 'embed')).toBe('nomic-embed-text:latest');
     expect(policy.model('org/model:tag', 'chat')).toBe('org/model:tag');
+  });
+
+  it('should allow any model without an allow-list, and only listed ones (untagged meaning :latest) with one', () => {
+    expect(policy.restrictsModels()).toBe(false);
+    expect(policy.allows('anything:7b')).toBe(true);
+    allowed = ['llama3.2:3b', 'nomic-embed-text'];
+    expect(policy.restrictsModels()).toBe(true);
+    expect(policy.allows('llama3.2:3b')).toBe(true);
+    expect(policy.allows('nomic-embed-text:latest')).toBe(true);
+    expect(policy.allows('llama3.2:1b')).toBe(false);
   });
 
   it('should refuse malformed names naming the field', () => {

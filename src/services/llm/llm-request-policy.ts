@@ -1,4 +1,4 @@
-import { RequestValidationError } from '../../platform/errors/common.errors';
+import { RequestValidationError } from '../../platform/errors';
 import type { LlmConfig } from './llm.config';
 import { LlmModelNotAllowedError, LlmPromptTooLargeError } from './llm.errors';
 import { isModelName, normalizeModelName } from './model-name';
@@ -28,11 +28,21 @@ export class LlmRequestPolicy {
           : this.config.defaultEmbedModel
         : value;
     if (!isModelName(model)) throw invalid(field, `${field} must be a model name like llama3.2:3b or org/model:tag`);
-    const allowed = this.allowedModels();
-    if (allowed.length > 0 && !allowed.some((a) => normalizeModelName(a) === normalizeModelName(model))) {
-      throw new LlmModelNotAllowedError(`Model "${model}" is not allowed on this gateway`);
-    }
+    if (!this.allows(model)) throw new LlmModelNotAllowedError(`Model "${model}" is not allowed on this gateway`);
     return model;
+  }
+
+  /** Whether an allow-list is set (runtime config `allowedModels`); without one any model may be used. */
+  restrictsModels(): boolean {
+    return this.allowedModels().length > 0;
+  }
+
+  /** Whether `model` may be used: on the allow-list (a name without a tag means `:latest`), or no list. */
+  allows(model: string): boolean {
+    const allowed = this.allowedModels();
+    if (allowed.length === 0) return true;
+    const wanted = normalizeModelName(model);
+    return allowed.some((a) => normalizeModelName(a) === wanted);
   }
 
   /** Chat messages: a bounded, non-empty list of `{ role, content }` within the prompt budget. */

@@ -1,9 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { FennecError } from '../../platform/errors/fennec-error';
-import { RateLimitExceededError } from '../../platform/security/security.errors';
-import { clientKey } from '../../platform/security/throttling/client-key';
-import { STATE_STORE, type StateStore } from '../../platform/state/state-store';
+import { RateLimitExceededError, clientKey } from '../../platform/security';
+import { isStateUnavailable, STATE_STORE, StateOutages, type StateStore } from '../../platform/state';
 import { llmConfig, type LlmConfig } from './llm.config';
 
 const WINDOW_MS = 60_000;
@@ -17,11 +15,10 @@ const WINDOW_MS = 60_000;
  */
 @Injectable()
 export class LlmStreamLimiter {
-  private readonly logger = new Logger('llm');
-
   constructor(
     @Inject(llmConfig.KEY) private readonly config: LlmConfig,
     @Inject(STATE_STORE) private readonly state: StateStore,
+    private readonly outages: StateOutages,
   ) {}
 
   /** @throws RateLimitExceededError (429, Retry-After) past LLM_STREAMS_PER_MINUTE */
@@ -30,8 +27,8 @@ export class LlmStreamLimiter {
     try {
       result = await this.state.increment(`llm:streams:${clientKey(req)}`, WINDOW_MS);
     } catch (err) {
-      if (err instanceof FennecError && err.code === 'STATE.UNAVAILABLE') {
-        this.logger.warn('stream limit not checked (state unavailable)');
+      if (isStateUnavailable(err)) {
+        this.outages.record('llm_stream_limit', 'open', err);
         return;
       }
       throw err;

@@ -1,7 +1,6 @@
 import { IsIn, IsInt, IsString, Max, Min, ValidateBy } from 'class-validator';
-import { defineEnvNamespace } from '../../platform/config/env-namespace';
-import { EnvInt } from '../../platform/config/env-transforms';
-import { UPSTREAM_STRATEGIES, type UpstreamStrategyName } from '../../platform/upstream/upstream.types';
+import { defineEnvNamespace, EnvInt } from '../../platform/config';
+import { UPSTREAM_STRATEGIES, type UpstreamStrategyName } from '../../platform/upstream';
 import { parseOllamaUrls } from './ollama-urls';
 
 const ollamaUrlsProblem = (value: unknown): string | undefined => {

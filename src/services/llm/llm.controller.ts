@@ -1,20 +1,21 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ApiProblems } from '../../platform/openapi/api-problems.decorator';
-import { ServiceRoute } from '../../platform/registry/service-route.decorator';
-import { FlagOnlyInput } from '../../platform/security/inspection/input-inspection.decorators';
-import { sseEvent, type SseMessage } from '../../platform/streaming/sse-frame';
-import { SseStreams } from '../../platform/streaming/sse-streams.service';
-import { abortOnDisconnect, requestIdOf } from './client-abort';
+import { abortOnDisconnect, requestIdOf } from '../../platform/http';
+import { ApiProblems } from '../../platform/openapi';
+import { ServiceRoute } from '../../platform/registry';
+import { FlagOnlyInput } from '../../platform/security';
+import { sseEvent, type SseMessage, SseStreams } from '../../platform/streaming';
 import { ChatRequestDto, ChatResponseDto } from './dto/chat.dto';
 import { EmbeddingsRequestDto, EmbeddingsResponseDto } from './dto/embeddings.dto';
 import { GenerateRequestDto, GenerateResponseDto } from './dto/generate.dto';
 import { type LlmStatsDto, statsOf } from './dto/llm-stats.dto';
 import { LlmModelListDto } from './dto/models.dto';
-import { LLM_SERVICE, LlmGateway } from './llm-gateway.service';
+import { LLM_SERVICE } from './llm-gateway.service';
+import { LlmRequestPolicy } from './llm-request-policy';
 import { ChatRateLimit, EmbedRateLimit } from './llm-route-limits';
 import { LlmStreamLimiter } from './llm-stream-limiter';
+import { OllamaRelay } from './ollama-relay.service';
 import { chunkText, type OllamaChunk, type OllamaEmbedResponse } from './ollama.types';
 
 const wantsStream = (req: Request, stream?: boolean) =>
@@ -27,7 +28,8 @@ const wantsStream = (req: Request, stream?: boolean) =>
 @Controller({ path: 'llm', version: '1' })
 export class LlmController {
   constructor(
-    private readonly llm: LlmGateway,
+    private readonly llm: OllamaRelay,
+    private readonly policy: LlmRequestPolicy,
     private readonly sse: SseStreams,
     private readonly streams: LlmStreamLimiter,
   ) {}
@@ -62,8 +64,8 @@ export class LlmController {
   @ApiOkResponse({ type: ChatResponseDto })
   @ApiProblems(400, 401, 403, 404, 413, 429, 502, 503, 504)
   async chat(@Body() body: ChatRequestDto, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const model = this.llm.policy.model(body.model, 'chat');
-    this.llm.policy.messages(body.messages);
+    const model = this.policy.model(body.model, 'chat');
+    this.policy.messages(body.messages);
     const upstreamBody = { model, messages: body.messages, options: body.options };
     if (wantsStream(req, body.stream)) return this.stream(req, res, 'chat', '/api/chat', upstreamBody);
     const out = await this.llm.json<OllamaChunk>(
@@ -90,8 +92,8 @@ export class LlmController {
   @ApiOkResponse({ type: GenerateResponseDto })
   @ApiProblems(400, 401, 403, 404, 413, 429, 502, 503, 504)
   async generate(@Body() body: GenerateRequestDto, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const model = this.llm.policy.model(body.model, 'chat');
-    this.llm.policy.prompt(body.prompt, body.system);
+    const model = this.policy.model(body.model, 'chat');
+    this.policy.prompt(body.prompt, body.system);
     const upstreamBody = {
       model,
       prompt: body.prompt,
@@ -117,8 +119,8 @@ export class LlmController {
   @ApiOkResponse({ type: EmbeddingsResponseDto })
   @ApiProblems(400, 401, 403, 404, 413, 429, 502, 503, 504)
   async embeddings(@Body() body: EmbeddingsRequestDto, @Req() req: Request): Promise<EmbeddingsResponseDto> {
-    const model = this.llm.policy.model(body.model, 'embed');
-    const input = this.llm.policy.embedInput(body.input);
+    const model = this.policy.model(body.model, 'embed');
+    const input = this.policy.embedInput(body.input);
     const out = await this.llm.json<OllamaEmbedResponse>(
       'embed',
       '/api/embed',
@@ -146,17 +148,14 @@ export class LlmController {
     await this.streams.admit(req);
     const upstream = await this.llm.send(operation, path, { ...body, stream: true }, this.ctx(req));
     const done = {} as LlmStatsDto;
-    const llm = this.llm;
-    async function* tokens(): AsyncGenerator<SseMessage<{ text: string }>> {
-      for await (const { chunk } of llm.lines(operation, upstream)) {
-        if (chunk.done) {
-          Object.assign(done, statsOf(chunk));
-          return;
-        }
-        const text = chunkText(chunk);
-        if (text !== '') yield sseEvent('token', { text });
+    const tokens = this.llm.chunks(operation, upstream, (chunk): SseMessage<{ text: string }> | undefined => {
+      if (chunk.done) {
+        Object.assign(done, statsOf(chunk));
+        return undefined;
       }
-    }
-    void this.sse.stream(req, res, tokens(), { doneData: done });
+      const text = chunkText(chunk);
+      return text === '' ? undefined : sseEvent('token', { text });
+    });
+    void this.sse.stream(req, res, tokens, { doneData: done });
   }
 }

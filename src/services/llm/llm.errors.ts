@@ -1,4 +1,4 @@
-import { FennecError } from '../../platform/errors/fennec-error';
+import { FennecError } from '../../platform/errors';
 
 /** Seconds a caller is told to wait when the LLM gateway is down. */
 export const LLM_RETRY_AFTER_SECONDS = 5;

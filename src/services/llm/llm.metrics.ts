@@ -1,5 +1,5 @@
 import { Counter, Histogram } from 'prom-client';
-import type { MetricsService } from '../../platform/metrics/metrics.service';
+import type { MetricsService } from '../../platform/metrics';
 
 /** The gateway's own metrics (HTTP RED metrics and upstream metrics come from the platform). */
 export class LlmMetrics {

@@ -1,7 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { instanceIdOf } from '../../platform/upstream/upstream-instance';
-import type { UpstreamPool } from '../../platform/upstream/upstream-pool';
-import type { UpstreamInstanceConfig } from '../../platform/upstream/upstream.types';
+import { instanceIdOf, type UpstreamPool, type UpstreamInstanceConfig } from '../../platform/upstream';
 
 /** What the last probe of one Ollama instance found. */
 export interface OllamaInstanceHealth {

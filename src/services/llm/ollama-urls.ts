@@ -1,4 +1,4 @@
-import type { UpstreamInstanceConfig } from '../../platform/upstream/upstream.types';
+import type { UpstreamInstanceConfig } from '../../platform/upstream';
 
 /**
  * Parses `OLLAMA_URLS`: comma-separated `url` or `url|weight` entries. Throws on a bad entry

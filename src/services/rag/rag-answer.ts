@@ -1,4 +1,4 @@
-import type { SseMessage } from '../../platform/streaming/sse-frame';
+import type { SseMessage } from '../../platform/streaming';
 import type { LlmClient } from '../llm';
 import type { SearchHitDto } from './dto/search.dto';
 

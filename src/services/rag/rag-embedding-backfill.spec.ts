@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Counter, Registry } from 'prom-client';
-import { MemoryStateStore } from '../../platform/state/memory-state-store';
+import { MemoryStateStore } from '../../platform/state';
 import { type LlmClient, type LlmEmbedRequest, LlmPromptTooLargeError, LlmUnavailableError } from '../llm';
 import { chunkDocument } from './chunking/markdown-chunker';
 import { RagEmbedder } from './rag-embedder';

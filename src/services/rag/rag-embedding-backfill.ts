@@ -1,7 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Counter } from 'prom-client';
-import { FennecError } from '../../platform/errors/fennec-error';
-import type { ErrorKind } from '../../platform/errors/error-kind';
+import { FennecError, type ErrorKind } from '../../platform/errors';
 import type { ChunkingOptions } from './chunking/chunk.types';
 import { chunkDocument } from './chunking/markdown-chunker';
 import type { RagEmbedder } from './rag-embedder';

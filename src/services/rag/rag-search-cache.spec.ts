@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { MemoryStateStore } from '../../platform/state/memory-state-store';
-import type { StateStore } from '../../platform/state/state-store';
+import { MemoryStateStore, type StateStore } from '../../platform/state';
 import { RagSearchCache } from './rag-search-cache';
 
 describe(RagSearchCache.name, () => {
@@ -36,6 +35,7 @@ describe(RagSearchCache.name, () => {
     const down = {
       get: () => Promise.reject(new Error('down')),
       set: () => Promise.reject(new Error('down')),
+      onRecovered: () => () => undefined,
     } as unknown as StateStore;
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const cache = new RagSearchCache(down, 60_000);

@@ -1,4 +1,4 @@
-import type { Caller } from '../../platform/security/auth/caller';
+import type { Caller } from '../../platform/context';
 
 /** Tenant of requests without an authenticated caller (dev mode, no credentials configured). */
 export const DEFAULT_TENANT = 'default';

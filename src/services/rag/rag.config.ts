@@ -1,6 +1,5 @@
 import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { defineEnvNamespace } from '../../platform/config/env-namespace';
-import { EnvBoolean, EnvInt } from '../../platform/config/env-transforms';
+import { defineEnvNamespace, EnvBoolean, EnvInt } from '../../platform/config';
 
 class RagEnv {
   /** PostgreSQL connection string; set: documents live in PostgreSQL (shared by all instances). */

@@ -1,12 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ApiProblems } from '../../platform/openapi/api-problems.decorator';
-import { ServiceRoute } from '../../platform/registry/service-route.decorator';
-import { SseEndpoint } from '../../platform/streaming/sse-endpoint.decorator';
-import { SseStreams } from '../../platform/streaming/sse-streams.service';
-import type { Caller } from '../../platform/security/auth/caller';
-import { CurrentCaller } from '../../platform/security/auth/current-caller.decorator';
+import { ApiProblems } from '../../platform/openapi';
+import { ServiceRoute } from '../../platform/registry';
+import { SseEndpoint, SseStreams } from '../../platform/streaming';
+import { type Caller, CurrentCaller } from '../../platform/context';
 import { AnswerRequestDto } from './dto/answer.dto';
 import { DocumentIdParamDto } from './dto/document-id-param.dto';
 import { DocumentDto, DocumentListDto, UpsertResultDto } from './dto/document.dto';

@@ -1,4 +1,4 @@
-import { FennecError } from '../../platform/errors/fennec-error';
+import { FennecError } from '../../platform/errors';
 
 export class RagDocumentNotFoundError extends FennecError {
   readonly code = 'RAG.DOCUMENT_NOT_FOUND';

@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { join } from 'node:path';
-import { DataDirService } from '../../platform/storage/data-dir.service';
-import { StorageModule } from '../../platform/storage/storage.module';
+import { DataDirService, StorageModule } from '../../platform/storage';
 import { RagController } from './rag.controller';
 import { ragConfig, type RagConfig } from './rag.config';
 import { RagService } from './rag.service';

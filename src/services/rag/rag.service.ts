@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Counter, Histogram } from 'prom-client';
-import { MetricsService } from '../../platform/metrics/metrics.service';
-import { ManagedService } from '../../platform/registry/managed-service.decorator';
-import type { ManagedLifecycle, ServiceHealthReport } from '../../platform/registry/managed-service.types';
-import { STATE_STORE, type StateStore } from '../../platform/state/state-store';
+import { MetricsService } from '../../platform/metrics';
+import { ManagedService, type ManagedLifecycle, type ServiceHealthReport } from '../../platform/registry';
+import { STATE_STORE, StateOutages, type StateStore } from '../../platform/state';
 import { LLM_CLIENT, type LlmClient, LlmUnavailableError } from '../llm';
 import { chunkDocument } from './chunking/markdown-chunker';
 import type { AnswerRequestDto } from './dto/answer.dto';
@@ -52,8 +51,9 @@ export class RagService implements ManagedLifecycle {
     @Inject(STATE_STORE) state: StateStore,
     metrics: MetricsService,
     @Optional() @Inject(LLM_CLIENT) private readonly llm?: LlmClient,
+    @Optional() outages?: StateOutages,
   ) {
-    this.cache = new RagSearchCache(state, config.searchCacheTtlMs);
+    this.cache = new RagSearchCache(state, config.searchCacheTtlMs, outages);
     this.embedder = new RagEmbedder(llm, { model: config.embedModel, batch: config.embedBatch });
     this.backfill = new RagEmbeddingBackfill(
       {

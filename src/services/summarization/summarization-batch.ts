@@ -1,5 +1,5 @@
-import type { SseMessage } from '../../platform/streaming/sse-frame';
-import { FennecError } from '../../platform/errors/fennec-error';
+import type { SseMessage } from '../../platform/streaming';
+import { FennecError } from '../../platform/errors';
 import type { BatchDocumentDto } from './dto/summarize-batch-request.dto';
 import type { SummaryOptionsDto } from './dto/summary-options.dto';
 import type { SummaryDto } from './dto/summary-response.dto';

@@ -1,6 +1,5 @@
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import { defineEnvNamespace } from '../../platform/config/env-namespace';
-import { EnvInt } from '../../platform/config/env-transforms';
+import { defineEnvNamespace, EnvInt } from '../../platform/config';
 
 class SummarizationEnv {
   /** Longest text accepted, in characters (413 beyond). */

@@ -1,25 +1,15 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ApiProblems } from '../../platform/openapi/api-problems.decorator';
-import { ServiceRoute } from '../../platform/registry/service-route.decorator';
-import { SseEndpoint } from '../../platform/streaming/sse-endpoint.decorator';
-import { SseStreams } from '../../platform/streaming/sse-streams.service';
+import { abortOnDisconnect } from '../../platform/http';
+import { ApiProblems } from '../../platform/openapi';
+import { ServiceRoute } from '../../platform/registry';
+import { SseEndpoint, SseStreams } from '../../platform/streaming';
 import { SummarizeBatchRequestDto } from './dto/summarize-batch-request.dto';
 import { SummarizeRequestDto } from './dto/summarize-request.dto';
 import { SummaryDto } from './dto/summary-response.dto';
 import { type BatchDone, summariseBatch } from './summarization-batch';
 import { SummarizationService } from './summarization.service';
-
-/** Aborts when the client goes away before the answer, so an LLM call does not run for nobody. */
-export function abortOnDisconnect(req: Request): AbortSignal {
-  const controller = new AbortController();
-  const res = req.res;
-  res?.on('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  return controller.signal;
-}
 
 @ApiTags('summaries')
 @ServiceRoute('summarization')

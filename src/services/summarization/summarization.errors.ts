@@ -1,4 +1,4 @@
-import { FennecError } from '../../platform/errors/fennec-error';
+import { FennecError } from '../../platform/errors';
 
 /** The text is longer than SUMMARY_MAX_TEXT_CHARS. */
 export class SummaryTextTooLargeError extends FennecError {

@@ -1,10 +1,8 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
-import { RequestValidationError } from '../../platform/errors/common.errors';
-import { FennecError } from '../../platform/errors/fennec-error';
-import { MetricsService } from '../../platform/metrics/metrics.service';
-import { ManagedService } from '../../platform/registry/managed-service.decorator';
-import type { ManagedLifecycle, ServiceHealthReport } from '../../platform/registry/managed-service.types';
+import { RequestValidationError, FennecError } from '../../platform/errors';
+import { MetricsService } from '../../platform/metrics';
+import { ManagedService, type ManagedLifecycle, type ServiceHealthReport } from '../../platform/registry';
 import { LLM_CLIENT, type LlmClient, LlmUnavailableError } from '../llm';
 import { summariseAbstractive } from './abstractive-summarizer';
 import type { SummaryMode, SummaryOptionsDto } from './dto/summary-options.dto';

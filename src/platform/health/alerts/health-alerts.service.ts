@@ -8,7 +8,7 @@ import type { HealthAlert } from './health-alert';
 @Injectable()
 export class HealthAlertsService {
   private static readonly logger = new Logger('health-alerts');
-  private firingCount = 0;
+  private readonly firingCounts: Record<HealthAlert['source'], number> = { rule: 0, trend: 0 };
   /** Active and recent alerts; rules and trends fire into it. */
   readonly log: AlertLog;
 
@@ -28,10 +28,11 @@ export class HealthAlertsService {
     const log = HealthAlertsService.logger;
     this.log = new AlertLog(200, {
       onFire: (a) => {
-        this.firingCount++;
+        this.firingCounts[a.source]++;
         fired.labels(a.source, a.level, a.service).inc();
         const line = `alert ${a.level}: ${a.message}`;
-        const fields = { alert: a.id, key: a.key, service: a.service, level: a.level, firings: a.firings };
+        // `severity`, not `level`: the logger's own `level` is already on the line (LOG_FORMAT=json).
+        const fields = { alert: a.id, key: a.key, service: a.service, severity: a.level, firings: a.firings };
         if (a.level === 'CRITICAL' || a.level === 'ERROR') log.error(fields, line);
         else if (a.level === 'WARNING') log.warn(fields, line);
         else log.log(fields, line);
@@ -46,9 +47,9 @@ export class HealthAlertsService {
     });
   }
 
-  /** Firings (including re-firings) since start. */
-  get firings(): number {
-    return this.firingCount;
+  /** Firings (including re-firings) since start, by source: automation rules and trends. */
+  get firings(): Readonly<Record<HealthAlert['source'], number>> {
+    return { ...this.firingCounts };
   }
 
   static toDto(a: HealthAlert) {

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Header, HttpCode, Param, Put, VERSION_NE
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
 import { ServiceRegistry } from '../../registry/service-registry';
-import { Roles } from '../../security/auth.decorators';
+import { Roles } from '../../route-metadata/access.decorators';
 import {
   AutomationRuleBodyDto,
   AutomationRuleDto,

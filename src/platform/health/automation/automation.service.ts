@@ -17,7 +17,7 @@ import { HealthTreeService } from '../checks/health-tree.service';
 import { ServiceHealthChecker } from '../checks/service-health-checker.service';
 import { AutomationRuleDto } from '../dto/automation-rule.dto';
 import { healthConfig, type HealthConfig } from '../health.config';
-import { LifecyclePhaseService } from '../lifecycle-phase.service';
+import { LifecyclePhaseService } from '../../lifecycle/lifecycle-phase.service';
 import { HealthHistory } from '../monitor/health-history';
 import { HealthMonitorService } from '../monitor/health-monitor.service';
 import type { AutomationRule } from './automation-rule';
@@ -37,7 +37,8 @@ export class AutomationService
   readonly engine: RuleEngine;
   private readonly webhook: WebhookNotifier;
   private timer?: NodeJS.Timeout;
-  private running = false;
+  /** A round is reading the services' health (actions are not part of it). */
+  private observing = false;
 
   constructor(
     private readonly registry: ServiceRegistry,
@@ -67,17 +68,25 @@ export class AutomationService
     clearInterval(this.timer);
   }
 
-  /** One evaluation round (skipped unless the app is ready, and while one is still running). */
+  /**
+   * One evaluation round (skipped unless the app is ready, and while another round is still
+   * observing). Resolves once the actions this round started have finished; the timer does not
+   * wait for that, and the next round never does: each rule's action runs on its own (see
+   * {@link RuleEngine}).
+   */
   async evaluateNow(): Promise<void> {
-    if (this.running || this.lifecycle.phase !== 'ready' || this.engine.list().length === 0) return;
-    this.running = true;
+    if (this.observing || this.lifecycle.phase !== 'ready' || this.engine.list().length === 0) return;
+    this.observing = true;
+    let actions: Promise<void>;
     try {
-      await this.engine.evaluate(await this.observe());
+      actions = this.engine.evaluate(await this.observe());
     } catch (err) {
       this.logger.error({ err }, 'automation round failed');
+      return;
     } finally {
-      this.running = false;
+      this.observing = false;
     }
+    await actions;
   }
 
   async execute(
@@ -87,8 +96,8 @@ export class AutomationService
   ): Promise<{ ok: boolean; detail?: string }> {
     switch (action) {
       case 'restart': {
+        // The checker drops cached health on each lifecycle transition by itself.
         const restarted = await this.registry.restart(service);
-        restarted.forEach((n) => this.checker.invalidate(n));
         return { ok: true, detail: `restarted ${restarted.join(', ')}` };
       }
       case 'isolate':

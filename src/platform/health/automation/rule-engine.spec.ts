@@ -136,4 +136,55 @@ describe(RuleEngine.name, () => {
     expect(alerts.active()).toEqual([]);
     expect(engine.remove('heal')).toBe(false);
   });
+
+  describe('with a slow action', () => {
+    let releaseNotify: () => void;
+
+    beforeEach(() => {
+      engine = new RuleEngine(alerts, {
+        execute: (action, service) => {
+          calls.push({ action, service, at: Date.now() });
+          if (action !== 'notify') return Promise.resolve({ ok: true });
+          return new Promise((resolve) => (releaseNotify = () => resolve({ ok: true, detail: 'delivered' })));
+        },
+      });
+      engine.upsert(rule({ name: 'page', service: 'db', forMs: 0, cooldownMs: 0, action: 'notify' }));
+      engine.upsert(rule({ name: 'heal', service: 'db', forMs: 5000, cooldownMs: 0, action: 'restart' }));
+    });
+
+    it("should run another rule's restart while a notify is still in flight", async () => {
+      void engine.evaluate(new Map([['db', obs('DOWN')]])); // 0 s: page fires, its webhook hangs
+      jest.advanceTimersByTime(5000);
+      await engine.evaluate(new Map([['db', obs('DOWN')]])); // 5 s: heal is due, and acts
+      expect(calls.map((c) => [c.action, c.at - 1_000_000])).toEqual([
+        ['notify', 0],
+        ['restart', 5000],
+      ]);
+      const heal = alerts.active().find((a) => a.rule === 'heal')!;
+      expect(heal.actions).toEqual([expect.objectContaining({ action: 'restart', ok: true })]);
+      expect(alerts.active().find((a) => a.rule === 'page')!.actions).toEqual([]);
+      releaseNotify();
+      await engine.idle();
+      expect(alerts.active().find((a) => a.rule === 'page')!.actions).toEqual([
+        expect.objectContaining({ action: 'notify', ok: true, detail: 'delivered' }),
+      ]);
+    });
+
+    it('should not fire a rule again while its own action is in flight, and fire once it has finished', async () => {
+      engine.remove('heal');
+      void engine.evaluate(new Map([['db', obs('DOWN')]]));
+      for (let i = 0; i < 3; i++) {
+        jest.advanceTimersByTime(5000);
+        await engine.evaluate(new Map([['db', obs('DOWN')]]));
+      }
+      expect(calls.map((c) => c.action)).toEqual(['notify']);
+      releaseNotify();
+      await engine.idle();
+      jest.advanceTimersByTime(5000);
+      void engine.evaluate(new Map([['db', obs('DOWN')]]));
+      expect(calls.map((c) => c.action)).toEqual(['notify', 'notify']);
+      releaseNotify();
+      await engine.idle();
+    });
+  });
 });

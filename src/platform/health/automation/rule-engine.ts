@@ -31,10 +31,16 @@ interface RuleState {
  * Evaluates automation rules against observations: honours `forMs` (the condition must hold that
  * long), `cooldownMs` (no re-firing sooner) and escalation; fires and clears alerts in the log and
  * runs the actions. Time comes from `now` so tests drive it with fake timers.
+ *
+ * Each rule acts on its own: an evaluation never waits for actions, and a rule (per service) whose
+ * action is still running does not fire again until it has finished, so one slow webhook holds
+ * back only its own rule, never a restart due from another.
  */
 export class RuleEngine {
   private readonly rules = new Map<string, AutomationRule>();
   private readonly states = new Map<string, RuleState>();
+  /** Actions still running, by rule-and-service key. */
+  private readonly inflight = new Map<string, Promise<void>>();
 
   constructor(
     private readonly alerts: AlertLog,
@@ -62,8 +68,12 @@ export class RuleEngine {
     return this.rules.delete(name);
   }
 
-  /** One evaluation round; resolves once the actions it started have finished. */
-  async evaluate(observations: ReadonlyMap<string, ServiceObservation>): Promise<void> {
+  /**
+   * One evaluation round. Conditions, alerts and firings are settled synchronously; the actions it
+   * starts run on their own, and the returned promise resolves once they have finished (callers
+   * that evaluate on a timer do not wait for it).
+   */
+  evaluate(observations: ReadonlyMap<string, ServiceObservation>): Promise<void> {
     const now = this.now();
     const tasks: Promise<void>[] = [];
     for (const rule of this.rules.values()) {
@@ -84,6 +94,8 @@ export class RuleEngine {
         st.falseSince = undefined;
         st.since ??= now;
         if (now - st.since < rule.forMs) continue;
+        // Its previous action is still running: the rule fires again (if still due) once it is done.
+        if (this.inflight.has(key)) continue;
         if (st.lastFiredAt !== undefined && now - st.lastFiredAt < rule.cooldownMs) continue;
         st.firings++;
         st.lastFiredAt = now;
@@ -99,10 +111,19 @@ export class RuleEngine {
           escalated,
           message: `${service}: ${rule.when.metric} ${rule.when.op} ${String(rule.when.value)} for ${rule.forMs} ms (${describe(rule.when.metric, obs)})${escalated ? ', escalated' : ''}`,
         });
-        tasks.push(this.run(action, service, alert));
+        const task: Promise<void> = this.run(action, service, alert).finally(() => {
+          if (this.inflight.get(key) === task) this.inflight.delete(key);
+        });
+        this.inflight.set(key, task);
+        tasks.push(task);
       }
     }
-    await Promise.all(tasks);
+    return Promise.all(tasks).then(() => undefined);
+  }
+
+  /** Resolves once every action running now has finished. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.inflight.values()]);
   }
 
   private async run(action: AutomationAction, service: string, alert: HealthAlert): Promise<void> {

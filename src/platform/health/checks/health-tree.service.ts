@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { HealthStatus } from '../../registry/managed-service.types';
 import { ServiceRegistry } from '../../registry/service-registry';
-import { EventLoopMonitor } from '../event-loop-monitor.service';
+import { EventLoopMonitor, EventLoopWatchdog } from '../../sensors';
 import { healthConfig, type HealthConfig } from '../health.config';
-import { LifecyclePhaseService } from '../lifecycle-phase.service';
+import { LifecyclePhaseService } from '../../lifecycle/lifecycle-phase.service';
 import { applyDependencyRules, overallStatus, type OwnHealth } from './dependency-rules';
 import type { HealthTree, IndicatorHealth, ServiceHealthEntry } from './health-tree';
 import { type CheckedReport, ServiceHealthChecker } from './service-health-checker.service';
@@ -22,6 +22,7 @@ export class HealthTreeService {
     private readonly registry: ServiceRegistry,
     private readonly checker: ServiceHealthChecker,
     private readonly loop: EventLoopMonitor,
+    private readonly watchdog: EventLoopWatchdog,
     private readonly lifecycle: LifecyclePhaseService,
     @Inject(healthConfig.KEY) private readonly config: HealthConfig,
   ) {}
@@ -98,28 +99,45 @@ export class HealthTreeService {
     return out;
   }
 
+  /** DOWN only for a wedged loop (as liveness); lag over the limit is saturation: DEGRADED. */
   private eventLoop(withDetails: boolean): IndicatorHealth {
     const { p99Ms, maxMs } = this.loop.read();
-    const down = p99Ms > this.config.eventLoopLagMs;
+    const stall = this.watchdog.read();
+    const limitMs = this.config.eventLoopLagMs;
+    const status = stall.wedged ? 'DOWN' : p99Ms > limitMs ? 'DEGRADED' : 'UP';
+    const stallMs = Math.max(stall.currentStallMs, stall.recentStallMs);
+    const reason =
+      status === 'DOWN'
+        ? `event loop did not turn for ${Math.round(stallMs)} ms (limit ${stall.limitMs} ms)`
+        : status === 'DEGRADED'
+          ? `event-loop p99 ${round(p99Ms)} ms over ${limitMs} ms`
+          : undefined;
     return {
-      status: down ? 'DOWN' : 'UP',
+      status,
       ...(withDetails
         ? {
-            reason: down ? `event-loop p99 ${round(p99Ms)} ms over ${this.config.eventLoopLagMs} ms` : undefined,
-            details: { p99Ms: round(p99Ms), maxMs: round(maxMs), limitMs: this.config.eventLoopLagMs },
+            reason,
+            details: {
+              p99Ms: round(p99Ms),
+              maxMs: round(maxMs),
+              limitMs,
+              stallMs: round(stallMs),
+              stallLimitMs: stall.limitMs,
+            },
           }
         : {}),
     };
   }
 
+  /** Heap over the limit is pressure, not breakage: DEGRADED (readiness fails on it). */
   private memory(withDetails: boolean): IndicatorHealth {
     const { heapUsed, rss } = process.memoryUsage();
-    const down = heapUsed > this.config.heapLimitBytes;
+    const over = heapUsed > this.config.heapLimitBytes;
     return {
-      status: down ? 'DOWN' : 'UP',
+      status: over ? 'DEGRADED' : 'UP',
       ...(withDetails
         ? {
-            reason: down ? 'heap in use over HEALTH_HEAP_LIMIT_MB' : undefined,
+            reason: over ? 'heap in use over HEALTH_HEAP_LIMIT_MB' : undefined,
             details: { heapUsedBytes: heapUsed, rssBytes: rss, heapLimitBytes: this.config.heapLimitBytes },
           }
         : {}),

@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
-import { Subject } from 'rxjs';
+import { Subject, type Subscription } from 'rxjs';
 import { MetricsService } from '../../metrics/metrics.service';
 import type { ServiceHealthReport } from '../../registry/managed-service.types';
 import { ServiceNotFoundError } from '../../registry/registry.errors';
@@ -19,14 +19,16 @@ export interface CheckedReport extends ServiceHealthReport {
  * Runs services' `checkHealth()` (through the registry, under their `healthTimeoutMs`: a slow
  * check is DOWN "timeout"), caches each result for the service's `healthTtlMs` and shares one
  * in-flight check among concurrent callers. Every executed check is recorded in the history and
- * announced on {@link samples$}.
+ * announced on {@link samples$}. Every lifecycle transition the registry announces invalidates the
+ * service's cached result at once, so health never reports a state the service has left.
  */
 @Injectable()
-export class ServiceHealthChecker {
+export class ServiceHealthChecker implements OnModuleDestroy {
   private readonly cache = new SingleFlightCache<CheckedReport>();
   private readonly sampled = new Subject<{ service: string; sample: CheckSample }>();
   private readonly checks: Counter<'service' | 'status'>;
   private readonly duration: Histogram<'service'>;
+  private readonly transitions: Subscription;
 
   /** Each executed check (not cache hits). */
   readonly samples$ = this.sampled.asObservable();
@@ -49,6 +51,11 @@ export class ServiceHealthChecker {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 3, 10],
       registers: [metrics.registry],
     });
+    this.transitions = registry.changes$.subscribe((change) => this.invalidate(change.service));
+  }
+
+  onModuleDestroy(): void {
+    this.transitions.unsubscribe();
   }
 
   /** The service's own health, at most `healthTtlMs` old. Throws for an unknown service. */
@@ -63,7 +70,10 @@ export class ServiceHealthChecker {
     return this.cache.peek(name);
   }
 
-  /** The next {@link check} of `name` runs a fresh check (after maintenance changes, restarts). */
+  /**
+   * The next {@link check} of `name` runs a fresh check, and a check already running is not cached.
+   * Lifecycle transitions do this by themselves; maintenance changes call it.
+   */
   invalidate(name: string): void {
     this.cache.invalidate(name);
   }

@@ -1,4 +1,4 @@
-import type { Caller } from '../../security/auth/caller';
+import type { Caller } from '../../context/caller';
 import type { HealthConfig } from '../health.config';
 
 /**

@@ -43,6 +43,20 @@ describe(SingleFlightCache.name, () => {
     expect(c.peek('b')).toBe(2);
   });
 
+  it('should not store a run that was in flight when the key was invalidated, and start a fresh one', async () => {
+    const c = cache();
+    let release!: (v: number) => void;
+    const stale = c.get('a', 1000, () => new Promise<number>((r) => (release = r)));
+    c.invalidate('a');
+    let runs = 0;
+    const fresh = c.get('a', 1000, () => Promise.resolve(100 + ++runs));
+    release(1);
+    expect(await stale).toBe(1);
+    expect(await fresh).toBe(101);
+    expect(await c.get('a', 1000, () => Promise.resolve(-1))).toBe(101);
+    expect(runs).toBe(1);
+  });
+
   it('should not cache a rejection', async () => {
     const c = cache();
     await expect(c.get('a', 1000, () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');

@@ -22,13 +22,16 @@ export class SingleFlightCache<T> {
     this.entries.set(key, entry);
     const inflight = run().then(
       (value) => {
+        // Invalidated while running: the run started before the change, so its result answers its
+        // own callers but is not stored (it would pass for fresh for a whole TTL).
+        if (entry.inflight !== inflight) return value;
         entry.value = value;
         entry.at = this.now();
         entry.inflight = undefined;
         return value;
       },
       (err: unknown) => {
-        entry.inflight = undefined;
+        if (entry.inflight === inflight) entry.inflight = undefined;
         throw err;
       },
     );
@@ -41,9 +44,14 @@ export class SingleFlightCache<T> {
     return this.entries.get(key)?.value;
   }
 
-  /** Forgets the cached value (an in-flight run still completes and is stored). */
+  /**
+   * Forgets the cached value and detaches an in-flight run: the next {@link get} runs afresh, and
+   * a run that started before this call completes for its callers without being stored.
+   */
   invalidate(key: string): void {
     const entry = this.entries.get(key);
-    if (entry) entry.at = -Infinity;
+    if (!entry) return;
+    entry.at = -Infinity;
+    entry.inflight = undefined;
   }
 }

@@ -27,5 +27,7 @@ export class ServiceMetricsDto {
 
 export class HealthMetricsDto {
   @ApiProperty({ type: [ServiceMetricsDto] }) services: ServiceMetricsDto[];
-  @ApiProperty({ description: 'Automation rule firings since start' }) ruleFirings: number;
+  @ApiProperty({ description: 'Automation rule firings since start (re-firings included; trend alerts not)' })
+  ruleFirings: number;
+  @ApiProperty({ description: 'Predictive trend alert firings since start' }) trendFirings: number;
 }

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export class ConfigHistoryQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -11,7 +11,7 @@ export class ConfigHistoryQueryDto {
   @Max(100)
   limit?: number;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0, description: 'Entries to skip, newest first' })
+  @ApiPropertyOptional({ default: 0, description: 'Entries to skip, newest first' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { Role } from '../auth.decorators';
-import { isRole } from './caller';
+import type { Role } from '../../context/caller';
+import { isRole } from '../../context/caller';
 
 /** One configured API key; only the SHA-256 of the key is ever held. */
 export interface ApiKeyEntry {

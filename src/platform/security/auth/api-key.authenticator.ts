@@ -2,7 +2,7 @@ import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { ApiKeyEntry } from './api-key-entries';
 import { authConfig, type AuthConfig } from './auth.config';
-import type { Caller } from './caller';
+import type { Caller } from '../../context/caller';
 
 /** Tenant of the generated development key. */
 export const DEV_TENANT = 'default';

@@ -4,9 +4,9 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateBy } from 'class-validator';
 import { defineEnvNamespace } from '../../config/env-namespace';
 import { EnvBoolean, EnvInt } from '../../config/env-transforms';
-import type { Role } from '../auth.decorators';
+import type { Role } from '../../context/caller';
 import { parseApiKeyFile, parseApiKeyJson, ParsedApiKeys } from './api-key-entries';
-import { isRole } from './caller';
+import { isRole } from '../../context/caller';
 
 /** A parsed PEM public key, shown in boot errors by its type only. */
 class PublicKeyValue {

@@ -1,14 +1,15 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable, Optional } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { RouteMetadata } from '../../http/route-metadata';
+import { RouteMetadata } from '../../route-metadata/route-metadata';
 import type { Request } from 'express';
-import { PinoLogger } from 'nestjs-pino';
-import { IS_PUBLIC_KEY, type PublicSwitch, REQUIRED_ROLE_KEY, type Role } from '../auth.decorators';
+import { currentContext } from '../../context/request-context';
+import type { Role } from '../../context/caller';
+import { IS_PUBLIC_KEY, type PublicSwitch, REQUIRED_ROLE_KEY } from '../../route-metadata/access.decorators';
 import { SecurityEventsService } from '../events/security-events.service';
 import { AuthForbiddenError, AuthInvalidError, AuthRequiredError } from '../security.errors';
 import { authConfig, type AuthConfig } from './auth.config';
 import { CallerResolver } from './caller-resolver.service';
-import { type Caller, hasRole } from './caller';
+import { type Caller, hasRole } from '../../context/caller';
 
 /**
  * Deny by default: every route needs an authenticated caller with at least `viewer`, or the role
@@ -24,7 +25,6 @@ export class AuthGuard implements CanActivate {
     private readonly resolver: CallerResolver,
     private readonly events: SecurityEventsService,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
-    @Optional() private readonly pino?: PinoLogger,
   ) {
     this.publicOf = new RouteMetadata(reflector, IS_PUBLIC_KEY);
     this.roleOf = new RouteMetadata(reflector, REQUIRED_ROLE_KEY);
@@ -53,11 +53,8 @@ export class AuthGuard implements CanActivate {
 
   /** Every later log line of this request (and its completion line) names the caller and tenant. */
   private bindToLogs(caller: Caller): void {
-    try {
-      this.pino?.assign({ callerId: caller.id, tenant: caller.tenant, roles: caller.roles });
-    } catch {
-      // Outside a request's logging context (e.g. a test calling the guard directly): nothing to bind.
-    }
+    // Outside a request's context (e.g. a test calling the guard directly) there is nothing to bind.
+    currentContext()?.assign({ callerId: caller.id, tenant: caller.tenant, roles: caller.roles });
   }
 
   private isPublic(flag: boolean | PublicSwitch | undefined): boolean {

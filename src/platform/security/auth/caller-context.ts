@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { currentContext, RequestContext, runInContext } from '../../context/request-context';
 import { AuthRequiredError } from '../security.errors';
-import type { Caller } from './caller';
+import type { Caller } from '../../context/caller';
 
 /**
  * The current request's caller for code that has no request at hand (services, repositories).

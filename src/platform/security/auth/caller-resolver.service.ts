@@ -2,17 +2,12 @@ import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { contextOf } from '../../context/request-context';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
-import type { Caller } from './caller';
+import type { Caller, RequestWithCaller } from '../../context/caller';
 import { JwtAuthenticator, looksLikeJwt } from './jwt.authenticator';
 
 /** What the credentials on a request amount to. */
 export type CallerResolution =
   { status: 'none' } | { status: 'ok'; caller: Caller } | { status: 'invalid'; reason: string };
-
-/** A request that has been through authentication. */
-export interface RequestWithCaller extends Request {
-  caller?: Caller;
-}
 
 const MAX_CREDENTIAL_LENGTH = 8192;
 

@@ -7,9 +7,9 @@ import {
   type JWTHeaderParameters,
   type FlattenedJWSInput,
 } from 'jose';
-import type { Role } from '../auth.decorators';
+import type { Role } from '../../context/caller';
 import { authConfig, type AuthConfig, type JwtSettings } from './auth.config';
-import { type Caller, isRole } from './caller';
+import { type Caller, isRole } from '../../context/caller';
 
 export type JwtOutcome = { ok: true; caller: Caller } | { ok: false; reason: string };
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Query, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../../openapi/api-problems.decorator';
-import { Roles } from '../auth.decorators';
+import { Roles } from '../../route-metadata/access.decorators';
 import { SecurityEventPageDto } from './dto/security-event.dto';
 import { SecurityEventsQueryDto } from './dto/security-events-query.dto';
 import { SecurityEventsService } from './security-events.service';

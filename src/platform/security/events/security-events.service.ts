@@ -3,8 +3,8 @@ import type { Request } from 'express';
 import { Counter } from 'prom-client';
 import { MetricsService } from '../../metrics/metrics.service';
 import { routeTemplate } from '../../metrics/route-template';
-import type { StateStore } from '../../state/state-store';
-import type { RequestWithCaller } from '../auth/caller-resolver.service';
+import { isStateUnavailable, StateOutages, type StateStore } from '../../state';
+import type { RequestWithCaller } from '../../context/caller';
 import { SECURITY_STATE } from '../security-state';
 import { clientKey } from '../throttling/client-key';
 import { TrustScoreService } from '../throttling/trust-score.service';
@@ -28,6 +28,7 @@ export class SecurityEventsService {
     @Inject(SECURITY_STATE) private readonly state: StateStore,
     private readonly trust: TrustScoreService,
     metrics: MetricsService,
+    private readonly outages: StateOutages,
   ) {
     this.counter = new Counter({
       name: metrics.name('security_events_total'),
@@ -52,7 +53,10 @@ export class SecurityEventsService {
     };
     this.counter.labels(type).inc();
     this.logger.warn({ securityEvent: event }, `security event ${type}`);
-    void this.persist(event).catch((e: unknown) => this.logger.warn(`security event not stored: ${String(e)}`));
+    void this.persist(event).catch((e: unknown) => {
+      if (isStateUnavailable(e)) this.outages.record('security_events', 'open', e);
+      else this.logger.warn(`security event not stored: ${String(e)}`);
+    });
   }
 
   /** Newest first. */

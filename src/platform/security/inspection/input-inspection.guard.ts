@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { RouteMetadata } from '../../http/route-metadata';
+import { RouteMetadata } from '../../route-metadata/route-metadata';
 import type { Request } from 'express';
 import { SecurityEventsService } from '../events/security-events.service';
 import { InputRejectedError } from '../security.errors';

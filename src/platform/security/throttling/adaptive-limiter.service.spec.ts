@@ -1,7 +1,7 @@
 import { MemoryStateStore } from '../../state/memory-state-store';
-import type { EventLoopMonitor } from '../../health/event-loop-monitor.service';
+import type { EventLoopMonitor } from '../../sensors/event-loop-monitor.service';
 import { AdaptiveLimiter } from './adaptive-limiter.service';
-import { InFlightRequests } from '../../http/in-flight-requests';
+import { InFlightRequests } from '../../sensors/in-flight-requests';
 import type { ThrottlingConfig } from './throttling.config';
 import { TrustScoreService } from './trust-score.service';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventLoopMonitor } from '../../health/event-loop-monitor.service';
+import { EventLoopMonitor } from '../../sensors/event-loop-monitor.service';
 import { effectiveLimit, PressureFactor } from './adaptive-limits';
-import { InFlightRequests } from '../../http/in-flight-requests';
+import { InFlightRequests } from '../../sensors/in-flight-requests';
 import { throttlingConfig, type ThrottlingConfig } from './throttling.config';
 import { TrustScoreService } from './trust-score.service';
 

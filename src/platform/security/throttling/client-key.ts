@@ -1,6 +1,6 @@
 import { normalizeIp } from '@nestjs/throttler';
 import type { Request } from 'express';
-import type { RequestWithCaller } from '../auth/caller-resolver.service';
+import type { RequestWithCaller } from '../../context/caller';
 
 /**
  * Who a request counts against: the API key or JWT subject when authenticated, else the client

@@ -1,5 +1,5 @@
-import { type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
   InjectThrottlerStorage,
@@ -13,7 +13,9 @@ import {
 import type { Request, Response } from 'express';
 import { FennecError } from '../../errors/fennec-error';
 import { checkedField, setCheckedHeader } from '../../http/outgoing-headers';
-import { RouteMetadata } from '../../http/route-metadata';
+import { ConfiguredLimit } from '../../route-metadata/throttle.decorators';
+import { RouteMetadata } from '../../route-metadata/route-metadata';
+import { StateOutages } from '../../state';
 import { CallerResolver } from '../auth/caller-resolver.service';
 import { SecurityEventsService } from '../events/security-events.service';
 import { RateLimitExceededError } from '../security.errors';
@@ -29,9 +31,10 @@ import { throttlingConfig, type ThrottlingConfig } from './throttling.config';
  */
 @Injectable()
 export class FennecThrottlerGuard extends ThrottlerGuard {
-  private readonly log = new Logger('throttling');
   private cachedRouteThrottlers?: RouteThrottler[];
   private readonly rateLimitHeaders = new Map<string, RateLimitHeaders>();
+  /** Limits of `@ThrottleFromConfig` routes, resolved from their configuration on first use. */
+  private readonly configuredLimits = new Map<ConfiguredLimit, number>();
 
   constructor(
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
@@ -41,6 +44,8 @@ export class FennecThrottlerGuard extends ThrottlerGuard {
     private readonly resolver: CallerResolver,
     private readonly adaptive: AdaptiveLimiter,
     private readonly events: SecurityEventsService,
+    private readonly outages: StateOutages,
+    private readonly moduleRef: ModuleRef,
   ) {
     super(options, storage, reflector);
   }
@@ -66,7 +71,11 @@ export class FennecThrottlerGuard extends ThrottlerGuard {
       const skipIf = throttler.skipIf ?? this.commonOptions.skipIf;
       if (route.skip.get(context) || skipIf?.(context)) continue;
       // `await` only on promises: awaiting a plain number still allocates a promise.
-      let limit = numberOf(context, route.limit.get(context) ?? throttler.limit, 'limit', throttler);
+      const limitOf = route.limit.get(context) ?? throttler.limit;
+      let limit =
+        limitOf instanceof ConfiguredLimit
+          ? this.configuredLimit(limitOf)
+          : numberOf(context, limitOf, 'limit', throttler);
       if (typeof limit !== 'number') limit = await limit;
       let ttl = numberOf(context, route.ttl.get(context) ?? throttler.ttl, 'ttl', throttler);
       if (typeof ttl !== 'number') ttl = await ttl;
@@ -97,7 +106,7 @@ export class FennecThrottlerGuard extends ThrottlerGuard {
         throttler,
         route: {
           skip: meta<boolean>(THROTTLER_SKIP),
-          limit: meta<Resolvable<number>>(THROTTLER_LIMIT),
+          limit: meta<Resolvable<number> | ConfiguredLimit>(THROTTLER_LIMIT),
           ttl: meta<Resolvable<number>>(THROTTLER_TTL),
           blockDuration: meta<Resolvable<number>>(THROTTLER_BLOCK_DURATION),
           tracker: meta<ThrottlerOptions['getTracker']>(THROTTLER_TRACKER),
@@ -105,6 +114,15 @@ export class FennecThrottlerGuard extends ThrottlerGuard {
         },
       };
     }));
+  }
+
+  private configuredLimit(configured: ConfiguredLimit): number {
+    let limit = this.configuredLimits.get(configured);
+    if (limit === undefined) {
+      limit = configured.pick(this.moduleRef.get(configured.token, { strict: false }));
+      this.configuredLimits.set(configured, limit);
+    }
+    return limit;
   }
 
   /** Headers set directly: Express's `res.header` adds a charset check and string conversion. */
@@ -154,7 +172,7 @@ export class FennecThrottlerGuard extends ThrottlerGuard {
       setCheckedHeader(res, h.reset[0], h.reset[1], String(hit.timeToExpire));
     } catch (e) {
       if (!(e instanceof FennecError && e.code === 'STATE.UNAVAILABLE')) throw e;
-      this.log.warn(`rate limit not checked (${this.config.failOpen ? 'fail-open' : 'fail-closed'}): ${e.message}`);
+      this.outages.record('rate_limit', this.config.failOpen ? 'open' : 'closed', e);
       if (!this.config.failOpen) throw e;
     }
   }
@@ -214,7 +232,7 @@ interface RouteThrottler {
   throttler: ThrottlerOptions;
   route: {
     skip: RouteMetadata<boolean>;
-    limit: RouteMetadata<Resolvable<number>>;
+    limit: RouteMetadata<Resolvable<number> | ConfiguredLimit>;
     ttl: RouteMetadata<Resolvable<number>>;
     blockDuration: RouteMetadata<Resolvable<number>>;
     tracker: RouteMetadata<ThrottlerOptions['getTracker']>;

@@ -1,6 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { ThrottlerOptions } from '@nestjs/throttler';
-import type { RequestWithCaller } from '../auth/caller-resolver.service';
+import type { RequestWithCaller } from '../../context/caller';
 import type { ThrottlingConfig } from './throttling.config';
 
 const tenantOf = (ctx: ExecutionContext) => ctx.switchToHttp().getRequest<RequestWithCaller>().caller?.tenant;

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { StateStore } from '../../state/state-store';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { isStateUnavailable, StateOutages, type StateStore } from '../../state';
 import type { SecurityEventType } from '../events/security-event';
 import { SECURITY_STATE } from '../security-state';
 import { decayedPenalty, trustFactor } from './adaptive-limits';
@@ -33,6 +33,10 @@ const TRUST_READ_CACHE_MAX = 10_000;
  * Per-client trust, shared through the state store so every instance tightens the same client.
  * Read-modify-write without a lock: two concurrent penalties may count as one, which only makes
  * the limiter a little more lenient. Reads are cached per instance for {@link TRUST_READ_CACHE_MS}.
+ *
+ * Fails open: with the store unavailable a client keeps the trust last read here (a clean record
+ * if none), and a penalty counts here only until the store is back. A store that restarted empty
+ * has forgotten every penalty.
  */
 @Injectable()
 export class TrustScoreService {
@@ -43,6 +47,7 @@ export class TrustScoreService {
   constructor(
     @Inject(SECURITY_STATE) private readonly state: StateStore,
     @Inject(throttlingConfig.KEY) config: ThrottlingConfig,
+    @Optional() private readonly outages: StateOutages = new StateOutages(),
   ) {
     this.halfLifeMs = config.adaptive.trustHalfLifeMs;
     this.minFactor = config.adaptive.minFactor;
@@ -53,9 +58,10 @@ export class TrustScoreService {
     // Read from the store, not the cache: another instance may have penalised the client since.
     const record = await this.read(client, t);
     const p = decayedPenalty(record.p, record.t, t, this.halfLifeMs) + PENALTY_WEIGHTS[type];
+    // Remembered first: with the store unavailable the penalty still counts here.
+    this.remember(client, { p, t }, t);
     // Kept until it has decayed below 1% of its value.
     await this.state.set(this.key(client), JSON.stringify({ p, t }), { ttlMs: this.halfLifeMs * 7 });
-    this.remember(client, { p, t }, t);
   }
 
   /**
@@ -74,7 +80,15 @@ export class TrustScoreService {
   }
 
   private async read(client: string, now: number): Promise<Stored> {
-    const raw = await this.state.get(this.key(client));
+    let raw: string | undefined;
+    try {
+      raw = await this.state.get(this.key(client));
+    } catch (err) {
+      if (!isStateUnavailable(err)) throw err;
+      // Fail open: what this instance knows (penalties recorded here included), else a clean record.
+      this.outages.record('trust_score', 'open', err);
+      return this.recent.get(client)?.record ?? { p: 0, t: now };
+    }
     const record = raw ? (JSON.parse(raw) as Stored) : { p: 0, t: now };
     this.remember(client, record, now);
     return record;

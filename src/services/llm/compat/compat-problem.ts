@@ -1,7 +1,6 @@
 import type { Request, Response } from 'express';
-import type { ProblemDetails } from '../../../platform/errors/problem-details';
-import { problemFor, problemSite, recordProblem } from '../../../platform/errors/problem-for';
-import type { MetricsService } from '../../../platform/metrics/metrics.service';
+import { type ProblemDetails, problemFor, problemSite, recordProblem } from '../../../platform/errors';
+import type { MetricsService } from '../../../platform/metrics';
 
 /**
  * The problem the platform filter answers for `exception` (the same `problemFor` mapping and the

@@ -1,7 +1,7 @@
 import { type ArgumentsHost, type ExceptionFilter, Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import type { ProblemDetails } from '../../../platform/errors/problem-details';
-import { MetricsService } from '../../../platform/metrics/metrics.service';
+import type { ProblemDetails } from '../../../platform/errors';
+import { MetricsService } from '../../../platform/metrics';
 import { compatProblem } from './compat-problem';
 
 /**

@@ -1,16 +1,34 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res, UseFilters, VERSION_NEUTRAL } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Req, Res, UseFilters, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ServiceRoute } from '../../../platform/registry/service-route.decorator';
-import { FlagOnlyInput } from '../../../platform/security/inspection/input-inspection.decorators';
-import { abortOnDisconnect, requestIdOf } from '../client-abort';
-import { LLM_SERVICE, LlmGateway } from '../llm-gateway.service';
+import { RequestValidationError } from '../../../platform/errors';
+import { abortOnDisconnect, JsonBody as AnyTypeJsonBody, requestIdOf, waitForDrain } from '../../../platform/http';
+import { ServiceRoute } from '../../../platform/registry';
+import { FlagOnlyInput } from '../../../platform/security';
+import type { UpstreamResponse } from '../../../platform/upstream';
+import { LLM_SERVICE } from '../llm-gateway.service';
+import { LlmRequestPolicy } from '../llm-request-policy';
 import { ChatRateLimit, EmbedRateLimit } from '../llm-route-limits';
 import { LlmStreamLimiter } from '../llm-stream-limiter';
+import { OllamaRelay } from '../ollama-relay.service';
 import { OllamaErrorFilter } from './ollama-error.filter';
 
 /** A drop-in client's JSON body; not a class, so the global ValidationPipe leaves it to the policy checks. */
 type JsonBody = Record<string, unknown>;
+
+/**
+ * Ollama answers a request without a body, or a /api/show naming no model, with 400 "model is
+ * required"; the gateway's default model is for bodies that were read and name none.
+ */
+function modelRequired(): RequestValidationError {
+  return new RequestValidationError('model is required', { fieldErrors: [{ field: 'model', message: 'is required' }] });
+}
+
+/** The body of a chat/generate/embed/show call; none at all is Ollama's "model is required". */
+function required(body: JsonBody | undefined): JsonBody {
+  if (body === undefined) throw modelRequired();
+  return body;
+}
 
 const OLLAMA_BODY = {
   schema: { type: 'object', additionalProperties: true },
@@ -19,8 +37,8 @@ const OLLAMA_BODY = {
 
 /**
  * Ollama's own HTTP API under `/ollama`, so Ollama clients work by changing their host to
- * `https://fennec.example/ollama` (and sending a Fennec API key). Bodies pass through as Ollama
- * reads them, after the gateway's checks (model name, allow-list, sizes); answers and NDJSON
+ * `https://fennec.example/ollama` (and sending a Fennec API key). Bodies are read as JSON whatever
+ * their Content-Type, as Ollama reads them, and pass through after the gateway's checks (model name, allow-list, sizes); answers and NDJSON
  * streams come back line for line, and errors as Ollama writes them (`{"error": "…"}`).
  */
 @ApiTags('llm-ollama')
@@ -30,7 +48,8 @@ const OLLAMA_BODY = {
 @Controller({ path: 'ollama', version: VERSION_NEUTRAL })
 export class OllamaCompatController {
   constructor(
-    private readonly llm: LlmGateway,
+    private readonly llm: OllamaRelay,
+    private readonly policy: LlmRequestPolicy,
     private readonly streams: LlmStreamLimiter,
   ) {}
 
@@ -60,8 +79,11 @@ export class OllamaCompatController {
   @ApiOperation({ operationId: 'ollamaShow', summary: 'Ollama-compatible /api/show' })
   @ApiBody(OLLAMA_BODY)
   @ApiOkResponse({ description: "Ollama's model details" })
-  show(@Body() body: JsonBody, @Req() req: Request): Promise<unknown> {
-    const model = this.llm.policy.model(body.model ?? body.name, 'chat', body.model === undefined ? 'name' : 'model');
+  show(@AnyTypeJsonBody() sent: JsonBody | undefined, @Req() req: Request): Promise<unknown> {
+    const body = required(sent);
+    const named = body.model ?? body.name;
+    if (named === undefined || named === null || named === '') throw modelRequired();
+    const model = this.policy.model(named, 'chat', body.model === undefined ? 'name' : 'model');
     return this.llm.json('show', '/api/show', { ...body, model }, this.ctx(req));
   }
 
@@ -75,9 +97,10 @@ export class OllamaCompatController {
   @ApiBody(OLLAMA_BODY)
   @ApiProduces('application/x-ndjson', 'application/json')
   @ApiOkResponse({ description: "Ollama's chat answer or NDJSON chunks" })
-  async chat(@Body() body: JsonBody, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const model = this.llm.policy.model(body.model, 'chat');
-    this.llm.policy.messages(body.messages);
+  async chat(@AnyTypeJsonBody() sent: JsonBody | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const body = required(sent);
+    const model = this.policy.model(body.model, 'chat');
+    this.policy.messages(body.messages);
     await this.relay(req, res, 'chat', '/api/chat', { ...body, model });
   }
 
@@ -91,9 +114,14 @@ export class OllamaCompatController {
   @ApiBody(OLLAMA_BODY)
   @ApiProduces('application/x-ndjson', 'application/json')
   @ApiOkResponse({ description: "Ollama's generate answer or NDJSON chunks" })
-  async generate(@Body() body: JsonBody, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const model = this.llm.policy.model(body.model, 'chat');
-    this.llm.policy.prompt(body.prompt, body.system);
+  async generate(
+    @AnyTypeJsonBody() sent: JsonBody | undefined,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const body = required(sent);
+    const model = this.policy.model(body.model, 'chat');
+    this.policy.prompt(body.prompt, body.system);
     await this.relay(req, res, 'generate', '/api/generate', { ...body, model });
   }
 
@@ -103,9 +131,10 @@ export class OllamaCompatController {
   @ApiOperation({ operationId: 'ollamaEmbed', summary: 'Ollama-compatible /api/embed (batch input)' })
   @ApiBody(OLLAMA_BODY)
   @ApiOkResponse({ description: "Ollama's embeddings answer" })
-  embed(@Body() body: JsonBody, @Req() req: Request): Promise<unknown> {
-    const model = this.llm.policy.model(body.model, 'embed');
-    this.llm.policy.embedInput(body.input);
+  embed(@AnyTypeJsonBody() sent: JsonBody | undefined, @Req() req: Request): Promise<unknown> {
+    const body = required(sent);
+    const model = this.policy.model(body.model, 'embed');
+    this.policy.embedInput(body.input);
     return this.llm.json('embed', '/api/embed', { ...body, model }, this.ctx(req));
   }
 
@@ -132,30 +161,19 @@ export class OllamaCompatController {
     });
     req.socket.setNoDelay(true);
     // Not awaited: a handler kept pending for the life of a stream would hold Nest's request pipeline.
-    void this.pump(res, this.llm.lines(op, upstream));
+    void this.pump(res, op, upstream);
   }
 
-  private async pump(res: Response, lines: AsyncGenerator<{ raw: string }>): Promise<void> {
+  private async pump(res: Response, op: 'chat' | 'generate', upstream: UpstreamResponse): Promise<void> {
     try {
-      for await (const { raw } of lines) {
-        if (res.destroyed) break;
-        if (!res.write(raw + '\n')) await waitDrain(res);
-      }
+      // Bytes as Ollama sent them; a full socket pauses the upstream until the client drains.
+      await this.llm.relay(op, upstream, (raw) => {
+        if (res.destroyed) return false;
+        if (!res.write(raw)) return waitForDrain(res);
+      });
     } catch (err) {
       if (!res.destroyed) res.write(JSON.stringify({ error: (err as Error).message }) + '\n');
     }
     if (!res.destroyed) res.end();
   }
-}
-
-function waitDrain(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }

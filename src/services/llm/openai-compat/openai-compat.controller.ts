@@ -1,15 +1,17 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { RequestValidationError } from '../../../platform/errors/common.errors';
-import { ResourceNotFoundError } from '../../../platform/errors/common.errors';
-import { ServiceRoute } from '../../../platform/registry/service-route.decorator';
-import { FlagOnlyInput } from '../../../platform/security/inspection/input-inspection.decorators';
-import { streamProblem } from '../../../platform/streaming/sse-problem';
-import { abortOnDisconnect, requestIdOf } from '../client-abort';
-import { LLM_SERVICE, LlmGateway } from '../llm-gateway.service';
+import { RequestValidationError, ResourceNotFoundError } from '../../../platform/errors';
+import { abortOnDisconnect, JsonBody as AnyTypeJsonBody, requestIdOf, waitForDrain } from '../../../platform/http';
+import { ServiceRoute } from '../../../platform/registry';
+import { FlagOnlyInput } from '../../../platform/security';
+import { streamProblem } from '../../../platform/streaming';
+import type { UpstreamResponse } from '../../../platform/upstream';
+import { LLM_SERVICE } from '../llm-gateway.service';
+import { LlmRequestPolicy } from '../llm-request-policy';
 import { ChatRateLimit, EmbedRateLimit } from '../llm-route-limits';
 import { LlmStreamLimiter } from '../llm-stream-limiter';
+import { OllamaRelay } from '../ollama-relay.service';
 import type { OllamaChunk, OllamaEmbedResponse, OllamaTagsResponse } from '../ollama.types';
 import { openAiError, OpenAiErrorFilter } from './openai-error.filter';
 import {
@@ -49,7 +51,8 @@ const modelEntry = (m: OllamaTagsResponse['models'][number]) => ({
 @Controller({ version: '1' })
 export class OpenAiCompatController {
   constructor(
-    private readonly llm: LlmGateway,
+    private readonly llm: OllamaRelay,
+    private readonly policy: LlmRequestPolicy,
     private readonly streams: LlmStreamLimiter,
   ) {}
 
@@ -81,10 +84,11 @@ export class OpenAiCompatController {
   @ApiBody(OPENAI_BODY)
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ description: 'A chat.completion, or chat.completion.chunk events' })
-  async chat(@Body() body: JsonBody, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const model = this.llm.policy.model(body.model, 'chat');
+  async chat(@AnyTypeJsonBody() sent: JsonBody | undefined, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const body = sent ?? {};
+    const model = this.policy.model(body.model, 'chat');
     const messages = toOllamaMessages(body.messages);
-    this.llm.policy.messages(messages);
+    this.policy.messages(messages);
     const { options, format } = toOllamaOptions(body);
     const upstreamBody = { model, messages, options, format };
     const id = completionId();
@@ -110,31 +114,34 @@ export class OpenAiCompatController {
     });
     req.socket.setNoDelay(true);
     // Not awaited: a handler kept pending for the life of a stream would hold Nest's request pipeline.
-    void this.pump(req, res, this.llm.lines('chat', upstream), { id, created, model, includeUsage });
+    void this.pump(req, res, upstream, { id, created, model, includeUsage });
   }
 
   private async pump(
     req: Request,
     res: Response,
-    lines: AsyncGenerator<{ chunk: OllamaChunk }>,
+    upstream: UpstreamResponse,
     c: { id: string; created: number; model: string; includeUsage: boolean },
   ): Promise<void> {
     const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
     send(toCompletionChunk(c.id, c.created, c.model, { role: 'assistant', content: '' }));
     try {
-      for await (const { chunk } of lines) {
-        if (res.destroyed) break;
+      await this.llm.relay('chat', upstream, (_raw, chunkOf) => {
+        if (res.destroyed) return false;
+        const chunk = chunkOf();
         if (chunk.done) {
           send(toCompletionChunk(c.id, c.created, chunk.model, {}, finishOf(chunk)));
           if (c.includeUsage) {
             send({ ...toCompletionChunk(c.id, c.created, chunk.model, {}), choices: [], usage: usageOf(chunk) });
           }
           res.write('data: [DONE]\n\n');
-          break;
+          return;
         }
         const content = chunk.message?.content ?? '';
-        if (content !== '' && !send(toCompletionChunk(c.id, c.created, chunk.model, { content }))) await drained(res);
-      }
+        if (content !== '' && !send(toCompletionChunk(c.id, c.created, chunk.model, { content }))) {
+          return waitForDrain(res);
+        }
+      });
     } catch (err) {
       // OpenAI's clients raise an `error` object found in a stream event.
       if (!res.destroyed) send(openAiError(streamProblem(err, req.originalUrl, requestIdOf(req) ?? '')));
@@ -148,9 +155,10 @@ export class OpenAiCompatController {
   @ApiOperation({ operationId: 'openAiEmbeddings', summary: 'OpenAI-compatible embeddings (float or base64)' })
   @ApiBody(OPENAI_BODY)
   @ApiOkResponse({ description: '{ object: "list", data: [{ object: "embedding", index, embedding }], model, usage }' })
-  async embeddings(@Body() body: JsonBody, @Req() req: Request) {
-    const model = this.llm.policy.model(body.model, 'embed');
-    const input = this.llm.policy.embedInput(body.input);
+  async embeddings(@AnyTypeJsonBody() sent: JsonBody | undefined, @Req() req: Request) {
+    const body = sent ?? {};
+    const model = this.policy.model(body.model, 'embed');
+    const input = this.policy.embedInput(body.input);
     const format = body.encoding_format ?? 'float';
     if (format !== 'float' && format !== 'base64') {
       throw new RequestValidationError('encoding_format must be float or base64', {
@@ -180,16 +188,4 @@ export class OpenAiCompatController {
   private ctx(req: Request) {
     return { signal: abortOnDisconnect(req), requestId: requestIdOf(req) };
   }
-}
-
-function drained(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }

@@ -1,5 +1,5 @@
 import { Catch } from '@nestjs/common';
-import type { ProblemDetails } from '../../../platform/errors/problem-details';
+import type { ErrorDialect, ProblemDetails } from '../../../platform/errors';
 import { DialectErrorFilter } from '../compat/dialect-error.filter';
 
 /** OpenAI's error `type` for a status, as its API and client libraries expect. */
@@ -28,6 +28,15 @@ export function openAiError(problem: ProblemDetails) {
     requestId: problem.requestId,
   };
 }
+
+/**
+ * The OpenAI-compatible paths (`/v1/chat/completions`, `/v1/embeddings`, `/v1/models…`) speak
+ * OpenAI's errors, including those raised before a route runs (an undecodable model name).
+ */
+export const OPENAI_ERROR_DIALECT: ErrorDialect = {
+  matches: (path) => /^\/v1\/(?:chat\/completions|embeddings|models)(?:\/|$)/.test(path),
+  body: openAiError,
+};
 
 /** Errors of the OpenAI-compatible routes as OpenAI writes them: `{"error": {message, type, param, code}}`. */
 @Catch()

@@ -1,4 +1,4 @@
-import { RequestValidationError } from '../../../platform/errors/common.errors';
+import { RequestValidationError } from '../../../platform/errors';
 import type { OllamaChunk } from '../ollama.types';
 import { toBase64Vector, toCompletion, toOllamaMessages, toOllamaOptions } from './openai-mapping';
 

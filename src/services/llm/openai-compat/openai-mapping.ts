@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { RequestValidationError } from '../../../platform/errors/common.errors';
+import { RequestValidationError } from '../../../platform/errors';
 import type { OllamaChunk, OllamaMessage } from '../ollama.types';
 
 type Json = Record<string, unknown>;

@@ -8,13 +8,13 @@ import { SEARCH_MODES, type SearchMode } from './search.dto';
 export const ANSWER_TOP_K_MAX = 20;
 
 export class AnswerRequestDto {
-  @ApiProperty({ example: 'How many days of leave do employees get?', maxLength: 1000 })
+  @ApiProperty({ example: 'How many days of leave do employees get?' })
   @IsString()
   @Matches(/\S/, { message: 'query must not be empty' })
   @MaxLength(1000)
   query: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: ANSWER_TOP_K_MAX, default: 5, description: 'Passages given to the LLM' })
+  @ApiPropertyOptional({ maximum: ANSWER_TOP_K_MAX, default: 5, description: 'Passages given to the LLM' })
   @IsOptional()
   @IsInt()
   @Min(1)

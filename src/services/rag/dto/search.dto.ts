@@ -9,13 +9,13 @@ export type SearchMode = (typeof SEARCH_MODES)[number];
 export const TOP_K_MAX = 50;
 
 export class SearchRequestDto {
-  @ApiProperty({ example: 'how many days of leave', maxLength: 1000 })
+  @ApiProperty({ example: 'how many days of leave' })
   @IsString()
   @Matches(/\S/, { message: 'query must not be empty' })
   @MaxLength(1000)
   query: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: TOP_K_MAX, default: 5 })
+  @ApiPropertyOptional({ maximum: TOP_K_MAX, default: 5 })
   @IsOptional()
   @IsInt()
   @Min(1)

@@ -18,7 +18,7 @@ export class UpsertDocumentDto {
   })
   id?: string;
 
-  @ApiPropertyOptional({ example: 'Employee handbook', maxLength: 300 })
+  @ApiPropertyOptional({ example: 'Employee handbook' })
   @IsOptional()
   @IsString()
   @MaxLength(300)

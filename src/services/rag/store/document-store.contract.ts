@@ -112,6 +112,19 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
       expect(await store.searchLexical(tenant, 'solar power', { topK: 1 })).toHaveLength(1);
     });
 
+    it('should find plurals and verb forms of a word alike (English stemming, the same stop words)', async () => {
+      await put('receipt', 'Keep the receipt for every purchase.');
+      await put('runner', 'She runs the marathon and studied the route.');
+      await put('other', 'Nothing here matches.');
+      const ids = async (q: string) => (await store.searchLexical(tenant, q, { topK: 5 })).map((h) => h.documentId);
+      expect(await ids('receipts')).toEqual(['receipt']);
+      expect(await ids('purchases')).toEqual(['receipt']);
+      expect(await ids('running')).toEqual(['runner']);
+      expect(await ids('studies')).toEqual(['runner']);
+      // Stop words alone match nothing on either store.
+      expect(await ids('the and for')).toEqual([]);
+    });
+
     it('should apply metadata filters to both searches', async () => {
       await put('e', 'Power from the sun.', { metadata: { topic: 'energy' }, vectors: [[1, 0, 0, 0]] });
       await put('p', 'Power naps for cats.', { metadata: { topic: 'pets' }, vectors: [[1, 0.1, 0, 0]] });

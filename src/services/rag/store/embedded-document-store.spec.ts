@@ -99,5 +99,6 @@ describe(EmbeddedDocumentStore.name, () => {
     expect((await reopened.list('t', { offset: 0, limit: 10 })).items.map((d) => d.id).sort()).toEqual(['b', 'c', 'd']);
     expect(await reopened.stats()).toEqual({ documents: 3, chunks: 3, tenants: 1 });
     await reopened.close();
+    await store.close();
   });
 });

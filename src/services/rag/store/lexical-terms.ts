@@ -1,14 +1,27 @@
-/** English function words: they match nearly every chunk, add nothing to BM25 but cost the most. */
+import stem from 'wink-porter2-stemmer';
+
+/**
+ * PostgreSQL's `english` text-search stop words (`tsearch_data/english.stop`, the Snowball list),
+ * so the embedded store drops exactly the words the PostgreSQL store's `to_tsvector('english')`
+ * drops, and a query finds the same documents on both.
+ */
 const STOP_WORDS = new Set(
   (
-    'a an and are as at be been but by can could did do does for from had has have he her his how i if in into is it its ' +
-    'may me might must my no not of on or our shall she should so than that the their them then there these they this ' +
-    'those to too us was we were what when where which while who whom why will with would you your'
+    'i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers ' +
+    'herself it its itself they them their theirs themselves what which who whom this that these those am is ' +
+    'are was were be been being have has had having do does did doing a an the and but if or because as until ' +
+    'while of at by for with about against between into through during before after above below to from up ' +
+    'down in out on off over under again further then once here there when where why how all any both each ' +
+    'few more most other some such no nor not only own same so than too very s t can will just don should now'
   ).split(' '),
 );
 
-/** MiniSearch `processTerm` for indexing and queries alike: lowercase, stop words dropped. */
+/**
+ * MiniSearch `processTerm` for indexing and queries alike: lowercase, stop words dropped, then
+ * the Porter2 (Snowball English) stem, the algorithm of PostgreSQL's `english_stem` dictionary:
+ * "receipts" and "receipt", "running" and "runs" meet on one term.
+ */
 export function processLexicalTerm(term: string): string | null {
   const lower = term.toLowerCase();
-  return STOP_WORDS.has(lower) ? null : lower;
+  return STOP_WORDS.has(lower) ? null : stem(lower);
 }

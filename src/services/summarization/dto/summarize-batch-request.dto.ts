@@ -29,7 +29,7 @@ export class BatchDocumentDto {
 }
 
 export class SummarizeBatchRequestDto extends SummaryOptionsDto {
-  @ApiProperty({ type: [BatchDocumentDto], minItems: 1, maxItems: BATCH_DOCUMENTS_CEILING })
+  @ApiProperty({ type: [BatchDocumentDto], maxItems: BATCH_DOCUMENTS_CEILING })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(BATCH_DOCUMENTS_CEILING)

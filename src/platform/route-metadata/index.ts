@@ -1,0 +1,3 @@
+export * from './access.decorators';
+export * from './route-metadata';
+export * from './throttle.decorators';

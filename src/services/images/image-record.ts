@@ -1,0 +1,76 @@
+/** Where an image came from. */
+export const IMAGE_SOURCES = ['upload', 'comfy', 'diffusion'] as const;
+export type ImageSource = (typeof IMAGE_SOURCES)[number];
+
+/** Formats images are stored in (SVG is rasterised and BMP converted to PNG on ingest). */
+export const STORED_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif'] as const;
+export type StoredFormat = (typeof STORED_FORMATS)[number];
+
+/** Formats accepted on ingest, detected from the bytes. */
+export const INPUT_FORMATS = [...STORED_FORMATS, 'svg', 'bmp'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+export const MIME_TYPES: Record<InputFormat, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  tiff: 'image/tiff',
+  avif: 'image/avif',
+  svg: 'image/svg+xml',
+  bmp: 'image/bmp',
+};
+
+/** One image of one tenant: the stored bytes are content-addressed by `sha256`. */
+export interface ImageRecord {
+  id: string;
+  tenant: string;
+  /** SHA-256 (hex) of the stored bytes; the blob's address. */
+  sha256: string;
+  /** 64-bit perceptual hash, 16 hex digits. */
+  phash: string;
+  format: StoredFormat;
+  /** Format of the uploaded bytes (differs from `format` for SVG and BMP). */
+  originalFormat: InputFormat;
+  /** Displayed size (EXIF orientation applied). */
+  width: number;
+  height: number;
+  bytes: number;
+  frames: number;
+  /** EXIF orientation of the upload (1–8), or null when it had none. */
+  orientation: number | null;
+  /** Whether EXIF/XMP/IPTC metadata was removed on ingest. */
+  metadataStripped: boolean;
+  source: ImageSource;
+  filename: string | null;
+  caption: string | null;
+  createdAt: string;
+}
+
+/** Filters of {@link ImageMetadataStore.list}. */
+export interface ImageListFilter {
+  source?: ImageSource;
+  format?: StoredFormat;
+  /** Inclusive ISO timestamps. */
+  createdFrom?: string;
+  createdTo?: string;
+  /** Case-insensitive substring of the caption. */
+  captionContains?: string;
+}
+
+/** A near-duplicate: another image and the Hamming distance between their perceptual hashes. */
+export interface SimilarImage {
+  image: ImageRecord;
+  distance: number;
+}
+
+/** Hamming distance of two 64-bit hashes given as 16 hex digits. */
+export function hammingDistance(a: string, b: string): number {
+  let x = BigInt(`0x${a}`) ^ BigInt(`0x${b}`);
+  let n = 0;
+  while (x > 0n) {
+    x &= x - 1n;
+    n++;
+  }
+  return n;
+}

@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { join } from 'node:path';
+import { DataDirService, StorageModule } from '../../platform/storage';
+import { IMAGE_STORE } from './image-store';
+import { ImagesController } from './images.controller';
+import { imagesConfig, type ImagesConfig } from './images.config';
+import { ImagesService } from './images.service';
+import { EmbeddedImageMetadataStore } from './store/embedded-image-metadata-store';
+import { IMAGE_METADATA_STORE, type ImageMetadataStore } from './store/image-metadata-store';
+import { PostgresImageMetadataStore } from './store/postgres-image-metadata-store';
+
+/** PostgreSQL when DATABASE_URL is set (shared by every instance), else the embedded store in DATA_DIR. */
+function createMetadataStore(config: ImagesConfig, dataDir: DataDirService): ImageMetadataStore {
+  if (config.databaseUrl) {
+    return new PostgresImageMetadataStore({ connectionString: config.databaseUrl, schema: config.databaseSchema });
+  }
+  return new EmbeddedImageMetadataStore({ dir: join(dataDir.path, 'images', 'metadata'), fsync: config.fsync });
+}
+
+/**
+ * `/v1/images/*`: the image store and its processing. Exports {@link IMAGE_STORE} for services
+ * that put generated images in it (ComfyUI, diffusion) or annotate them (captions).
+ */
+@Module({
+  imports: [ConfigModule.forFeature(imagesConfig), StorageModule],
+  controllers: [ImagesController],
+  providers: [
+    { provide: IMAGE_METADATA_STORE, inject: [imagesConfig.KEY, DataDirService], useFactory: createMetadataStore },
+    ImagesService,
+    { provide: IMAGE_STORE, useExisting: ImagesService },
+  ],
+  exports: [IMAGE_STORE, ImagesService],
+})
+export class ImagesModule {}

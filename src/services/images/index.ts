@@ -1,0 +1,4 @@
+export * from './image-record';
+export * from './image-store';
+export * from './images.errors';
+export * from './images.module';
