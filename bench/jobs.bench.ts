@@ -184,7 +184,7 @@ async function main(): Promise<void> {
   const results = { embedded: [] as number[], redis: [] as number[], bullmq: [] as number[] };
   for (let round = 1; round <= ROUNDS; round++) {
     const dir = mkdtempSync(join(tmpdir(), 'fennec-jobs-bench-'));
-    results.embedded.push(await runBackend(() => new EmbeddedJobBackend({ file: join(dir, 'jobs.sqlite') })));
+    results.embedded.push(await runBackend(() => new EmbeddedJobBackend({ dir: join(dir, 'jobs') })));
     rmSync(dir, { recursive: true, force: true });
     const p1 = `fennec-bench:${randomUUID()}:`;
     results.redis.push(await runBackend(() => new RedisJobBackend({ url: REDIS_URL, keyPrefix: p1 })));

@@ -1,9 +1,7 @@
 import { Logger } from '@nestjs/common';
-import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { DurableLog } from '../storage';
 import { retryDelayMs } from './job-kind-registry';
 import { cancelledProblem, RunningAttempt } from './job-attempt';
 import type {
@@ -29,58 +27,56 @@ import { JobInterruptedError, JobNotFoundError, JobStateConflictError } from './
 
 const INSTANCE = `${hostname()}:${process.pid}`;
 
-interface JobRow {
-  doc: string;
-}
+/** One acknowledged change, as appended to the log and replayed at start. */
+type JobOperation =
+  | { op: 'submit'; job: JobRecord; event: JobEvent }
+  /** The record without its payload (unchanged after submit, and possibly large). */
+  | { op: 'update'; job: Omit<JobRecord, 'payload'>; event?: JobEvent }
+  | { op: 'progress'; id: string; progress: JobProgress; event: JobEvent }
+  | { op: 'pause'; kind: string; paused: boolean }
+  | { op: 'purge'; ids: string[] };
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS jobs (
-  id TEXT PRIMARY KEY,
-  kind TEXT NOT NULL,
-  tenant TEXT NOT NULL,
-  state TEXT NOT NULL,
-  priority INTEGER NOT NULL,
-  created_at INTEGER NOT NULL,
-  run_after INTEGER NOT NULL DEFAULT 0,
-  finished_at INTEGER,
-  idempotency_key TEXT,
-  seq INTEGER NOT NULL DEFAULT 0,
-  doc TEXT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS jobs_idempotency ON jobs(tenant, idempotency_key) WHERE idempotency_key IS NOT NULL;
-CREATE INDEX IF NOT EXISTS jobs_queue ON jobs(kind, state, priority, created_at);
-CREATE INDEX IF NOT EXISTS jobs_listing ON jobs(created_at, id);
-CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished_at) WHERE finished_at IS NOT NULL;
-CREATE TABLE IF NOT EXISTS job_events (
-  job_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  type TEXT NOT NULL,
-  data TEXT NOT NULL,
-  at INTEGER NOT NULL,
-  PRIMARY KEY (job_id, seq)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS paused_kinds (kind TEXT PRIMARY KEY);
-`;
+/** A snapshot line: one job with its events, or one paused kind. */
+type JobSnapshotEntry = { job: JobRecord; events: JobEvent[] } | { paused: string };
 
 export interface EmbeddedJobBackendOptions {
-  /** SQLite file; created with its directory if missing. */
-  file: string;
+  /** Directory of the log and snapshot (DATA_DIR/jobs); created if missing. */
+  dir: string;
+  /** fsync each change before it is acknowledged (default true; off only in benchmarks/tests). */
+  fsync?: boolean;
+  /** Log operations between compactions (a snapshot rewrites every job and event); default 10 000. */
+  snapshotEvery?: number;
 }
 
 /**
- * The default backend: job records and events in one SQLite file in DATA_DIR (better-sqlite3,
- * WAL journal), run by this process. A submission is committed before `submit` resolves, so an
- * acknowledged job survives `kill -9` (WAL with synchronous=NORMAL loses nothing on a process
- * crash; only an OS crash or power loss can take the last transactions). One process per file.
+ * The default backend, run by this process: job records, events and paused kinds held in memory
+ * and made durable by an append-only log in DATA_DIR/jobs ({@link DurableLog}: every change is
+ * appended and fsynced before the call that made it resolves, so an acknowledged submission
+ * survives `kill -9` and an OS crash; the log is compacted into a snapshot every
+ * `snapshotEvery` changes and at stop). Pure JavaScript, so it needs no native module.
+ * Changes go through one promise queue, so concurrent calls never interleave half-applied
+ * state. One process per directory.
  */
 export class EmbeddedJobBackend implements JobBackend {
   readonly name = 'embedded' as const;
   private readonly logger = new Logger('jobs');
-  private db?: Database.Database;
+  private log?: DurableLog<JobOperation, JobSnapshotEntry>;
   private host?: JobBackendHost;
+  private readonly jobs = new Map<string, JobRecord>();
+  private readonly jobEvents = new Map<string, JobEvent[]>();
+  /** `tenant\nkey` → job id. */
+  private readonly byIdempotencyKey = new Map<string, string>();
+  /** Ids of queued or running jobs, per kind (scheduling, positions, stats). */
+  private readonly active = new Map<string, Set<string>>();
+  /** Every job id, oldest first by (createdAt, id): the listing order reversed. */
+  private order: string[] = [];
+  private readonly paused = new Set<string>();
+  /** Changes are applied and logged one at a time, in order. */
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly running = new Map<string, RunningAttempt>();
   private readonly runningByKind = new Map<string, number>();
-  private paused = new Set<string>();
+  /** Completion handlers of attempts that ended, not yet recorded. */
+  private readonly recording = new Set<Promise<void>>();
   private accepting = false;
   private pumpQueued = false;
   private wakeTimer?: NodeJS.Timeout;
@@ -90,30 +86,18 @@ export class EmbeddedJobBackend implements JobBackend {
 
   async start(host: JobBackendHost): Promise<void> {
     this.host = host;
-    mkdirSync(dirname(this.options.file), { recursive: true });
-    const db = new Database(this.options.file);
-    // One process per file: a second instance on the same DATA_DIR fails at start (SQLITE_BUSY)
-    // instead of re-queueing the first one's running jobs as "interrupted".
-    try {
-      db.pragma('busy_timeout = 5000');
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.exec(SCHEMA);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
-    this.db = db;
-    this.paused = new Set(
-      db
-        .prepare<[], { kind: string }>('SELECT kind FROM paused_kinds')
-        .all()
-        .map((r) => r.kind),
+    this.clear();
+    const log = new DurableLog<JobOperation, JobSnapshotEntry>(this.options.dir, {
+      fsync: this.options.fsync ?? true,
+    });
+    await log.load(
+      (entry) => this.applyEntry(entry),
+      (op) => this.apply(op),
     );
-    this.recoverInterrupted();
+    this.log = log;
+    await this.serialized(() => this.recoverInterrupted());
     this.accepting = true;
     this.schedulePump();
-    return Promise.resolve();
   }
 
   async stop(drainMs: number): Promise<void> {
@@ -130,144 +114,137 @@ export class EmbeddedJobBackend implements JobBackend {
       clearTimeout(timer);
     }
     for (const attempt of this.running.values()) attempt.handBack();
-    // Hand-backs settle synchronously; let their completion handlers write the records.
     await Promise.allSettled([...this.running.values()].map((a) => a.result));
+    // Hand-backs settle synchronously; let their completion handlers record them.
     await new Promise((resolve) => setImmediate(resolve));
-    this.db?.close();
-    this.db = undefined;
+    await Promise.allSettled([...this.recording]);
+    const log = this.log;
+    if (!log) return;
+    await this.serialized(async () => {
+      if (log.pendingOps > 0) await log.snapshot(this.entries());
+      await log.close();
+    });
+    this.log = undefined;
   }
 
   submit(s: JobSubmission): Promise<{ job: JobRecord; created: boolean }> {
-    const db = this.requireDb();
-    const kind = this.host!.kinds.get(s.kind);
-    const now = Date.now();
-    const result = db.transaction(() => {
+    this.requireLog();
+    return this.serialized(async () => {
       if (s.idempotencyKey !== undefined) {
-        const existing = db
-          .prepare<[string, string], JobRow>('SELECT doc FROM jobs WHERE tenant = ? AND idempotency_key = ?')
-          .get(s.caller.tenant, s.idempotencyKey);
-        if (existing) return { job: JSON.parse(existing.doc) as JobRecord, created: false };
+        const existing = this.byIdempotencyKey.get(idempotencyIndexKey(s.caller.tenant, s.idempotencyKey));
+        if (existing !== undefined) return { job: this.withPosition(this.jobs.get(existing)!), created: false };
       }
-      const job: JobRecord = {
+      const kind = this.host!.kinds.get(s.kind);
+      const now = Date.now();
+      const job = compact<JobRecord>({
         id: randomUUID(),
         kind: s.kind,
         tenant: s.caller.tenant,
         submittedBy: { id: s.caller.id, kind: s.caller.kind, roles: s.caller.roles, tenant: s.caller.tenant },
         state: 'queued',
-        payload: s.payload ?? null,
+        payload: jsonClone(s.payload ?? null),
         priority: s.priority ?? kind?.priority ?? 100,
         attempts: 0,
         maxAttempts: kind?.retry.attempts ?? 1,
         idempotencyKey: s.idempotencyKey,
         createdAt: now,
         updatedAt: now,
-      };
-      db.prepare(
-        `INSERT INTO jobs (id, kind, tenant, state, priority, created_at, run_after, idempotency_key, seq, doc)
-         VALUES (?, ?, ?, 'queued', ?, ?, 0, ?, 0, ?)`,
-      ).run(job.id, job.kind, job.tenant, job.priority, job.createdAt, job.idempotencyKey ?? null, JSON.stringify(job));
-      const ev = this.appendEvent(job.id, 'state', { state: 'queued', attempts: 0 });
-      return { job, created: true, ev };
-    })();
-    if ('ev' in result && result.ev) this.host!.onEvent(result.ev);
-    if (result.created) this.schedulePump();
-    return Promise.resolve({ job: this.withPosition(result.job), created: result.created });
+      });
+      const event = this.nextEvent(job.id, 'state', { state: 'queued', attempts: 0 }, now);
+      await this.commit({ op: 'submit', job, event });
+      this.host!.onEvent(event);
+      this.schedulePump();
+      return { job: this.withPosition(job), created: true };
+    });
   }
 
   get(id: string): Promise<JobRecord | undefined> {
-    const job = this.read(id);
+    this.requireLog();
+    const job = this.jobs.get(id);
     return Promise.resolve(job && this.withPosition(job));
   }
 
   list(q: JobListQuery): Promise<JobPage> {
-    const db = this.requireDb();
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (q.tenant !== undefined) {
-      where.push('tenant = ?');
-      args.push(q.tenant);
-    }
-    if (q.kind !== undefined) {
-      where.push('kind = ?');
-      args.push(q.kind);
-    }
-    if (q.state !== undefined) {
-      where.push('state = ?');
-      args.push(q.state);
-    }
+    this.requireLog();
     const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-    if (cursor) {
-      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
-      args.push(cursor.createdAt, cursor.createdAt, cursor.id);
+    // Newest first: walk the ascending order backwards from just below the cursor.
+    let i = this.order.length - 1;
+    if (cursor) i = this.indexBelow(cursor.createdAt, cursor.id);
+    const items: JobRecord[] = [];
+    let more = false;
+    for (; i >= 0; i--) {
+      const job = this.jobs.get(this.order[i])!;
+      if (q.tenant !== undefined && job.tenant !== q.tenant) continue;
+      if (q.kind !== undefined && job.kind !== q.kind) continue;
+      if (q.state !== undefined && job.state !== q.state) continue;
+      if (items.length === q.limit) {
+        more = true;
+        break;
+      }
+      items.push(this.withPosition(job));
     }
-    const sql = `SELECT doc FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-      ORDER BY created_at DESC, id DESC LIMIT ?`;
-    const rows = db.prepare<(string | number)[], JobRow>(sql).all(...args, q.limit + 1);
-    const items = rows.slice(0, q.limit).map((r) => this.withPosition(JSON.parse(r.doc) as JobRecord));
     const last = items[items.length - 1];
     return Promise.resolve({
       items,
-      nextCursor: rows.length > q.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : undefined,
+      nextCursor: more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : undefined,
     });
   }
 
   cancel(id: string): Promise<JobRecord> {
-    const job = this.read(id);
-    if (!job) return Promise.reject(new JobNotFoundError(`No job ${id}`));
-    if (isTerminal(job.state)) {
-      return Promise.reject(new JobStateConflictError(`Job ${id} is already ${job.state}`));
-    }
-    if (job.state === 'queued') {
-      const problem = cancelledProblem('The job was cancelled before it started');
-      const done = this.update(id, (j) => ({ ...j, state: 'cancelled', problem, finishedAt: Date.now() }), {
-        state: 'cancelled',
-        attempts: job.attempts,
-        problem,
-      });
-      this.host!.onAttemptEnded(job.kind, 'cancelled', 0);
-      return Promise.resolve(done);
-    }
-    const attempt = this.running.get(id);
-    attempt?.cancel();
-    const updated = this.update(id, (j) => ({ ...j, cancelRequested: true }));
-    return Promise.resolve(this.withPosition(updated));
+    this.requireLog();
+    return this.serialized(async () => {
+      const job = this.jobs.get(id);
+      if (!job) throw new JobNotFoundError(`No job ${id}`);
+      if (isTerminal(job.state)) throw new JobStateConflictError(`Job ${id} is already ${job.state}`);
+      if (job.state === 'queued') {
+        const problem = cancelledProblem('The job was cancelled before it started');
+        const done = await this.update(id, (j) => ({ ...j, state: 'cancelled', problem, finishedAt: Date.now() }), {
+          state: 'cancelled',
+          attempts: job.attempts,
+          problem,
+        });
+        this.host!.onAttemptEnded(job.kind, 'cancelled', 0);
+        return this.withPosition(done);
+      }
+      this.running.get(id)?.cancel();
+      return this.withPosition(await this.update(id, (j) => ({ ...j, cancelRequested: true })));
+    });
   }
 
   retry(id: string): Promise<JobRecord> {
-    const job = this.read(id);
-    if (!job) return Promise.reject(new JobNotFoundError(`No job ${id}`));
-    if (job.state !== 'failed' && job.state !== 'cancelled') {
-      return Promise.reject(
-        new JobStateConflictError(`Only failed or cancelled jobs can be retried; job ${id} is ${job.state}`),
+    this.requireLog();
+    return this.serialized(async () => {
+      const job = this.jobs.get(id);
+      if (!job) throw new JobNotFoundError(`No job ${id}`);
+      if (job.state !== 'failed' && job.state !== 'cancelled') {
+        throw new JobStateConflictError(`Only failed or cancelled jobs can be retried; job ${id} is ${job.state}`);
+      }
+      const updated = await this.update(
+        id,
+        (j) => ({
+          ...j,
+          state: 'queued',
+          attempts: 0,
+          problem: undefined,
+          result: undefined,
+          cancelRequested: undefined,
+          finishedAt: undefined,
+          startedAt: undefined,
+          runAfter: undefined,
+        }),
+        { state: 'queued', attempts: 0 },
       );
-    }
-    const updated = this.update(
-      id,
-      (j) => ({
-        ...j,
-        state: 'queued',
-        attempts: 0,
-        problem: undefined,
-        result: undefined,
-        cancelRequested: undefined,
-        finishedAt: undefined,
-        startedAt: undefined,
-        runAfter: undefined,
-      }),
-      { state: 'queued', attempts: 0 },
-    );
-    this.schedulePump();
-    return Promise.resolve(this.withPosition(updated));
+      this.schedulePump();
+      return this.withPosition(updated);
+    });
   }
 
   setPaused(kind: string, paused: boolean): Promise<void> {
-    const db = this.requireDb();
-    if (paused) db.prepare('INSERT OR IGNORE INTO paused_kinds (kind) VALUES (?)').run(kind);
-    else db.prepare('DELETE FROM paused_kinds WHERE kind = ?').run(kind);
-    if (paused) this.paused.add(kind);
-    else this.paused.delete(kind);
-    if (!paused) this.schedulePump();
-    return Promise.resolve();
+    this.requireLog();
+    return this.serialized(async () => {
+      if (this.paused.has(kind) !== paused) await this.commit({ op: 'pause', kind, paused });
+      if (!paused) this.schedulePump();
+    });
   }
 
   pausedKinds(): Promise<string[]> {
@@ -275,64 +252,51 @@ export class EmbeddedJobBackend implements JobBackend {
   }
 
   events(id: string, afterSeq: number): Promise<JobEvent[]> {
-    const rows = this.requireDb()
-      .prepare<[string, number], { seq: number; type: JobEvent['type']; data: string; at: number }>(
-        'SELECT seq, type, data, at FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq',
-      )
-      .all(id, afterSeq);
-    return Promise.resolve(
-      rows.map((r) => ({
-        jobId: id,
-        seq: r.seq,
-        type: r.type,
-        data: JSON.parse(r.data) as JobEvent['data'],
-        at: r.at,
-      })),
-    );
+    this.requireLog();
+    return Promise.resolve((this.jobEvents.get(id) ?? []).filter((e) => e.seq > afterSeq));
   }
 
   stats(): Promise<JobKindStats[]> {
     const now = Date.now();
-    const rows = this.requireDb()
-      .prepare<[number], { kind: string; state: string; n: number; oldest: number | null }>(
-        `SELECT kind, state, COUNT(*) AS n,
-                MIN(CASE WHEN state = 'queued' AND run_after <= ? THEN created_at END) AS oldest
-         FROM jobs WHERE state IN ('queued', 'running') GROUP BY kind, state`,
-      )
-      .all(now);
     const byKind = new Map<string, JobKindStats>();
     for (const k of this.host?.kinds.list() ?? []) byKind.set(k.name, { kind: k.name, queued: 0, running: 0 });
-    for (const r of rows) {
-      const s = byKind.get(r.kind) ?? { kind: r.kind, queued: 0, running: 0 };
-      if (r.state === 'queued') {
-        s.queued = r.n;
-        if (r.oldest !== null) s.oldestQueuedAt = r.oldest;
-      } else s.running = r.n;
-      byKind.set(r.kind, s);
+    for (const [kind, ids] of this.active) {
+      if (ids.size === 0) continue;
+      const s = byKind.get(kind) ?? { kind, queued: 0, running: 0 };
+      for (const id of ids) {
+        const job = this.jobs.get(id)!;
+        if (job.state === 'running') s.running++;
+        else {
+          s.queued++;
+          if ((job.runAfter ?? 0) <= now && (s.oldestQueuedAt === undefined || job.createdAt < s.oldestQueuedAt)) {
+            s.oldestQueuedAt = job.createdAt;
+          }
+        }
+      }
+      byKind.set(kind, s);
     }
     return Promise.resolve([...byKind.values()]);
   }
 
   purgeFinished(before: number): Promise<number> {
-    const db = this.requireDb();
-    const n = db.transaction(() => {
-      db.prepare(
-        'DELETE FROM job_events WHERE job_id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?)',
-      ).run(before);
-      return db.prepare('DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?').run(before).changes;
-    })();
-    return Promise.resolve(n);
+    this.requireLog();
+    return this.serialized(async () => {
+      const ids: string[] = [];
+      for (const job of this.jobs.values()) {
+        if (job.finishedAt !== undefined && job.finishedAt < before) ids.push(job.id);
+      }
+      if (ids.length > 0) await this.commit({ op: 'purge', ids });
+      return ids.length;
+    });
   }
 
   /** Jobs a crash left `running`: re-queued when their kind is idempotent, else failed (JOBS.INTERRUPTED). */
-  private recoverInterrupted(): void {
-    const db = this.requireDb();
-    const rows = db.prepare<[], JobRow>("SELECT doc FROM jobs WHERE state = 'running'").all();
-    for (const row of rows) {
-      const job = JSON.parse(row.doc) as JobRecord;
+  private async recoverInterrupted(): Promise<void> {
+    const interrupted = [...this.jobs.values()].filter((j) => j.state === 'running');
+    for (const job of interrupted) {
       const kind = this.host!.kinds.get(job.kind);
       if (kind?.idempotent && !job.cancelRequested) {
-        this.update(job.id, (j) => ({ ...j, state: 'queued', startedAt: undefined, runAfter: undefined }), {
+        await this.update(job.id, (j) => ({ ...j, state: 'queued', startedAt: undefined, runAfter: undefined }), {
           state: 'queued',
           attempts: job.attempts,
         });
@@ -349,7 +313,7 @@ export class EmbeddedJobBackend implements JobBackend {
               ),
             );
         const state = job.cancelRequested ? 'cancelled' : 'failed';
-        this.update(job.id, (j) => ({ ...j, state, problem, finishedAt: Date.now() }), {
+        await this.update(job.id, (j) => ({ ...j, state, problem, finishedAt: Date.now() }), {
           state,
           attempts: job.attempts,
           problem,
@@ -364,38 +328,26 @@ export class EmbeddedJobBackend implements JobBackend {
     this.pumpQueued = true;
     queueMicrotask(() => {
       this.pumpQueued = false;
-      try {
-        this.pump();
-      } catch (err) {
-        this.logger.error({ err }, 'job scheduling failed');
-      }
+      this.serialized(() => this.pump()).catch((err: unknown) => this.logger.error({ err }, 'job scheduling failed'));
     });
   }
 
   /** Starts every job that may start now, and arms a timer for the next retry that comes due. */
-  private pump(): void {
-    if (!this.accepting || !this.db) return;
-    const db = this.db;
+  private async pump(): Promise<void> {
+    if (!this.accepting || !this.log) return;
     const now = Date.now();
     let nextDue = Infinity;
     for (const kind of this.host!.kinds.list()) {
       if (this.paused.has(kind.name)) continue;
-      while ((this.runningByKind.get(kind.name) ?? 0) < kind.concurrency) {
-        const row = db
-          .prepare<[string, number], JobRow>(
-            `SELECT doc FROM jobs WHERE kind = ? AND state = 'queued' AND run_after <= ?
-             ORDER BY priority, created_at LIMIT 1`,
-          )
-          .get(kind.name, now);
-        if (!row) break;
-        this.begin(JSON.parse(row.doc) as JobRecord);
+      while (this.accepting && (this.runningByKind.get(kind.name) ?? 0) < kind.concurrency) {
+        const next = this.nextRunnable(kind.name, now);
+        if (!next) break;
+        await this.begin(next);
       }
-      const due = db
-        .prepare<[string, number], { t: number | null }>(
-          "SELECT MIN(run_after) AS t FROM jobs WHERE kind = ? AND state = 'queued' AND run_after > ?",
-        )
-        .get(kind.name, now);
-      if (due?.t != null) nextDue = Math.min(nextDue, due.t);
+      for (const id of this.active.get(kind.name) ?? []) {
+        const job = this.jobs.get(id)!;
+        if (job.state === 'queued' && (job.runAfter ?? 0) > now) nextDue = Math.min(nextDue, job.runAfter!);
+      }
     }
     if (nextDue < this.wakeAt || this.wakeTimer === undefined) {
       clearTimeout(this.wakeTimer);
@@ -415,14 +367,28 @@ export class EmbeddedJobBackend implements JobBackend {
     }
   }
 
-  private begin(job: JobRecord): void {
+  /** The queued job of `kind` due at `now` with the lowest (priority, createdAt). */
+  private nextRunnable(kind: string, now: number): JobRecord | undefined {
+    let best: JobRecord | undefined;
+    for (const id of this.active.get(kind) ?? []) {
+      const job = this.jobs.get(id)!;
+      if (job.state !== 'queued' || (job.runAfter ?? 0) > now) continue;
+      if (!best || job.priority < best.priority || (job.priority === best.priority && job.createdAt < best.createdAt)) {
+        best = job;
+      }
+    }
+    return best;
+  }
+
+  private async begin(job: JobRecord): Promise<void> {
     const kind = this.host!.kinds.get(job.kind)!;
     const now = Date.now();
     const attempt = job.attempts + 1;
-    this.update(job.id, (j) => ({ ...j, state: 'running', attempts: attempt, startedAt: now, runningOn: INSTANCE }), {
-      state: 'running',
-      attempts: attempt,
-    });
+    await this.update(
+      job.id,
+      (j) => ({ ...j, state: 'running', attempts: attempt, startedAt: now, runningOn: INSTANCE }),
+      { state: 'running', attempts: attempt },
+    );
     this.host!.onAttemptStarted(job.kind, Math.max(0, now - Math.max(job.createdAt, job.runAfter ?? 0)));
     this.runningByKind.set(job.kind, (this.runningByKind.get(job.kind) ?? 0) + 1);
     const running = new RunningAttempt({
@@ -436,77 +402,73 @@ export class EmbeddedJobBackend implements JobBackend {
       logFailure: (err) => this.logger.warn({ err, jobId: job.id, kind: job.kind }, 'job attempt failed'),
     });
     this.running.set(job.id, running);
-    void running.result.then((r) => {
+    const recorded = running.result.then(async (r) => {
       this.running.delete(job.id);
       this.runningByKind.set(job.kind, (this.runningByKind.get(job.kind) ?? 1) - 1);
       try {
-        this.complete(job.id, kind.name, attempt, r, Date.now() - running.startedAt);
+        await this.serialized(() => this.complete(job.id, kind.name, attempt, r, Date.now() - running.startedAt));
       } catch (err) {
         this.logger.error({ err, jobId: job.id }, 'could not record the end of a job attempt');
       }
+      this.recording.delete(recorded);
       this.schedulePump();
     });
+    this.recording.add(recorded);
   }
 
-  private complete(
+  private async complete(
     id: string,
     kindName: string,
     attempt: number,
     r: Awaited<RunningAttempt['result']>,
     runMs: number,
-  ): void {
-    if (!this.db) return;
+  ): Promise<void> {
+    if (!this.log) return;
     const kind = this.host!.kinds.get(kindName)!;
     let outcome: AttemptOutcome;
     const now = Date.now();
     if (r.kind === 'succeeded') {
       outcome = 'succeeded';
-      this.update(
+      const result = jsonClone(r.result);
+      await this.update(
         id,
-        (j) => ({
-          ...j,
-          state: 'succeeded',
-          result: r.result,
-          problem: undefined,
-          finishedAt: now,
-          runAfter: undefined,
-        }),
-        { state: 'succeeded', attempts: attempt, result: r.result },
+        (j) => ({ ...j, state: 'succeeded', result, problem: undefined, finishedAt: now, runAfter: undefined }),
+        { state: 'succeeded', attempts: attempt, result },
       );
     } else if (r.kind === 'cancelled') {
       outcome = 'cancelled';
-      this.update(id, (j) => ({ ...j, state: 'cancelled', problem: r.problem, finishedAt: now }), {
+      await this.update(id, (j) => ({ ...j, state: 'cancelled', problem: r.problem, finishedAt: now }), {
         state: 'cancelled',
         attempts: attempt,
         problem: r.problem,
       });
     } else if (r.kind === 'handed_back') {
       outcome = 'handed_back';
-      this.update(id, (j) => ({ ...j, state: 'queued', attempts: attempt - 1, startedAt: undefined }), {
+      await this.update(id, (j) => ({ ...j, state: 'queued', attempts: attempt - 1, startedAt: undefined }), {
         state: 'queued',
         attempts: attempt - 1,
       });
     } else {
-      const job = this.read(id);
+      const job = this.jobs.get(id);
       const retry = kind.idempotent && attempt < kind.retry.attempts && !job?.cancelRequested;
       outcome = retry ? 'retrying' : r.timedOut ? 'timeout' : 'failed';
       if (retry) {
         const runAfter = now + retryDelayMs(kind.retry, attempt);
-        this.update(id, (j) => ({ ...j, state: 'queued', problem: r.problem, runAfter }), {
+        await this.update(id, (j) => ({ ...j, state: 'queued', problem: r.problem, runAfter }), {
           state: 'queued',
           attempts: attempt,
           problem: r.problem,
           runAfter,
         });
       } else {
-        this.finishFailed(id, attempt, r.problem, now);
+        await this.finishFailed(id, attempt, r.problem, now);
       }
     }
     this.host!.onAttemptEnded(kindName, outcome, runMs);
   }
 
-  private finishFailed(id: string, attempt: number, problem: JobProblem, now: number): void {
-    this.update(id, (j) => ({ ...j, state: 'failed', problem, finishedAt: now, runAfter: undefined }), {
+  private async finishFailed(id: string, attempt: number, problem: JobProblem, now: number): Promise<void> {
+    await this.update(id, (j) => ({ ...j, state: 'failed', problem, finishedAt: now, runAfter: undefined }), {
       state: 'failed',
       attempts: attempt,
       problem,
@@ -514,78 +476,186 @@ export class EmbeddedJobBackend implements JobBackend {
   }
 
   private reportProgress(id: string, progress: JobProgress): void {
-    if (!this.db) return;
+    if (!this.log) return;
     const clean = sanitizeProgress(progress);
-    const ev = this.db.transaction(() => {
-      this.db!.prepare('UPDATE jobs SET doc = json_set(doc, ?, json(?)) WHERE id = ?').run(
-        '$.progress',
-        JSON.stringify(clean),
-        id,
-      );
-      return this.appendEvent(id, 'progress', clean);
-    })();
-    this.host!.onEvent(ev);
+    this.serialized(async () => {
+      if (!this.log || !this.jobs.has(id)) return;
+      const event = this.nextEvent(id, 'progress', clean, Date.now());
+      await this.commit({ op: 'progress', id, progress: clean, event });
+      this.host!.onEvent(event);
+    }).catch((err: unknown) => this.logger.error({ err, jobId: id }, 'could not record job progress'));
   }
 
-  /** Read-modify-write of one record in a transaction, plus a `state` event when given. */
-  private update(id: string, change: (job: JobRecord) => JobRecord, state?: JobStateEventData): JobRecord {
-    const db = this.requireDb();
-    const out = db.transaction(() => {
-      const row = db.prepare<[string], JobRow>('SELECT doc FROM jobs WHERE id = ?').get(id);
-      if (!row) throw new JobNotFoundError(`No job ${id}`);
-      const next = { ...change(JSON.parse(row.doc) as JobRecord), updatedAt: Date.now() };
-      db.prepare('UPDATE jobs SET state = ?, priority = ?, run_after = ?, finished_at = ?, doc = ? WHERE id = ?').run(
-        next.state,
-        next.priority,
-        next.runAfter ?? 0,
-        next.finishedAt ?? null,
-        JSON.stringify(next),
-        id,
-      );
-      const ev = state ? this.appendEvent(id, 'state', state) : undefined;
-      return { next, ev };
-    })();
-    if (out.ev) this.host!.onEvent(out.ev);
-    return out.next;
+  /** Inside the queue: read-modify-write of one record, plus a `state` event when given. */
+  private async update(
+    id: string,
+    change: (job: JobRecord) => JobRecord,
+    state?: JobStateEventData,
+  ): Promise<JobRecord> {
+    const current = this.jobs.get(id);
+    if (!current) throw new JobNotFoundError(`No job ${id}`);
+    const now = Date.now();
+    const { payload, ...job } = compact({ ...change(current), updatedAt: now });
+    const event = state ? this.nextEvent(id, 'state', compact(state), now) : undefined;
+    await this.commit({ op: 'update', job, event });
+    if (event) this.host!.onEvent(event);
+    return { ...job, payload };
   }
 
-  /** Inside a transaction: the job's next event. */
-  private appendEvent(id: string, type: JobEvent['type'], data: JobEvent['data']): JobEvent {
-    const db = this.requireDb();
-    const { seq } = db
-      .prepare<[string], { seq: number }>('UPDATE jobs SET seq = seq + 1 WHERE id = ? RETURNING seq')
-      .get(id)!;
-    const at = Date.now();
-    db.prepare('INSERT INTO job_events (job_id, seq, type, data, at) VALUES (?, ?, ?, ?, ?)').run(
-      id,
-      seq,
-      type,
-      JSON.stringify(data),
-      at,
-    );
+  /** Inside the queue: logs the change (durable when this resolves), then applies it in memory. */
+  private async commit(op: JobOperation): Promise<void> {
+    const log = this.requireLog();
+    await log.append(op);
+    this.apply(op);
+    if (log.pendingOps >= (this.options.snapshotEvery ?? 10_000)) await log.snapshot(this.entries());
+  }
+
+  /** Applies one logged change to memory; the same code serves live changes and replay at start. */
+  private apply(op: JobOperation): void {
+    switch (op.op) {
+      case 'submit':
+        this.putJob(op.job, [op.event]);
+        break;
+      case 'update': {
+        const current = this.jobs.get(op.job.id);
+        if (!current) return;
+        this.setRecord({ ...op.job, payload: current.payload });
+        if (op.event) this.jobEvents.get(op.job.id)!.push(op.event);
+        break;
+      }
+      case 'progress': {
+        const current = this.jobs.get(op.id);
+        if (!current) return;
+        this.jobs.set(op.id, { ...current, progress: op.progress });
+        this.jobEvents.get(op.id)!.push(op.event);
+        break;
+      }
+      case 'pause':
+        if (op.paused) this.paused.add(op.kind);
+        else this.paused.delete(op.kind);
+        break;
+      case 'purge': {
+        const gone = new Set(op.ids);
+        for (const id of op.ids) {
+          const job = this.jobs.get(id);
+          if (!job) continue;
+          this.jobs.delete(id);
+          this.jobEvents.delete(id);
+          this.active.get(job.kind)?.delete(id);
+          if (job.idempotencyKey !== undefined) {
+            this.byIdempotencyKey.delete(idempotencyIndexKey(job.tenant, job.idempotencyKey));
+          }
+        }
+        this.order = this.order.filter((id) => !gone.has(id));
+        break;
+      }
+    }
+  }
+
+  private applyEntry(entry: JobSnapshotEntry): void {
+    if ('paused' in entry) this.paused.add(entry.paused);
+    else this.putJob(entry.job, entry.events);
+  }
+
+  private putJob(job: JobRecord, events: JobEvent[]): void {
+    this.setRecord(job);
+    this.jobEvents.set(job.id, events);
+    if (job.idempotencyKey !== undefined) {
+      this.byIdempotencyKey.set(idempotencyIndexKey(job.tenant, job.idempotencyKey), job.id);
+    }
+    // Jobs arrive in creation order almost always: insert from the end.
+    let i = this.order.length;
+    while (i > 0 && compareOrder(this.jobs.get(this.order[i - 1])!, job) > 0) i--;
+    this.order.splice(i, 0, job.id);
+  }
+
+  private setRecord(job: JobRecord): void {
+    this.jobs.set(job.id, job);
+    let ids = this.active.get(job.kind);
+    if (!ids) this.active.set(job.kind, (ids = new Set()));
+    if (job.state === 'queued' || job.state === 'running') ids.add(job.id);
+    else ids.delete(job.id);
+  }
+
+  private *entries(): Iterable<JobSnapshotEntry> {
+    for (const kind of this.paused) yield { paused: kind };
+    for (const id of this.order) yield { job: this.jobs.get(id)!, events: this.jobEvents.get(id)! };
+  }
+
+  private nextEvent(id: string, type: JobEvent['type'], data: JobEvent['data'], at: number): JobEvent {
+    const events = this.jobEvents.get(id);
+    const seq = (events?.[events.length - 1]?.seq ?? 0) + 1;
     return { jobId: id, seq, type, data, at };
   }
 
-  private read(id: string): JobRecord | undefined {
-    const row = this.requireDb().prepare<[string], JobRow>('SELECT doc FROM jobs WHERE id = ?').get(id);
-    return row ? (JSON.parse(row.doc) as JobRecord) : undefined;
+  /** Index in `order` of the newest job strictly older than (createdAt, id); -1 if none. */
+  private indexBelow(createdAt: number, id: string): number {
+    let lo = 0;
+    let hi = this.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const j = this.jobs.get(this.order[mid])!;
+      if (j.createdAt < createdAt || (j.createdAt === createdAt && j.id < id)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
   }
 
   private withPosition(job: JobRecord): JobRecord {
     if (job.state !== 'queued') return { ...job, position: undefined };
-    const { n } = this.requireDb()
-      .prepare<[string, number, number, number], { n: number }>(
-        `SELECT COUNT(*) AS n FROM jobs WHERE kind = ? AND state = 'queued'
-         AND (priority < ? OR (priority = ? AND created_at < ?))`,
-      )
-      .get(job.kind, job.priority, job.priority, job.createdAt)!;
+    let n = 0;
+    for (const id of this.active.get(job.kind) ?? []) {
+      const other = this.jobs.get(id)!;
+      if (
+        other.state === 'queued' &&
+        (other.priority < job.priority || (other.priority === job.priority && other.createdAt < job.createdAt))
+      ) {
+        n++;
+      }
+    }
     return { ...job, position: n };
   }
 
-  private requireDb(): Database.Database {
-    if (!this.db) throw new Error('the embedded job backend is not started');
-    return this.db;
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
+
+  private clear(): void {
+    this.jobs.clear();
+    this.jobEvents.clear();
+    this.byIdempotencyKey.clear();
+    this.active.clear();
+    this.order = [];
+    this.paused.clear();
+  }
+
+  private requireLog(): DurableLog<JobOperation, JobSnapshotEntry> {
+    if (!this.log) throw new Error('the embedded job backend is not started');
+    return this.log;
+  }
+}
+
+function idempotencyIndexKey(tenant: string, key: string): string {
+  return `${tenant}\n${key}`;
+}
+
+/** Listing order: (createdAt, id) ascending. */
+function compareOrder(a: JobRecord, b: JobRecord): number {
+  return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** What the record looks like after a trip through the log (as it will after a restart). */
+function jsonClone<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+/** Drops keys set to undefined, as JSON would. */
+function compact<T extends object>(value: T): T {
+  const out = { ...value };
+  for (const key of Object.keys(out) as (keyof T)[]) if (out[key] === undefined) delete out[key];
+  return out;
 }
 
 /** Keeps only the documented fields, so a handler cannot put arbitrary objects on every event. */

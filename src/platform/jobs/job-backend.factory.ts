@@ -14,5 +14,5 @@ export function createJobBackend(config: JobsConfig, state: StateConfig, dataDir
     if (state.redisUrl === undefined) throw new InvalidJobKindError('JOBS_BACKEND=redis needs REDIS_URL');
     return new RedisJobBackend({ url: state.redisUrl, keyPrefix: state.keyPrefix, lockMs: config.redisLockMs });
   }
-  return new EmbeddedJobBackend({ file: join(dataDir.path, 'jobs', 'jobs.sqlite') });
+  return new EmbeddedJobBackend({ dir: join(dataDir.path, 'jobs') });
 }

@@ -56,7 +56,7 @@ export interface JobBackendHost {
 
 /**
  * Storage and execution of jobs. One interface, one contract suite (job-backend.contract.ts),
- * two implementations: embedded (SQLite in DATA_DIR) and Redis (BullMQ).
+ * two implementations: embedded (memory plus a durable log in DATA_DIR) and Redis (BullMQ).
  *
  * Tenancy is the caller's business (the service checks it); the backend stores and runs.
  */
