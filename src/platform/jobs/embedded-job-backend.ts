@@ -51,7 +51,7 @@ export interface EmbeddedJobBackendOptions {
 /**
  * The default backend, run by this process: job records, events and paused kinds held in memory
  * and made durable by an append-only log in DATA_DIR/jobs ({@link DurableLog}: every change is
- * appended and fsynced before the call that made it resolves, so an acknowledged submission
+ * appended and fsynced, synchronously, before the call that made it resolves, so an acknowledged submission
  * survives `kill -9` and an OS crash; the log is compacted into a snapshot every
  * `snapshotEvery` changes and at stop). Pure JavaScript, so it needs no native module.
  * Changes go through one promise queue, so concurrent calls never interleave half-applied
@@ -502,10 +502,16 @@ export class EmbeddedJobBackend implements JobBackend {
     return { ...job, payload };
   }
 
-  /** Inside the queue: logs the change (durable when this resolves), then applies it in memory. */
+  /**
+   * Inside the queue: logs the change (written and fsynced before it returns), then applies it in
+   * memory. Synchronous on purpose, as better-sqlite3 was: an attempt that ends at once is
+   * recorded `running` and then finished in the same tick, before the submission's answer is
+   * even sent, so a kill -9 can hardly find it half-way (an async write per step would leave a
+   * window of several event-loop turns in which a crash turns a finished job into an interrupted one).
+   */
   private async commit(op: JobOperation): Promise<void> {
     const log = this.requireLog();
-    await log.append(op);
+    log.appendSync(op);
     this.apply(op);
     if (log.pendingOps >= (this.options.snapshotEvery ?? 10_000)) await log.snapshot(this.entries());
   }
