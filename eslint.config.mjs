@@ -18,6 +18,8 @@ export default tseslint.config(
       '*.config.js',
       '*.config.mjs',
       '.dependency-cruiser.cjs',
+      // Plain-JS worker-thread entry points for tests (loaded by Node in a thread, outside TS).
+      'test/fixtures/**/*.worker.js',
     ],
   },
   eslint.configs.recommended,

@@ -1,5 +1,6 @@
 import { VERSION_NEUTRAL, VersioningType } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { WsAdapter } from '@nestjs/platform-ws';
 import type { Logger as PinoInstance } from 'pino';
 import { loggingConfig, type LoggingConfig } from './logging/logging.config';
 import { PlatformLogger } from './logging/platform-logger';
@@ -61,6 +62,8 @@ export function configurePlatformApp(app: NestExpressApplication, info: OpenApiI
     buildOnExpressPrototypes(app.getHttpServer(), app.getHttpAdapter().getInstance() as ExpressPrototypes);
   }
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: VERSION_NEUTRAL });
+  // WebSocket gateways (jobs events at /jobs/ws) on the same HTTP server, with plain `ws`.
+  app.useWebSocketAdapter(new WsAdapter(app));
   serveOpenApi(app, buildOpenApiDocument(app, info));
   return app;
 }

@@ -33,6 +33,7 @@ import { FeatureFlagsModule } from './feature-flags/feature-flags.module';
 import { StreamingModule } from './streaming/streaming.module';
 import { UpstreamModule } from './upstream/upstream.module';
 import { StorageModule } from './storage/storage.module';
+import { JobsModule } from './jobs';
 
 /**
  * The platform core, imported once by the application root. It loads and validates
@@ -87,6 +88,7 @@ export class PlatformModule {
         RuntimeConfigModule,
         StreamingModule,
         UpstreamModule,
+        JobsModule,
       ],
       controllers: [MetricsController],
       providers: [

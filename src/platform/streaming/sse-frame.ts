@@ -3,6 +3,8 @@ export interface SseMessage<T = unknown> {
   /** Default `message`. Reserved for the toolkit: `done`, `error`, `gap`, `reset`. */
   event?: string;
   data: T;
+  /** The event's own id; used only by streams opened with `{ resumable: true }`. */
+  id?: string;
 }
 
 /** Shorthand for a typed event: `yield sseEvent('token', { text })`. */

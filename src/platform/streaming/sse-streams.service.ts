@@ -14,6 +14,7 @@ import { releaseRequestState } from './release-request-state';
 import { SseConnection, type SseConnectionOptions } from './sse-connection';
 import type { SseMessage } from './sse-frame';
 import { streamProblem } from './sse-problem';
+import { SseTerminalProblem } from './sse-terminal-problem';
 import type { SseTopic } from './sse-topic';
 import { SseTopics } from './sse-topics.service';
 import { streamingConfig, type StreamingConfig } from './streaming.config';
@@ -30,6 +31,12 @@ export type SseSource<T = unknown> =
 export interface SseStreamOptions {
   /** Data of the terminal `done` event when the source completes. Default `{}`. */
   doneData?: unknown;
+  /**
+   * The source resumes by itself: it reads `Last-Event-ID` (see {@link lastEventIdOf}) and gives
+   * its messages their own increasing integer `id`s, so no `reset` is sent and the terminal event
+   * gets the next id after the last one sent. `doneData` may then be a function, called at the end.
+   */
+  resumable?: boolean;
 }
 
 /** What `stream()`/`topic()` return; controllers may return it (Nest ignores it under `@Res()`). */
@@ -55,11 +62,17 @@ type StreamOwner = (() => string) | SseTopic;
 
 const CLOSED = Symbol('closed');
 
+function doneDataOf(options: SseStreamOptions): unknown {
+  const d = options.doneData;
+  return (options.resumable && typeof d === 'function' ? (d as () => unknown)() : d) ?? {};
+}
+
 function terminalIdOf(owner: StreamOwner): string {
   return typeof owner === 'function' ? owner() : String(owner.latestId);
 }
 
-function lastEventIdOf(req: Request): string | undefined {
+/** The request's `Last-Event-ID` (at most 64 characters), for sources of resumable streams. */
+export function lastEventIdOf(req: Request): string | undefined {
   const h = req.headers['last-event-id'];
   return typeof h === 'string' && h.length > 0 && h.length <= 64 ? h : undefined;
 }
@@ -124,12 +137,21 @@ export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutd
     const nextId = () => String(++seq);
     const conn = this.start(req, res, nextId);
     if (conn === undefined) return { ended: Promise.resolve() };
-    if (lastEventIdOf(req) !== undefined) conn.send(nextId(), 'reset', { reason: 'not_resumable' });
+    if (options.resumable) {
+      const last = Number(lastEventIdOf(req));
+      if (Number.isSafeInteger(last) && last > 0) seq = last;
+    } else if (lastEventIdOf(req) !== undefined) conn.send(nextId(), 'reset', { reason: 'not_resumable' });
+    const idOf = (m: SseMessage<T>): string => {
+      if (!options.resumable || m.id === undefined) return nextId();
+      const n = Number(m.id);
+      if (Number.isSafeInteger(n) && n > seq) seq = n;
+      return m.id;
+    };
     const ended = (async () => {
       try {
         const src = typeof source === 'function' ? source(conn.signal) : source;
-        if (isObservable(src)) await this.pushObservable(conn, src, nextId, req, options);
-        else await this.pullIterable(conn, src, nextId, options);
+        if (isObservable(src)) await this.pushObservable(conn, src, nextId, idOf, req, options);
+        else await this.pullIterable(conn, src, nextId, idOf, options);
       } catch (err) {
         this.failStream(conn, nextId(), err, req);
       }
@@ -209,6 +231,7 @@ export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutd
     conn: SseConnection,
     src: AsyncIterable<SseMessage<T>>,
     nextId: () => string,
+    idOf: (m: SseMessage<T>) => string,
     options: SseStreamOptions,
   ): Promise<void> {
     const it = src[Symbol.asyncIterator]();
@@ -225,10 +248,10 @@ export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutd
       });
       if (step === CLOSED) break;
       if (step.done) {
-        conn.done(nextId(), options.doneData ?? {});
+        conn.done(nextId(), doneDataOf(options));
         return;
       }
-      conn.send(nextId(), step.value.event ?? 'message', step.value.data);
+      conn.send(idOf(step.value), step.value.event ?? 'message', step.value.data);
     }
     // The client left: stop the source (a generator runs its finally blocks).
     void it.return?.()?.catch(() => undefined);
@@ -238,18 +261,19 @@ export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutd
     conn: SseConnection,
     src: Observable<SseMessage<T>>,
     nextId: () => string,
+    idOf: (m: SseMessage<T>) => string,
     req: Request,
     options: SseStreamOptions,
   ): Promise<void> {
     return new Promise((resolve) => {
       const sub = src.subscribe({
-        next: (m) => conn.send(nextId(), m.event ?? 'message', m.data),
+        next: (m) => conn.send(idOf(m), m.event ?? 'message', m.data),
         error: (err: unknown) => {
           this.failStream(conn, nextId(), err, req);
           resolve();
         },
         complete: () => {
-          conn.done(nextId(), options.doneData ?? {});
+          conn.done(nextId(), doneDataOf(options));
           resolve();
         },
       });
@@ -262,7 +286,7 @@ export class SseStreams implements BeforeApplicationShutdown, OnApplicationShutd
 
   private failStream(conn: SseConnection, id: string, err: unknown, req: Request): void {
     if (conn.closed) return;
-    if (!(err instanceof FennecError) || err.kind === 'internal') {
+    if (!(err instanceof SseTerminalProblem) && (!(err instanceof FennecError) || err.kind === 'internal')) {
       this.logger.error({ err, requestId: this.requestIdOf(req) }, 'SSE source failed');
     }
     conn.fail(id, streamProblem(err, this.instanceOf(req), this.requestIdOf(req)));

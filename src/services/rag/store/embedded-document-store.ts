@@ -10,7 +10,7 @@ import type {
   StoredChunk,
   StoredDocument,
 } from './document-store';
-import { DurableLog } from './durable-log';
+import { DurableLog } from '../../../platform/storage';
 import { processLexicalTerm } from './lexical-terms';
 import { dot, fromBase64, normalise, toBase64 } from './vector-math';
 
