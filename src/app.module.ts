@@ -4,11 +4,15 @@ import type { PlatformOptions } from './platform/platform.options';
 import { LlmModule } from './services/llm/llm.module';
 import { RagModule } from './services/rag/rag.module';
 import { SummarizationModule } from './services/summarization/summarization.module';
+import { TtsModule } from './services/tts/tts.module';
 
 /** The application: the platform core plus the service modules. */
 @Module({})
 export class AppModule {
   static forRoot(options: PlatformOptions = {}): DynamicModule {
-    return { module: AppModule, imports: [PlatformModule.forRoot(options), LlmModule, SummarizationModule, RagModule] };
+    return {
+      module: AppModule,
+      imports: [PlatformModule.forRoot(options), LlmModule, SummarizationModule, RagModule, TtsModule],
+    };
   }
 }

@@ -1,0 +1,37 @@
+import { splitSentences } from '../summarization';
+
+/**
+ * Splits text for synthesis at sentence boundaries (the summarization service's splitter): the
+ * first chunk is one short sentence group (at most `firstChars`) so audio starts soon; later
+ * chunks gather sentences up to `chunkChars`, so a long text costs few engine calls. A sentence
+ * longer than a chunk is cut at the last space before the limit.
+ */
+export function speechChunks(text: string, firstChars: number, chunkChars: number): string[] {
+  const sentences = splitSentences(text).flatMap((s) => cutLong(s.text, chunkChars));
+  const chunks: string[] = [];
+  let current = '';
+  for (const sentence of sentences) {
+    const limit = chunks.length === 0 ? firstChars : chunkChars;
+    if (current && current.length + 1 + sentence.length > limit) {
+      chunks.push(current);
+      current = sentence;
+    } else {
+      current = current ? `${current} ${sentence}` : sentence;
+    }
+  }
+  if (current) chunks.push(current);
+  return chunks;
+}
+
+function cutLong(sentence: string, max: number): string[] {
+  const out: string[] = [];
+  let rest = sentence;
+  while (rest.length > max) {
+    const space = rest.lastIndexOf(' ', max);
+    const at = space > max / 2 ? space : max;
+    out.push(rest.slice(0, at).trim());
+    rest = rest.slice(at).trim();
+  }
+  if (rest) out.push(rest);
+  return out;
+}
