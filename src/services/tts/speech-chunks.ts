@@ -2,16 +2,22 @@ import { splitSentences } from '../summarization';
 
 /**
  * Splits text for synthesis at sentence boundaries (the summarization service's splitter): the
- * first chunk is one short sentence group (at most `firstChars`) so audio starts soon; later
- * chunks gather sentences up to `chunkChars`, so a long text costs few engine calls. A sentence
- * longer than a chunk is cut at the last space before the limit.
+ * first chunk is short (at most `firstChars`, or its first sentence) so audio starts soon; the
+ * rest is shared about equally among `parts` chunks synthesised in parallel, none longer than
+ * `chunkChars`, so a long text costs few engine calls. A sentence longer than a chunk is cut at
+ * the last space before the limit.
  */
-export function speechChunks(text: string, firstChars: number, chunkChars: number): string[] {
+export function speechChunks(text: string, firstChars: number, chunkChars: number, parts = 1): string[] {
   const sentences = splitSentences(text).flatMap((s) => cutLong(s.text, chunkChars));
   const chunks: string[] = [];
   let current = '';
+  let share = chunkChars;
   for (const sentence of sentences) {
-    const limit = chunks.length === 0 ? firstChars : chunkChars;
+    if (chunks.length === 1 && current === '') {
+      const rest = text.length - chunks[0].length;
+      share = Math.min(chunkChars, Math.max(firstChars, Math.ceil(rest / parts)));
+    }
+    const limit = chunks.length === 0 ? firstChars : share;
     if (current && current.length + 1 + sentence.length > limit) {
       chunks.push(current);
       current = sentence;

@@ -148,18 +148,21 @@ class TtsEnv {
   @Min(20)
   TTS_FIRST_CHUNK_CHARS: number = 120;
 
-  /** Later chunks gather sentences up to this many characters. */
+  /** Later chunks share the rest of the text, none longer than this many characters. */
   @EnvInt()
   @IsInt()
   @Min(50)
-  TTS_CHUNK_CHARS: number = 600;
+  TTS_CHUNK_CHARS: number = 1_000;
 
-  /** Chunks of one request synthesised at once. */
+  /**
+   * Chunks of one request synthesised at once (the rest of the text is shared among this many);
+   * default: the CPU count, as the local engine is CPU-bound.
+   */
   @EnvInt()
   @IsInt()
   @Min(1)
   @Max(32)
-  TTS_PARALLEL_CHUNKS: number = 4;
+  TTS_PARALLEL_CHUNKS: number = availableParallelism();
 
   /** Crossfade at each join of chunks. */
   @EnvInt()

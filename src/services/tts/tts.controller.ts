@@ -5,8 +5,8 @@ import { ServiceRoute } from '../../platform/registry';
 import { FlagOnlyInput } from '../../platform/security';
 import { abortOnDisconnect, OpenAiErrorFilter, requestIdOf } from '../llm';
 import { FORMAT_SPECS, PCM_SAMPLE_RATE, SPEECH_FORMATS } from './audio/audio-formats';
-import type { AudioQualityReport } from './audio/audio-quality';
-import { concatSamples, pcmBytes, resampleLinear, streamingWavHeader } from './audio/pcm';
+import { QualityMeter } from './audio/audio-quality';
+import { pcmBytes, resampleLinear, streamingWavHeader } from './audio/pcm';
 import { parseSpeechRequest } from './speech-request';
 import { SpeechRateLimit } from './tts-route-limits';
 import { type SpeechPlan, TTS_SERVICE, TtsService } from './tts.service';
@@ -111,13 +111,14 @@ export class TtsController {
    * failure of the first one is still a proper error; the quality report follows as a trailer.
    */
   private async stream(plan: SpeechPlan, res: Response, began: bigint): Promise<void> {
-    const all: Int16Array[] = [];
     let rate = 0;
+    let meter: QualityMeter | undefined;
+    let first = true;
     for await (const piece of this.tts.pcmPieces(plan)) {
       if (res.destroyed) return;
-      all.push(piece.samples);
       if (!res.headersSent) {
         rate = piece.sampleRate;
+        meter = new QualityMeter(rate);
         res.writeHead(200, {
           'content-type': FORMAT_SPECS[plan.format].contentType,
           ...this.identity(plan),
@@ -131,12 +132,16 @@ export class TtsController {
         plan.format === 'pcm'
           ? pcmBytes(resampleLinear(piece.samples, rate, PCM_SAMPLE_RATE))
           : pcmBytes(piece.samples);
-      const first = all.length === 1;
-      if (!res.write(bytes)) await drained(res);
+      const drain = !res.write(bytes);
       if (first)
         this.tts.metrics.firstAudio.observe({ backend: plan.backend.kind, streamed: 'true' }, secondsSince(began));
+      first = false;
+      // Measured while the next chunks are synthesised elsewhere, so the report is ready at the end.
+      meter?.add(piece.samples);
+      if (drain) await drained(res);
     }
-    const quality: AudioQualityReport = this.tts.measure(plan, { samples: concatSamples(all), sampleRate: rate });
+    if (meter === undefined) return;
+    const quality = this.tts.recordQuality(plan, meter.report({ text: plan.text, speed: plan.speed }));
     res.addTrailers({ 'x-tts-quality': JSON.stringify(quality) });
     res.end();
   }

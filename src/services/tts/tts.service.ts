@@ -231,7 +231,12 @@ export class TtsService implements ManagedLifecycle {
         { fieldErrors: [{ field: 'response_format', message: `must be one of ${this.formats().join(', ')}` }] },
       );
     }
-    const chunks = speechChunks(req.input, this.config.firstChunkChars, this.config.chunkChars);
+    const chunks = speechChunks(
+      req.input,
+      this.config.firstChunkChars,
+      this.config.chunkChars,
+      this.config.parallelChunks,
+    );
     if (chunks.length === 0) throw new TtsUnknownVoiceError('input has nothing to speak');
     return {
       model: req.model,
@@ -312,7 +317,13 @@ export class TtsService implements ManagedLifecycle {
 
   /** Quality of the whole answer; recorded in metrics. */
   measure(plan: SpeechPlan, pcm: Pcm): AudioQualityReport {
-    const report = measureQuality(pcm.samples, pcm.sampleRate, { text: plan.text, speed: plan.speed });
+    return this.recordQuality(
+      plan,
+      measureQuality(pcm.samples, pcm.sampleRate, { text: plan.text, speed: plan.speed }),
+    );
+  }
+
+  recordQuality(plan: SpeechPlan, report: AudioQualityReport): AudioQualityReport {
     this.metrics.quality(plan.backend.kind, report);
     return report;
   }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 
 /** A finished child process's output. */
 export interface ProcessResult {
@@ -17,8 +17,20 @@ export function runProcess(
   args: string[],
   options: { stdin?: Buffer | string; signal?: AbortSignal } = {},
 ): Promise<ProcessResult> {
+  return collectProcess(spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], signal: options.signal }), options);
+}
+
+/** Writes `stdin` to an already started child (e.g. a warm spare) and collects its output. */
+export function collectProcess(
+  child: ChildProcessWithoutNullStreams,
+  options: { stdin?: Buffer | string; signal?: AbortSignal } = {},
+): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], signal: options.signal });
+    if (options.signal) {
+      const kill = () => child.kill('SIGKILL');
+      if (options.signal.aborted) kill();
+      else options.signal.addEventListener('abort', kill, { once: true });
+    }
     const out: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => out.push(b));

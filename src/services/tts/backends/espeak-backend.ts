@@ -1,6 +1,7 @@
 import { bulkhead, type BulkheadPolicy } from 'cockatiel';
 import { inspectAudio } from '../audio/audio-inspector';
-import { probeCommand, runProcess } from '../audio/child-process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { collectProcess, probeCommand, runProcess } from '../audio/child-process';
 import { decodeWav, fixPlaceholderWavSizes, type Pcm } from '../audio/pcm';
 import { TtsEngineFailedError } from '../tts.errors';
 import type { BackendVoice, SpeechBackend, SynthesisRequest } from './speech-backend';
@@ -9,6 +10,7 @@ import type { BackendVoice, SpeechBackend, SynthesisRequest } from './speech-bac
 export const ESPEAK_SAMPLE_RATE = 22_050;
 /** espeak-ng's default rate in words per minute: speed 1. */
 const BASE_WPM = 175;
+const REFILL_DELAY_MS = 50;
 
 export interface EspeakOptions {
   command: string;
@@ -38,6 +40,15 @@ export class EspeakBackend implements SpeechBackend {
   private languages = new Map<string, BackendVoice>();
   private variants = new Set<string>();
   private readonly limiter: BulkheadPolicy;
+  /**
+   * Started processes waiting for text, for the last voice and rate used. espeak-ng loads its
+   * voice before it reads stdin, which costs 10-25 ms a process here: a warm spare takes it off
+   * the time to first audio.
+   */
+  private spares: { key: string; children: ChildProcessWithoutNullStreams[] } = { key: '', children: [] };
+  private stopped = false;
+  private inFlight = 0;
+  private refillTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: EspeakOptions) {
     this.limiter = bulkhead(options.concurrency, 100_000);
@@ -56,10 +67,75 @@ export class EspeakBackend implements SpeechBackend {
       const file = /!v\/(\S+)/.exec(line)?.[1];
       if (file) this.variants.add(file);
     }
+    this.warm(this.options.aliases.alloy ?? 'en-us');
   }
 
   stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.refillTimer);
+    this.dropSpares();
     return Promise.resolve();
+  }
+
+  private dropSpares(): void {
+    for (const child of this.spares.children) child.kill('SIGKILL');
+    this.spares.children = [];
+  }
+
+  private start1(args: string[]): ChildProcessWithoutNullStreams {
+    const child = spawn(this.options.command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.on('error', () => undefined);
+    return child;
+  }
+
+  /** A process for `args`: a warm spare when one waits for these arguments, else a new one. */
+  private take(args: string[]): ChildProcessWithoutNullStreams {
+    const key = args.join('\0');
+    const spare = this.spares.key === key ? this.spares.children.shift() : undefined;
+    return spare && spare.exitCode === null && !spare.killed ? spare : this.start1(args);
+  }
+
+  /**
+   * Keeps `concurrency` spares for `args` (the last voice and rate used). Called after a
+   * synthesis, not before: spawning costs the event loop a few milliseconds each.
+   */
+  private refill(args: string[]): void {
+    const key = args.join('\0');
+    if (this.spares.key !== key) {
+      this.dropSpares();
+      this.spares.key = key;
+    }
+    // One more than run at once: a request's first chunk and its parallel share all start warm.
+    while (!this.stopped && this.spares.children.length < this.options.concurrency + 1) {
+      const child = this.start1(args);
+      child.on('exit', () => {
+        this.spares.children = this.spares.children.filter((c) => c !== child);
+      });
+      child.unref();
+      this.spares.children.push(child);
+    }
+  }
+
+  /**
+   * Spawning costs the event loop a few milliseconds a process, so spares are made once no
+   * synthesis has run for a moment, off the path of the answer being finished.
+   */
+  private refillWhenIdle(args: string[]): void {
+    clearTimeout(this.refillTimer);
+    if (this.inFlight > 0 || this.stopped) return;
+    this.refillTimer = setTimeout(() => {
+      if (this.inFlight === 0) this.refill(args);
+    }, REFILL_DELAY_MS);
+    this.refillTimer.unref();
+  }
+
+  /** Starts spares for `voice` at speed 1 (the default voice, at start). */
+  warm(voice: string): void {
+    if (this.available() && this.hasVoice(voice)) this.refill(this.args(voice, 1));
+  }
+
+  private args(voice: string, speed: number): string[] {
+    return ['--stdout', '-v', voice, '-s', String(Math.round(BASE_WPM * speed))];
   }
 
   available(): boolean {
@@ -93,12 +169,13 @@ export class EspeakBackend implements SpeechBackend {
   }
 
   synthesize(req: SynthesisRequest): Promise<Pcm> {
-    const wpm = String(Math.round(BASE_WPM * req.speed));
+    const args = this.args(req.voice, req.speed);
     return this.limiter.execute(async () => {
-      const r = await runProcess(this.options.command, ['--stdout', '-v', req.voice, '-s', wpm], {
-        stdin: req.text,
-        signal: req.signal,
-      });
+      this.inFlight++;
+      const child = this.take(args);
+      child.ref();
+      const r = await collectProcess(child, { stdin: req.text, signal: req.signal }).finally(() => this.inFlight--);
+      this.refillWhenIdle(args);
       if (r.code !== 0) {
         throw new TtsEngineFailedError(`espeak-ng failed (exit ${r.code ?? r.signal}): ${r.stderr.slice(0, 200)}`);
       }
