@@ -19,8 +19,13 @@ const swc = [
 const common = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|jose)/)',
+    '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|jose|music-metadata|@borewit|win-guid|media-typer)/)',
   ],
+  // music-metadata and its ESM-only dependencies export only `import`/`module-sync` entries, which
+  // Jest's CommonJS resolver does not match by default; `module-sync` is the entry Node itself
+  // loads with require() (the transform above compiles it).
+  testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', 'module-sync'] },
+  moduleNameMapper: { '^content-type$': '<rootDir>/test/support/content-type-interop.ts' },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testEnvironment: 'node',
   setupFilesAfterEnv: ['<rootDir>/test/support/collect-garbage.ts'],

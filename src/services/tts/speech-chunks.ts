@@ -13,16 +13,19 @@ export function speechChunks(text: string, firstChars: number, chunkChars: numbe
   let current = '';
   let share = chunkChars;
   for (const sentence of sentences) {
-    if (chunks.length === 1 && current === '') {
-      const rest = text.length - chunks[0].length;
-      share = Math.min(chunkChars, Math.max(firstChars, Math.ceil(rest / parts)));
-    }
-    const limit = chunks.length === 0 ? firstChars : share;
+    const limit = chunks.length === 0 ? firstChars : chunkChars;
     if (current && current.length + 1 + sentence.length > limit) {
       chunks.push(current);
-      current = sentence;
-    } else {
-      current = current ? `${current} ${sentence}` : sentence;
+      current = '';
+    }
+    if (chunks.length === 1 && share === chunkChars) {
+      share = Math.min(chunkChars, Math.ceil((text.length - chunks[0].length) / parts));
+    }
+    current = current ? `${current} ${sentence}` : sentence;
+    // Later chunks close once they reach their share, so the rest divides into about `parts`.
+    if (chunks.length > 0 && current.length >= share) {
+      chunks.push(current);
+      current = '';
     }
   }
   if (current) chunks.push(current);
