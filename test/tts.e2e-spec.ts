@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import request from 'supertest';
 import { FakeSpeechServer, speechSeconds } from './fixtures/fake-speech';
 import { createTestApp } from './support/create-test-app';
-import { bearer, TEST_AUTH } from './support/test-credentials';
+import { bearer, TEST_AUTH, TEST_KEYS } from './support/test-credentials';
 
 const AUTH = bearer(TEST_AUTH.viewer);
 const ADMIN = bearer(TEST_AUTH.admin);
@@ -71,7 +71,7 @@ describeEngine('TTS with espeak-ng and ffmpeg, through the official openai clien
   let openai: OpenAI;
 
   beforeAll(async () => {
-    app = await createTestApp({ env: { TTS_SPEECH_PER_MINUTE: '10000' } });
+    app = await createTestApp({ env: { TTS_SPEECH_PER_MINUTE: '10000', TTS_NATIVE_MAX_CHARS: '2000' } });
     base = await listen(app);
     openai = new OpenAI({ apiKey: TEST_AUTH.viewer.key, baseURL: `${base}/v1`, maxRetries: 0 });
   });
@@ -171,6 +171,54 @@ describeEngine('TTS with espeak-ng and ffmpeg, through the official openai clien
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ type: 'invalid_request_error', param, code });
     expect(typeof res.body.error.message).toBe('string');
+  });
+
+  it('should store native speech for the tenant, describe it, and serve its audio with Range', async () => {
+    const created = await request(app.getHttpServer())
+      .post('/v1/tts')
+      .set('authorization', AUTH)
+      .send({ text: 'Stored speech. It can be fetched again.', voice: 'alloy', format: 'mp3' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      format: 'mp3',
+      contentType: 'audio/mpeg',
+      backend: 'espeak',
+      voice: 'en-us',
+      requestedVoice: 'alloy',
+      sampleRate: 22_050,
+      quality: { flags: [] },
+    });
+    expect(created.body.durationSeconds).toBeGreaterThan(1);
+    const { id } = created.body as { id: string };
+    const got = await request(app.getHttpServer()).get(`/v1/tts/${id}`).set('authorization', AUTH);
+    expect(got.body).toEqual(created.body);
+    const whole = await request(app.getHttpServer()).get(`/v1/tts/${id}/audio`).set('authorization', AUTH);
+    expect(whole.status).toBe(200);
+    expect(whole.headers['content-type']).toBe('audio/mpeg');
+    expect(Number(whole.headers['content-length'])).toBe(created.body.bytes);
+    const part = await request(app.getHttpServer())
+      .get(`/v1/tts/${id}/audio`)
+      .set('authorization', AUTH)
+      .set('range', 'bytes=0-99');
+    expect(part.status).toBe(206);
+    expect(part.headers['content-range']).toBe(`bytes 0-99/${created.body.bytes}`);
+    expect(Number(part.headers['content-length'])).toBe(100);
+    // Another tenant does not see it.
+    const other = await request(app.getHttpServer())
+      .get(`/v1/tts/${id}`)
+      .set('authorization', bearer(TEST_KEYS.globex.viewer));
+    expect(other.status).toBe(404);
+    expect(other.body.code).toBe('TTS.NOT_FOUND');
+  });
+
+  it('should refuse native text beyond TTS_NATIVE_MAX_CHARS with a 413 problem', async () => {
+    const res = await request(app.getHttpServer())
+      .post('/v1/tts')
+      .set('authorization', AUTH)
+      .send({ text: 'A sentence. '.repeat(200), voice: 'alloy' });
+    expect(res.status).toBe(413);
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
+    expect(res.body.code).toBe('TTS.TEXT_TOO_LONG');
   });
 
   it('should raise the OpenAI client error type for a bad request', async () => {

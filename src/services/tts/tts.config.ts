@@ -33,6 +33,13 @@ class TtsEnv {
   @Max(100_000)
   TTS_MAX_INPUT_CHARS: number = 4_096;
 
+  /** Longest text of the native `POST /v1/tts`, in characters (413 beyond). */
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  TTS_NATIVE_MAX_CHARS: number = 20_000;
+
   /** Speech requests per caller per minute, per route. */
   @EnvInt()
   @IsInt()
@@ -175,6 +182,7 @@ class TtsEnv {
 export const ttsConfig = defineEnvNamespace('tts', TtsEnv, (env) => ({
   maxInputChars: env.TTS_MAX_INPUT_CHARS,
   speechPerMinute: env.TTS_SPEECH_PER_MINUTE,
+  nativeMaxChars: env.TTS_NATIVE_MAX_CHARS,
   models: parsePairs(env.TTS_MODELS, 'TTS_MODELS') as Record<string, BackendKind | 'auto'>,
   espeak: {
     enabled: env.TTS_ESPEAK_ENABLED,

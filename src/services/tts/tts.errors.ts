@@ -47,3 +47,9 @@ export class TtsAudioNotFoundError extends FennecError {
   readonly code = 'TTS.NOT_FOUND';
   readonly kind = 'not_found';
 }
+
+/** The text of `POST /v1/tts` is longer than TTS_NATIVE_MAX_CHARS. */
+export class TtsTextTooLongError extends FennecError {
+  readonly code = 'TTS.TEXT_TOO_LONG';
+  readonly kind = 'too_large';
+}

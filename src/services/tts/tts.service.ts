@@ -1,5 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { join } from 'node:path';
 import { MetricsService } from '../../platform/metrics';
+import { DataDirService } from '../../platform/storage';
+import type { SynthesisDto } from './dto/synthesis.dto';
+import type { SpeechFile, SpeechPlan } from './speech-plan';
+import { TtsStore } from './tts-store';
+
+export type { SpeechFile, SpeechPlan } from './speech-plan';
 import { ManagedService, type ManagedLifecycle, type ServiceHealthReport } from '../../platform/registry';
 import { RuntimeConfigService } from '../../platform/runtime-config';
 import { UpstreamPools } from '../../platform/upstream';
@@ -27,6 +34,7 @@ import { ttsConfig, type TtsConfig } from './tts.config';
 import {
   TtsBadAudioError,
   TtsFormatUnavailableError,
+  TtsTextTooLongError,
   TtsUnavailableError,
   TtsUnknownModelError,
   TtsUnknownVoiceError,
@@ -35,30 +43,6 @@ import { TtsMetrics } from './tts.metrics';
 import { TtsSettings } from './tts.settings';
 
 export const TTS_SERVICE = 'tts';
-
-/** A request resolved to a backend, voice, format and chunks of text. */
-export interface SpeechPlan {
-  model: string;
-  backend: SpeechBackend;
-  /** The voice asked for, and the backend voice it resolved to. */
-  requestedVoice: string;
-  voice: string;
-  format: SpeechFormat;
-  speed: number;
-  text: string;
-  chunks: string[];
-  signal?: AbortSignal;
-  requestId?: string;
-}
-
-/** A finished file with what was checked and measured about it. */
-export interface SpeechFile {
-  bytes: Buffer;
-  contentType: string;
-  facts:
-    AudioFacts | { container: 'raw'; codec: 'pcm_s16le'; sampleRate: number; channels: 1; durationSeconds: number };
-  quality: AudioQualityReport;
-}
 
 /** One voice of `GET /v1/audio/voices`. */
 export interface VoiceEntry extends BackendVoice {
@@ -77,7 +61,7 @@ export interface VoiceEntry extends BackendVoice {
 @ManagedService({
   name: TTS_SERVICE,
   critical: false,
-  dependsOn: ['upstreams'],
+  dependsOn: ['upstreams', 'data-dir'],
   config: TtsSettings,
   description: 'Text to speech: OpenAI-compatible servers, Piper, espeak-ng; audio checked and measured',
   healthTtlMs: 1_000,
@@ -88,6 +72,7 @@ export class TtsService implements ManagedLifecycle {
   readonly metrics: TtsMetrics;
   private readonly backends: Record<BackendKind, SpeechBackend>;
   private ffmpeg?: FfmpegEncoder;
+  private readonly files: TtsStore;
   private ffmpegVersion?: string;
 
   constructor(
@@ -95,7 +80,9 @@ export class TtsService implements ManagedLifecycle {
     pools: UpstreamPools,
     private readonly runtimeConfig: RuntimeConfigService,
     metrics: MetricsService,
+    dataDir: DataDirService,
   ) {
+    this.files = new TtsStore(join(dataDir.path, 'tts'));
     this.metrics = new TtsMetrics(metrics);
     applyTtsRouteLimits(config);
     const remote = { timeoutMs: config.timeoutMs, healthIntervalMs: config.healthIntervalMs };
@@ -368,6 +355,30 @@ export class TtsService implements ManagedLifecycle {
       throw err;
     }
     return { bytes, contentType, facts, quality };
+  }
+
+  store(): TtsStore {
+    return this.files;
+  }
+
+  /** `POST /v1/tts`: synthesise, check, measure and store for `tenant`. */
+  async synthesizeAndStore(
+    tenant: string,
+    req: { text: string; voice: string; model?: string; format?: SpeechFormat; speed?: number },
+    ctx: { signal?: AbortSignal; requestId?: string },
+  ): Promise<SynthesisDto> {
+    if (req.text.length > this.config.nativeMaxChars) {
+      throw new TtsTextTooLongError(
+        `The text is ${req.text.length} characters; this server speaks at most ${this.config.nativeMaxChars} in one request`,
+      );
+    }
+    const plan = this.plan(
+      { model: req.model ?? 'tts-1', input: req.text, voice: req.voice, format: req.format, speed: req.speed ?? 1 },
+      ctx,
+    );
+    const file = await this.render(plan);
+    this.metrics.requests.inc({ backend: plan.backend.kind, format: plan.format, outcome: 'ok' });
+    return this.files.save(tenant, plan, file);
   }
 
   private encoder(): FfmpegEncoder {
