@@ -25,6 +25,29 @@ function problemOf(value: unknown, name: string, check?: (key: string, value: st
 
 const ROUTES = [...BACKEND_KINDS, 'auto'];
 
+/** OpenAI voice names → espeak-ng voices (language, or language+variant). */
+const ESPEAK_VOICE_MAP =
+  'alloy=en-us,ash=en-us+m3,ballad=en-gb-x-rp,coral=en-us+f2,echo=en-gb,fable=en-gb-scotland,' +
+  'nova=en-us+f3,onyx=en-us+m7,sage=en-gb+f4,shimmer=en-us+f4,verse=en-us+m2';
+
+/** Kokoro-FastAPI voices, and OpenAI voice names mapped to them. */
+const KOKORO_VOICES = [
+  'af_alloy',
+  'af_heart',
+  'af_nova',
+  'af_sky',
+  'am_echo',
+  'am_onyx',
+  'bm_fable',
+  'am_adam',
+  'bf_emma',
+  'am_michael',
+  'af_sarah',
+];
+const KOKORO_VOICE_MAP =
+  'alloy=af_alloy,ash=am_adam,ballad=bf_emma,coral=af_heart,echo=am_echo,fable=bm_fable,' +
+  'nova=af_nova,onyx=am_onyx,sage=af_sarah,shimmer=af_sky,verse=am_michael';
+
 class TtsEnv {
   /** Longest `input` of `POST /v1/audio/speech`, in characters (OpenAI's limit: 4,096). */
   @EnvInt()
@@ -58,6 +81,7 @@ class TtsEnv {
   @IsBoolean()
   TTS_ESPEAK_ENABLED: boolean = true;
 
+  /** The espeak-ng binary (a Debian package; found on PATH). */
   @IsString()
   TTS_ESPEAK_COMMAND: string = 'espeak-ng';
 
@@ -68,17 +92,16 @@ class TtsEnv {
   @Max(64)
   TTS_ESPEAK_CONCURRENCY: number = availableParallelism();
 
-  /** OpenAI voice names → espeak-ng voices (`language` or `language+variant`). */
+  /** OpenAI voice names → espeak-ng voices (`language` or `language+variant`); default: ESPEAK_VOICE_MAP in tts.config.ts (alloy=en-us, echo=en-gb, nova=en-us+f3, …). */
   @IsPairs()
-  TTS_ESPEAK_VOICE_MAP: string =
-    'alloy=en-us,ash=en-us+m3,ballad=en-gb-x-rp,coral=en-us+f2,echo=en-gb,fable=en-gb-scotland,' +
-    'nova=en-us+f3,onyx=en-us+m7,sage=en-gb+f4,shimmer=en-us+f4,verse=en-us+m2';
+  TTS_ESPEAK_VOICE_MAP: string = ESPEAK_VOICE_MAP;
 
   /** Encode mp3/opus/aac/flac with ffmpeg when it is installed. */
   @EnvBoolean()
   @IsBoolean()
   TTS_FFMPEG_ENABLED: boolean = true;
 
+  /** The ffmpeg binary (a Debian package; found on PATH). */
   @IsString()
   TTS_FFMPEG_COMMAND: string = 'ffmpeg';
 
@@ -98,28 +121,14 @@ class TtsEnv {
   @Max(192_000)
   TTS_OPENAI_SAMPLE_RATE: number = 24_000;
 
-  /** Their voices, comma-separated. */
+  /** Their voices, comma-separated; default: KOKORO_VOICES in tts.config.ts (Kokoro's af_alloy, af_heart, …). */
   @EnvList()
   @IsString({ each: true })
-  TTS_OPENAI_VOICES: string[] = [
-    'af_alloy',
-    'af_heart',
-    'af_nova',
-    'af_sky',
-    'am_echo',
-    'am_onyx',
-    'bm_fable',
-    'am_adam',
-    'bf_emma',
-    'am_michael',
-    'af_sarah',
-  ];
+  TTS_OPENAI_VOICES: string[] = KOKORO_VOICES;
 
-  /** OpenAI voice names → their voices. */
+  /** OpenAI voice names → their voices; default: KOKORO_VOICE_MAP in tts.config.ts (alloy=af_alloy, echo=am_echo, …). */
   @IsPairs()
-  TTS_OPENAI_VOICE_MAP: string =
-    'alloy=af_alloy,ash=am_adam,ballad=bf_emma,coral=af_heart,echo=am_echo,fable=bm_fable,' +
-    'nova=af_nova,onyx=am_onyx,sage=af_sarah,shimmer=af_sky,verse=am_michael';
+  TTS_OPENAI_VOICE_MAP: string = KOKORO_VOICE_MAP;
 
   /** Piper HTTP servers (`python3 -m piper.http_server`), comma-separated; all run the same voice. */
   @EnvList()
@@ -162,8 +171,8 @@ class TtsEnv {
   TTS_CHUNK_CHARS: number = 1_000;
 
   /**
-   * Chunks of one request synthesised at once (the rest of the text is shared among this many);
-   * default: the CPU count, as the local engine is CPU-bound.
+   * Chunks of one request synthesised at once, and the number of shares the rest of a long text
+   * is split into after its first chunk. Default: the CPU count, as the local engine is CPU-bound.
    */
   @EnvInt()
   @IsInt()
