@@ -58,7 +58,8 @@ export function markdownTables(vars: EnvVar[]): string {
   return [...byFile]
     .map(([file, vs]) => {
       const rows = vs.map(
-        (v) => `| \`${v.name}\` | ${v.default ? `\`${v.default.replace(/(\d)_(?=\d)/g, '$1')}\`` : '—'} | ${v.doc ?? ''} |`,
+        (v) =>
+          `| \`${v.name}\` | ${v.default ? `\`${v.default.replace(/(\d)_(?=\d)/g, '$1')}\`` : '—'} | ${v.doc ?? ''} |`,
       );
       return [`### \`${file}\``, '', '| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows, ''].join('\n');
     })
