@@ -254,6 +254,7 @@ describe('TTS over a remote speech server (fake, OpenAI shape) (e2e)', () => {
         TTS_FIRST_CHUNK_CHARS: '60',
         TTS_CHUNK_CHARS: '100',
         TTS_PARALLEL_CHUNKS: '3',
+        TTS_TIMEOUT_MS: '2000',
       },
     });
   });
@@ -304,10 +305,26 @@ describe('TTS over a remote speech server (fake, OpenAI shape) (e2e)', () => {
     expect(body.error.message).toMatch(message);
   });
 
+  it("should answer 502 with the server's own words when it refuses the request", async () => {
+    fake.set({ status: 422 });
+    const res = await speak();
+    expect(res.status).toBe(502);
+    const body = JSON.parse((res.body as Buffer).toString()) as { error: { code: string; message: string } };
+    expect(body.error).toMatchObject({ code: 'TTS.BAD_AUDIO' });
+    expect(body.error.message).toMatch(/answered 422: .*fake failure/);
+  });
+
+  it('should give up on a server slower than TTS_TIMEOUT_MS with a 504', async () => {
+    fake.set({ delayMs: 3_000 });
+    const res = await speak();
+    expect(res.status).toBe(504);
+    expect(JSON.parse((res.body as Buffer).toString()).error.type).toBe('server_error');
+  }, 20_000);
+
   it('should synthesise the chunks of a long text in parallel on the server', async () => {
     const text =
       'One short sentence here. Another one follows it. A third sentence comes next. And a fourth one ends it.';
-    fake.set({ delayMs: 500 });
+    fake.set({ delayMs: 300 });
     const base = await listen(app);
     const res = await rawPost(base, '/v1/audio/speech', {
       model: 'kokoro',
@@ -318,7 +335,7 @@ describe('TTS over a remote speech server (fake, OpenAI shape) (e2e)', () => {
     expect(res.status).toBe(200);
     expect(fake.calls.length).toBe(3);
     expect(fake.calls.map((c) => c.body.input).join(' ')).toBe(text);
-    // Each call waits 500 ms at the fake, so calls sent in parallel overlap there.
+    // Each call waits 300 ms at the fake, so calls sent in parallel overlap there.
     expect(fake.maxInFlight).toBeGreaterThan(1);
     // 24 kHz s16le, less the two crossfades: the fake speaks 14 characters a second.
     const seconds = Buffer.concat(res.chunks).length / 2 / 24_000;
