@@ -407,3 +407,28 @@ describe('TTS without any backend (e2e)', () => {
     expect(summary.status).toBe(200);
   });
 });
+
+describeEngine('TTS without ffmpeg (e2e)', () => {
+  let app: NestExpressApplication;
+
+  beforeAll(async () => {
+    app = await createTestApp({ env: { TTS_FFMPEG_ENABLED: 'false' } });
+  });
+  afterAll(() => app.close());
+
+  it('should refuse mp3 with a 400 listing the formats it can produce, and answer wav by default', async () => {
+    const mp3 = await request(app.getHttpServer())
+      .post('/v1/audio/speech')
+      .set('authorization', AUTH)
+      .send({ model: 'tts-1', voice: 'alloy', input: 'No encoder here.', response_format: 'mp3' });
+    expect(mp3.status).toBe(400);
+    expect(mp3.body.error).toMatchObject({ code: 'TTS.FORMAT_UNAVAILABLE', param: 'response_format' });
+    expect(mp3.body.error.message).toMatch(/it can produce: wav, pcm/);
+    const plain = await request(app.getHttpServer())
+      .post('/v1/audio/speech')
+      .set('authorization', AUTH)
+      .send({ model: 'tts-1', voice: 'alloy', input: 'No encoder here.' });
+    expect(plain.status).toBe(200);
+    expect(plain.headers['content-type']).toBe('audio/wav');
+  });
+});
