@@ -281,6 +281,14 @@ describe('TTS over a remote speech server (fake, OpenAI shape) (e2e)', () => {
     expect(quality.durationRatio).toBeCloseTo(1, 0);
   });
 
+  it("should list the server's own voices and speak with one", async () => {
+    const voices = await request(app.getHttpServer()).get('/v1/audio/voices').set('authorization', AUTH);
+    expect(voices.body.data).toContainEqual({ id: 'zf_fake', backend: 'openai', aliases: [] });
+    const res = await speak({ voice: 'zf_fake' });
+    expect(res.status).toBe(200);
+    expect(fake.calls[0].body.voice).toBe('zf_fake');
+  });
+
   it('should flag silent and clipped audio in the quality report', async () => {
     fake.set({ signal: 'silence' });
     const silent = await speak();

@@ -9,7 +9,18 @@ import type { SynthesisRequest } from './speech-backend';
  */
 export class OpenAiSpeechBackend extends RemoteSpeechBackend {
   readonly kind = 'openai' as const;
-  protected readonly probePath = '/v1/models';
+  /** Kokoro-FastAPI lists its voices here (`{"voices": [...]}`); others answer 404, which still shows they are up. */
+  protected readonly probePath = '/v1/audio/voices';
+
+  protected override voicesFrom(body: unknown): string[] {
+    const list = (body as { voices?: unknown } | null)?.voices;
+    if (!Array.isArray(list)) return [];
+    return list
+      .map((v: unknown) =>
+        typeof v === 'string' ? v : ((v as { id?: unknown; name?: unknown })?.id ?? (v as { name?: unknown })?.name),
+      )
+      .filter((v): v is string => typeof v === 'string' && v.length > 0 && v.length <= 100);
+  }
 
   constructor(
     options: RemoteBackendOptions,

@@ -24,6 +24,8 @@ export abstract class RemoteSpeechBackend implements SpeechBackend {
   protected pool?: UpstreamPool;
   private timer?: NodeJS.Timeout;
   private readonly reachable = new Map<string, boolean>();
+  /** Voices the servers list themselves (see {@link voicesFrom}), beside the configured ones. */
+  private readonly discovered = new Set<string>();
 
   constructor(
     protected readonly options: RemoteBackendOptions,
@@ -31,6 +33,11 @@ export abstract class RemoteSpeechBackend implements SpeechBackend {
   ) {}
 
   protected abstract readonly probePath: string;
+
+  /** The voices in the answer to a probe, when the server lists them there. */
+  protected voicesFrom(_body: unknown): string[] {
+    return [];
+  }
   protected abstract call(pool: UpstreamPool, req: SynthesisRequest): Promise<UpstreamResponse>;
   abstract checkOptions(options: { speed: number }): void;
 
@@ -64,8 +71,11 @@ export abstract class RemoteSpeechBackend implements SpeechBackend {
         let up: boolean;
         try {
           const res = await fetch(new URL(this.probePath, url), { signal: AbortSignal.timeout(2_000) });
-          await res.arrayBuffer();
+          const text = await res.text();
           up = true;
+          if (res.ok && (res.headers.get('content-type') ?? '').includes('json')) {
+            for (const v of this.voicesFrom(JSON.parse(text))) this.discovered.add(v);
+          }
         } catch {
           up = false;
         }
@@ -85,11 +95,11 @@ export abstract class RemoteSpeechBackend implements SpeechBackend {
   }
 
   voices(): BackendVoice[] {
-    return this.options.voices.map((id) => ({ id }));
+    return [...new Set([...this.options.voices, ...this.discovered])].map((id) => ({ id }));
   }
 
   hasVoice(voice: string): boolean {
-    return this.options.voices.includes(voice);
+    return this.options.voices.includes(voice) || this.discovered.has(voice);
   }
 
   aliases(): Record<string, string> {
@@ -99,7 +109,7 @@ export abstract class RemoteSpeechBackend implements SpeechBackend {
   details(): Record<string, unknown> {
     return {
       instances: this.options.urls.map((url) => ({ id: instanceId(url), reachable: this.reachable.get(url) ?? false })),
-      voices: this.options.voices.length,
+      voices: this.voices().length,
     };
   }
 
