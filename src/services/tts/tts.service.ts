@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { join } from 'node:path';
+import { RequestValidationError } from '../../platform/errors';
 import { MetricsService } from '../../platform/metrics';
 import { DataDirService } from '../../platform/storage';
 import type { SynthesisDto } from './dto/synthesis.dto';
@@ -224,7 +225,11 @@ export class TtsService implements ManagedLifecycle {
       this.config.chunkChars,
       this.config.parallelChunks,
     );
-    if (chunks.length === 0) throw new TtsUnknownVoiceError('input has nothing to speak');
+    if (chunks.length === 0) {
+      throw new RequestValidationError('input has nothing to speak', {
+        fieldErrors: [{ field: 'input', message: 'has nothing to speak' }],
+      });
+    }
     return {
       model: req.model,
       backend,
