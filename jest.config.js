@@ -19,8 +19,16 @@ const swc = [
 const common = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit|jose|fast-bmp|iobuffer)/)',
+    '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit|jose|fast-bmp|iobuffer|music-metadata|win-guid|media-typer)/)',
   ],
+  // music-metadata and file-type export only `import`/`module-sync` entries, which Jest's CommonJS
+  // resolver does not match: point at the entry Node itself loads with require() (the transform
+  // above compiles it). content-type: see the interop file.
+  moduleNameMapper: {
+    '^music-metadata$': '<rootDir>/node_modules/music-metadata/lib/index.js',
+    '^file-type$': '<rootDir>/node_modules/file-type/index.js',
+    '^content-type$': '<rootDir>/test/support/content-type-interop.ts',
+  },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testEnvironment: 'node',
   setupFilesAfterEnv: ['<rootDir>/test/support/collect-garbage.ts'],

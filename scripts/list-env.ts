@@ -58,7 +58,8 @@ export function markdownTables(vars: EnvVar[]): string {
   return [...byFile]
     .map(([file, vs]) => {
       const rows = vs.map(
-        (v) => `| \`${v.name}\` | ${v.default ? `\`${v.default.replace(/_/g, '')}\`` : '—'} | ${v.doc ?? ''} |`,
+        (v) =>
+          `| \`${v.name}\` | ${v.default ? `\`${v.default.replace(/(\d)_(?=\d)/g, '$1')}\`` : '—'} | ${v.doc ?? ''} |`,
       );
       return [`### \`${file}\``, '', '| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows, ''].join('\n');
     })
@@ -72,7 +73,7 @@ export function envExample(vars: EnvVar[]): string {
       (v) =>
         `${v.doc ? `# ${v.doc}\n` : ''}# ${v.name}=${(v.default ?? '')
           .replace(/^'(.*)'$/, '$1')
-          .replace(/_/g, '')
+          .replace(/(\d)_(?=\d)/g, '$1')
           .replace(/^\[\]$/, '')}`,
     )
     .join('\n\n');

@@ -5,6 +5,7 @@ import { ImagesModule } from './services/images/images.module';
 import { LlmModule } from './services/llm/llm.module';
 import { RagModule } from './services/rag/rag.module';
 import { SummarizationModule } from './services/summarization/summarization.module';
+import { TtsModule } from './services/tts/tts.module';
 
 /** The application: the platform core plus the service modules. */
 @Module({})
@@ -12,7 +13,7 @@ export class AppModule {
   static forRoot(options: PlatformOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot(options), LlmModule, SummarizationModule, RagModule, ImagesModule],
+      imports: [PlatformModule.forRoot(options), LlmModule, SummarizationModule, RagModule, ImagesModule, TtsModule],
     };
   }
 }

@@ -1,0 +1,2 @@
+export * from './tts.module';
+export * from './tts.service';

@@ -1,0 +1,163 @@
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { ServiceRoute } from '../../platform/registry';
+import { FlagOnlyInput } from '../../platform/security';
+import { abortOnDisconnect, requestIdOf } from '../../platform/http';
+import { OpenAiErrorFilter } from '../llm';
+import { FORMAT_SPECS, PCM_SAMPLE_RATE, SPEECH_FORMATS } from './audio/audio-formats';
+import { QualityMeter } from './audio/audio-quality';
+import { pcmBytes, resampleLinear, streamingWavHeader } from './audio/pcm';
+import { parseSpeechRequest } from './speech-request';
+import { SpeechRateLimit } from './tts-route-limits';
+import { type SpeechPlan, TTS_SERVICE, TtsService } from './tts.service';
+
+const SPEECH_BODY = {
+  schema: {
+    type: 'object',
+    required: ['model', 'input', 'voice'],
+    properties: {
+      model: { type: 'string', example: 'tts-1' },
+      input: { type: 'string', maxLength: 4096 },
+      voice: { type: 'string', example: 'alloy' },
+      response_format: { type: 'string', enum: [...SPEECH_FORMATS], default: 'mp3' },
+      speed: { type: 'number', minimum: 0.25, maximum: 4, default: 1 },
+      stream_format: { type: 'string', enum: ['audio'] },
+    },
+  },
+  description: "OpenAI's speech request",
+};
+
+/**
+ * OpenAI-compatible speech: `POST /v1/audio/speech` and `GET /v1/audio/voices`, so OpenAI SDKs
+ * work with `baseURL: https://fennec.example/v1`. Errors in OpenAI's dialect.
+ */
+@ApiTags('tts-openai')
+@ServiceRoute(TTS_SERVICE)
+@UseFilters(OpenAiErrorFilter)
+@FlagOnlyInput('body.input')
+@Controller({ path: 'audio', version: '1' })
+export class TtsController {
+  constructor(private readonly tts: TtsService) {}
+
+  @Get('voices')
+  @ApiOperation({
+    operationId: 'ttsListVoices',
+    summary: 'Voices of the available speech backends, with the OpenAI names mapped to them',
+  })
+  @ApiOkResponse({
+    description:
+      '{ object: "list", data: [{ id, backend, language?, name?, aliases }], voices: [ids], models, formats }',
+  })
+  voices() {
+    const data = this.tts.voices();
+    return {
+      object: 'list',
+      data,
+      voices: [...new Set(data.map((v) => v.id))],
+      models: Object.keys(this.tts.config.models),
+      formats: this.tts.formats(),
+    };
+  }
+
+  @Post('speech')
+  @HttpCode(200)
+  @SpeechRateLimit()
+  @ApiOperation({
+    operationId: 'ttsCreateSpeech',
+    summary:
+      'OpenAI-compatible text to speech; wav and pcm of several sentences stream as each sentence chunk is ready',
+  })
+  @ApiBody(SPEECH_BODY)
+  @ApiProduces(...Object.values(FORMAT_SPECS).map((s) => s.contentType))
+  @ApiOkResponse({
+    description: 'The audio bytes; X-TTS-* headers name the backend, voice and (unstreamed) the quality report',
+  })
+  async speech(@Body() body: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const began = process.hrtime.bigint();
+    const request = parseSpeechRequest(body, this.tts.config.maxInputChars);
+    const plan = this.tts.plan(request, { signal: abortOnDisconnect(req), requestId: requestIdOf(req) });
+    const labels = { backend: plan.backend.kind, format: plan.format };
+    const streamed = (plan.format === 'wav' || plan.format === 'pcm') && plan.chunks.length > 1;
+    try {
+      if (streamed) await this.stream(plan, res, began);
+      else {
+        const file = await this.tts.render(plan);
+        res.status(200).set({
+          'content-type': file.contentType,
+          'content-length': String(file.bytes.length),
+          ...this.identity(plan),
+          'x-audio-duration': file.facts.durationSeconds.toFixed(3),
+          'x-audio-sample-rate': String(file.facts.sampleRate),
+          'x-tts-quality': JSON.stringify(file.quality),
+        });
+        res.end(file.bytes);
+        this.tts.metrics.firstAudio.observe({ backend: plan.backend.kind, streamed: 'false' }, secondsSince(began));
+      }
+      this.tts.metrics.requests.inc({ ...labels, outcome: 'ok' });
+    } catch (err) {
+      this.tts.metrics.requests.inc({ ...labels, outcome: res.headersSent ? 'broken' : 'error' });
+      // After the headers, a failure can only be shown by breaking the transfer: a silently short file is worse.
+      if (res.headersSent) res.destroy(err as Error);
+      else throw err;
+    }
+  }
+
+  private identity(plan: SpeechPlan): Record<string, string> {
+    return { 'x-tts-model': plan.model, 'x-tts-backend': plan.backend.kind, 'x-tts-voice': plan.voice };
+  }
+
+  /**
+   * Writes audio as each chunk is final. The status and headers wait for the first chunk, so a
+   * failure of the first one is still a proper error; the quality report follows as a trailer.
+   */
+  private async stream(plan: SpeechPlan, res: Response, began: bigint): Promise<void> {
+    let rate = 0;
+    let meter: QualityMeter | undefined;
+    let first = true;
+    for await (const piece of this.tts.pcmPieces(plan)) {
+      if (res.destroyed) return;
+      if (!res.headersSent) {
+        rate = piece.sampleRate;
+        meter = new QualityMeter(rate);
+        res.writeHead(200, {
+          'content-type': FORMAT_SPECS[plan.format].contentType,
+          ...this.identity(plan),
+          'x-audio-sample-rate': String(plan.format === 'pcm' ? PCM_SAMPLE_RATE : rate),
+          trailer: 'x-tts-quality',
+        });
+        res.flushHeaders();
+        if (plan.format === 'wav') res.write(streamingWavHeader(rate));
+      }
+      const bytes =
+        plan.format === 'pcm'
+          ? pcmBytes(resampleLinear(piece.samples, rate, PCM_SAMPLE_RATE))
+          : pcmBytes(piece.samples);
+      const drain = !res.write(bytes);
+      if (first)
+        this.tts.metrics.firstAudio.observe({ backend: plan.backend.kind, streamed: 'true' }, secondsSince(began));
+      first = false;
+      // Measured while the next chunks are synthesised elsewhere, so the report is ready at the end.
+      meter?.add(piece.samples);
+      if (drain) await drained(res);
+    }
+    if (meter === undefined) return;
+    const quality = this.tts.recordQuality(plan, meter.report({ text: plan.text, speed: plan.speed }));
+    res.addTrailers({ 'x-tts-quality': JSON.stringify(quality) });
+    res.end();
+  }
+}
+
+const secondsSince = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e9;
+
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
