@@ -62,6 +62,9 @@ describe('Shared state when Redis loses its data or stops answering (e2e, real p
       STATE_RECONNECT_MAX_DELAY_MS: '200',
       STATE_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
       RUNTIME_CONFIG_RESEED_GRACE_MS: '1000',
+      // Adaptive limits on (off by default in e2e): their trust scores are Redis reads too, and
+      // pressure can only lower limits, never make a frozen Redis answer sooner.
+      THROTTLE_ADAPTIVE: 'true',
       // So long that only the change notice (pub/sub) can bring a change to the other instance here.
       RUNTIME_CONFIG_RESYNC_MS: '600000',
       DATA_DIR: mkdtempSync(join(dataDir, 'instance-')),

@@ -18,6 +18,7 @@ describe('Rate limiting (e2e)', () => {
         THROTTLE_BURST_TTL_MS: '60000',
         THROTTLE_SUSTAINED_LIMIT: '1000',
         // Process pressure is unit-tested with fake time; here only trust may adapt the limits.
+        THROTTLE_ADAPTIVE: 'true',
         THROTTLE_LAG_THRESHOLD_MS: '100000',
         THROTTLE_INFLIGHT_THRESHOLD: '100000',
       },
