@@ -82,7 +82,8 @@ describe('Platform jobs across process death (e2e, embedded backend)', () => {
         const j = await get(inst, id);
         return j.state === state ? j : undefined;
       },
-      { timeoutMs: 20_000, what: `job ${id} ${state}` },
+      // Generous: a restarted instance replays its log and runs the backlog on a loaded CI machine.
+      { timeoutMs: 60_000, what: `job ${id} ${state}` },
     );
 
   beforeEach(() => (dataDir = mkdtempSync(join(tmpdir(), 'fennec-jobs-kill-'))));
