@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
 import request from 'supertest';
 import { FakeOllama } from './fixtures/fake-ollama';
 import { collectText, parseSse } from './llm/sse-body';
@@ -99,10 +100,14 @@ describe('LLM gateway (e2e)', () => {
   });
 
   it('should pass base64 images to a vision model', async () => {
-    const image = Buffer.from('fake png bytes').toString('base64');
+    // The fake decodes the image as Ollama does and describes its pixels.
+    const png = await sharp({ create: { width: 8, height: 6, channels: 3, background: '#2848c8' } })
+      .png()
+      .toBuffer();
+    const image = png.toString('base64');
     const res = await post('/v1/llm/generate', { model: 'llava:7b', prompt: 'What is this?', images: [image] });
     expect(res.status).toBe(200);
-    expect(res.body.response).toBe('This is a fake answer about what is this.');
+    expect(res.body.response).toMatch(/^A .* picture, 8 by 6 pixels, dominated by blue tones/);
     expect(fake.requests.at(-1)).toMatchObject({ path: '/api/generate', body: { images: [image], model: 'llava:7b' } });
     const bad = await post('/v1/llm/generate', { model: 'llava:7b', prompt: 'x', images: ['not base64!'] });
     expect(bad.status).toBe(400);

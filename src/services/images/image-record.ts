@@ -1,5 +1,6 @@
 /** Where an image came from. */
-export const IMAGE_SOURCES = ['upload', 'comfy', 'diffusion'] as const;
+/** `derived`: made from another image by a batch transform (`POST /v1/images/batch`). */
+export const IMAGE_SOURCES = ['upload', 'comfy', 'diffusion', 'derived'] as const;
 export type ImageSource = (typeof IMAGE_SOURCES)[number];
 
 /** Formats images are stored in (SVG is rasterised and BMP converted to PNG on ingest). */

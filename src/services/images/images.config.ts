@@ -109,6 +109,13 @@ class ImagesEnv {
   @Min(1)
   IMAGES_TRANSFORMS_PER_MINUTE: number = 300;
 
+  /** Most images in one `POST /v1/images/batch` job. */
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  IMAGES_BATCH_MAX_IMAGES: number = 500;
+
   /** Most image operations (decode/encode) running at once in this process; more wait. */
   @EnvInt()
   @IsInt()
@@ -131,6 +138,7 @@ export const imagesConfig = defineEnvNamespace('images', ImagesEnv, (env) => ({
   cacheDiskBytes: env.IMAGES_CACHE_DISK_BYTES,
   fsync: env.IMAGES_FSYNC,
   maxConcurrentOperations: env.IMAGES_MAX_CONCURRENT_OPERATIONS,
+  batchMaxImages: env.IMAGES_BATCH_MAX_IMAGES,
   uploadsPerMinute: env.IMAGES_UPLOADS_PER_MINUTE,
   transformsPerMinute: env.IMAGES_TRANSFORMS_PER_MINUTE,
 }));

@@ -16,9 +16,13 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { validationExceptionFactory } from '../../platform/errors';
+import { acceptJob, ApiJobSubmission, idempotencyKeyOf, type JobDto, JobsService } from '../../platform/jobs';
 import { ApiProblems } from '../../platform/openapi';
 import { ServiceRoute } from '../../platform/registry';
 import { type Caller, CurrentCaller } from '../../platform/context';
+import { planImageBatch } from './batch/image-batch-plan';
+import { IMAGE_BATCH_JOB } from './batch/image-batch.job';
+import { ImageBatchRequestDto } from './dto/image-batch-request.dto';
 import { ImageIdParamDto } from './dto/image-id-param.dto';
 import { ImageDto, ImageListDto, IngestResponseDto, SimilarImagesDto, toImageDto } from './dto/image.dto';
 import { IngestJsonDto } from './dto/ingest-json.dto';
@@ -50,7 +54,10 @@ const DATA_URI = /^data:[a-z0-9.+/-]*(;[a-z0-9=.+-]+)*;base64,/i;
 @ApiExtraModels(IngestJsonDto)
 @Controller({ path: 'images', version: '1' })
 export class ImagesController {
-  constructor(private readonly images: ImagesService) {}
+  constructor(
+    private readonly images: ImagesService,
+    private readonly jobs: JobsService,
+  ) {}
 
   @Post()
   @UploadRateLimit()
@@ -139,6 +146,31 @@ export class ImagesController {
     const results = await this.images.ingest(tenant, files, { source: 'upload', stripMetadata });
     res.status(results.some((r) => r.created) ? 201 : 200);
     return { items: results.map(toResultDto) };
+  }
+
+  @Post('batch')
+  @TransformRateLimit()
+  @ApiJobSubmission()
+  @ApiOperation({
+    operationId: 'submitImageBatch',
+    summary:
+      'Convert or resize many images as a job: `variant` answers references to cached variants, `transform` stores each result as a new image (source `derived`)',
+    description:
+      'Every id and the operation are checked against each image before the job is accepted (400/404/413). ' +
+      'Follow the job at `/jobs/{id}` and `/jobs/{id}/events` (a `progress` event per image: `value` of `max`, `stage` succeeded|failed); ' +
+      'cancel with `DELETE /jobs/{id}`. The result lists one item per image.',
+  })
+  @ApiProblems(400, 401, 403, 404, 413, 429, 503)
+  async batch(
+    @Body() body: ImageBatchRequestDto,
+    @CurrentCaller() caller: Caller,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<JobDto> {
+    const idempotencyKey = idempotencyKeyOf(req);
+    const payload = await planImageBatch(this.images, tenantOf(caller), body);
+    const submitted = await this.jobs.submit(IMAGE_BATCH_JOB, payload, caller, { idempotencyKey });
+    return acceptJob(res, submitted);
   }
 
   @Get()

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { join } from 'node:path';
 import { DataDirService, StorageModule } from '../../platform/storage';
+import { ImageBatchJob } from './batch/image-batch.job';
 import { IMAGE_STORE } from './image-store';
 import { ImagesController } from './images.controller';
 import { imagesConfig, type ImagesConfig } from './images.config';
@@ -29,6 +30,7 @@ function createMetadataStore(config: ImagesConfig, dataDir: DataDirService): Ima
     { provide: IMAGE_METADATA_STORE, inject: [imagesConfig.KEY, DataDirService], useFactory: createMetadataStore },
     ImagesService,
     { provide: IMAGE_STORE, useExisting: ImagesService },
+    ImageBatchJob,
   ],
   exports: [IMAGE_STORE, ImagesService],
 })

@@ -49,7 +49,8 @@ export interface DerivedImage {
  */
 @ManagedService({
   name: IMAGES_SERVICE,
-  dependsOn: ['data-dir'],
+  // jobs: optional, for batches (POST /v1/images/batch); declared so that images stops before jobs.
+  dependsOn: ['data-dir', { name: 'jobs', optional: true }],
   critical: false,
   config: ImagesSettings,
   description: 'Image store: validated uploads, perceptual dedup, cached variants and transforms',

@@ -38,7 +38,7 @@ export class GatewayLlmClient implements LlmClient {
     const out = await this.relay.json<OllamaChunk>(
       'chat',
       '/api/chat',
-      { model, messages: request.messages, options: request.options, stream: false },
+      { model, messages: request.messages, options: request.options, format: request.format, stream: false },
       { signal: request.signal },
     );
     return {
@@ -57,7 +57,7 @@ export class GatewayLlmClient implements LlmClient {
     const res = await this.relay.send(
       'chat',
       '/api/chat',
-      { model, messages: request.messages, options: request.options, stream: true },
+      { model, messages: request.messages, options: request.options, format: request.format, stream: true },
       { signal: request.signal },
     );
     yield* this.relay.chunks('chat', res, (chunk): LlmChatStreamEvent | undefined => {

@@ -2,6 +2,8 @@
 export interface LlmChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
+  /** Images for vision models, base64 without a data-URI prefix (Ollama's `images`). */
+  images?: string[];
 }
 
 export interface LlmChatRequest {
@@ -10,6 +12,8 @@ export interface LlmChatRequest {
   model?: string;
   /** Ollama model options (`temperature`, `num_predict`, …). */
   options?: Record<string, number | string | boolean>;
+  /** Ollama structured output: `'json'` or a JSON schema the answer must follow. */
+  format?: 'json' | Record<string, unknown>;
   signal?: AbortSignal;
 }
 
