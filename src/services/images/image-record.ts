@@ -45,6 +45,34 @@ export interface ImageRecord {
   source: ImageSource;
   filename: string | null;
   caption: string | null;
+  /** How the caption was made and how it scored (written by the captions service), or null. */
+  captionInfo: CaptionInfo | null;
+  createdAt: string;
+}
+
+/** One measured quality check of a caption. */
+export interface CaptionCheck {
+  name: string;
+  passed: boolean;
+  /** What was measured (a length, a ratio, a detected language…). */
+  measured?: string | number;
+  detail?: string;
+}
+
+/** The provenance and quality of an image's caption. */
+export interface CaptionInfo {
+  style: string;
+  model: string;
+  language: string | null;
+  /** 0..1, computed from the checks. */
+  score: number;
+  /** Some check still failed after the stricter retry: shown, never silently accepted. */
+  flagged: boolean;
+  checks: CaptionCheck[];
+  /** Normalised tags (style `tags`). */
+  tags?: string[];
+  /** 1, or 2 when the first answer failed its checks and a stricter prompt was tried. */
+  attempts: number;
   createdAt: string;
 }
 

@@ -1,4 +1,4 @@
-import type { ImageRecord, ImageSource } from './image-record';
+import type { CaptionInfo, ImageListFilter, ImageRecord, ImageSource } from './image-record';
 
 /** What storing one image did: created it, or found the same bytes already in the tenant. */
 export interface IngestResult {
@@ -29,8 +29,14 @@ export interface ImageStore {
   find(tenant: string, id: string): Promise<ImageRecord | undefined>;
   /** Path of the image's stored bytes (read-only); throws IMAGES.NOT_FOUND. */
   originalPath(tenant: string, id: string): Promise<string>;
-  /** Sets or clears the caption; throws IMAGES.NOT_FOUND. */
-  setCaption(tenant: string, id: string, caption: string | null): Promise<void>;
+  /** Sets or clears the caption (and its provenance and checks); throws IMAGES.NOT_FOUND. */
+  setCaption(tenant: string, id: string, caption: string | null, info?: CaptionInfo | null): Promise<void>;
+  /** The tenant's images, newest first, with filters (paged). */
+  list(
+    tenant: string,
+    filter: ImageListFilter,
+    page: { offset: number; limit: number },
+  ): Promise<{ items: ImageRecord[]; total: number }>;
 }
 
 /** DI token of the {@link ImageStore}. */

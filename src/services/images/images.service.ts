@@ -10,7 +10,7 @@ import { MetricsService } from '../../platform/metrics';
 import { ManagedService, type ManagedLifecycle, type ServiceHealthReport } from '../../platform/registry';
 import { RuntimeConfigService } from '../../platform/runtime-config';
 import { DataDirService } from '../../platform/storage';
-import type { ImageListFilter, ImageRecord, SimilarImage } from './image-record';
+import type { CaptionInfo, ImageListFilter, ImageRecord, SimilarImage } from './image-record';
 import type { ImageStore, IngestResult, PutImageOptions } from './image-store';
 import { applyImagesRouteLimits } from './images-route-limits';
 import { imagesConfig, type ImagesConfig, type OutputFormat } from './images.config';
@@ -259,6 +259,7 @@ export class ImagesService implements ManagedLifecycle, ImageStore {
       source: options.source,
       filename: filename ?? null,
       caption: null,
+      captionInfo: null,
       createdAt: new Date().toISOString(),
     };
     // The blob first: a record never points at missing bytes (an orphan blob is harmless).
@@ -297,8 +298,8 @@ export class ImagesService implements ManagedLifecycle, ImageStore {
     return this.blobs.pathOf((await this.get(tenant, id)).sha256);
   }
 
-  async setCaption(tenant: string, id: string, caption: string | null): Promise<void> {
-    if (!(await this.store.setCaption(tenant, id, caption))) throw new ImageNotFoundError(id);
+  async setCaption(tenant: string, id: string, caption: string | null, info: CaptionInfo | null = null): Promise<void> {
+    if (!(await this.store.setCaption(tenant, id, caption, info))) throw new ImageNotFoundError(id);
   }
 
   list(

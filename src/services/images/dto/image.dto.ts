@@ -1,6 +1,51 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IMAGE_SOURCES, INPUT_FORMATS, STORED_FORMATS, type ImageRecord } from '../image-record';
 
+/** One measured quality check of a caption. */
+export class CaptionCheckDto {
+  @ApiProperty({ example: 'length', description: 'length, refusal, boilerplate, repetition, language, tags' })
+  name: string;
+
+  @ApiProperty()
+  passed: boolean;
+
+  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'number' }], description: 'What was measured' })
+  measured?: string | number;
+
+  @ApiPropertyOptional({ example: 'a 4-gram repeats 6 times' })
+  detail?: string;
+}
+
+/** How a caption was made and how it scored. */
+export class CaptionInfoDto {
+  @ApiProperty({ example: 'descriptive', description: 'descriptive, short, tags, sd-prompt or custom' })
+  style: string;
+
+  @ApiProperty({ example: 'llava:7b' })
+  model: string;
+
+  @ApiProperty({ type: 'string', nullable: true, example: 'en' })
+  language: string | null;
+
+  @ApiProperty({ minimum: 0, maximum: 1, description: 'Share of the weighted checks passed' })
+  score: number;
+
+  @ApiProperty({ description: 'A check still failed after the stricter retry' })
+  flagged: boolean;
+
+  @ApiProperty({ type: [CaptionCheckDto] })
+  checks: CaptionCheckDto[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Normalised tags (style tags)' })
+  tags?: string[];
+
+  @ApiProperty({ minimum: 1, maximum: 2 })
+  attempts: number;
+
+  @ApiProperty({ example: '2026-01-01T00:00:00.000Z' })
+  createdAt: string;
+}
+
 /** An image's metadata as answered by the API (the tenant is implied by the caller). */
 export class ImageDto {
   @ApiProperty({ format: 'uuid' })
@@ -50,6 +95,9 @@ export class ImageDto {
 
   @ApiProperty({ type: 'string', nullable: true })
   caption: string | null;
+
+  @ApiProperty({ type: CaptionInfoDto, nullable: true, description: "The caption's model, checks and score" })
+  captionInfo: CaptionInfoDto | null;
 
   @ApiProperty({ example: '2026-01-01T00:00:00.000Z' })
   createdAt: string;

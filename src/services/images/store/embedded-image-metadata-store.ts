@@ -1,6 +1,12 @@
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hammingDistance, type ImageListFilter, type ImageRecord, type SimilarImage } from '../image-record';
+import {
+  type CaptionInfo,
+  hammingDistance,
+  type ImageListFilter,
+  type ImageRecord,
+  type SimilarImage,
+} from '../image-record';
 import type { ImageMetadataStore } from './image-metadata-store';
 
 export interface EmbeddedImageStoreOptions {
@@ -13,7 +19,7 @@ export interface EmbeddedImageStoreOptions {
 type Operation =
   | { op: 'put'; record: ImageRecord }
   | { op: 'delete'; tenant: string; id: string }
-  | { op: 'caption'; tenant: string; id: string; caption: string | null };
+  | { op: 'caption'; tenant: string; id: string; caption: string | null; info?: CaptionInfo | null };
 
 const newestFirst = (a: ImageRecord, b: ImageRecord) =>
   b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id);
@@ -68,12 +74,16 @@ export class EmbeddedImageMetadataStore implements ImageMetadataStore {
     if (o.op === 'put') {
       let t = this.tenants.get(o.record.tenant);
       if (!t) this.tenants.set(o.record.tenant, (t = new Map()));
-      t.set(o.record.id, o.record);
+      // Records written before captions had info carry none.
+      t.set(o.record.id, { ...o.record, captionInfo: o.record.captionInfo ?? null });
     } else if (o.op === 'delete') {
       this.tenants.get(o.tenant)?.delete(o.id);
     } else {
       const r = this.tenants.get(o.tenant)?.get(o.id);
-      if (r) r.caption = o.caption;
+      if (r) {
+        r.caption = o.caption;
+        r.captionInfo = o.info ?? null;
+      }
     }
   }
 
@@ -188,9 +198,9 @@ export class EmbeddedImageMetadataStore implements ImageMetadataStore {
     );
   }
 
-  async setCaption(tenant: string, id: string, caption: string | null): Promise<boolean> {
+  async setCaption(tenant: string, id: string, caption: string | null, info: CaptionInfo | null): Promise<boolean> {
     if (!this.tenants.get(tenant)?.has(id)) return false;
-    await this.write({ op: 'caption', tenant, id, caption });
+    await this.write({ op: 'caption', tenant, id, caption, info });
     return true;
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ImageRecord } from '../image-record';
+import type { CaptionInfo, ImageRecord } from '../image-record';
 import type { ImageMetadataStore } from './image-metadata-store';
 
 /** What a contract run needs: a fresh, open store, a way to reopen it over the same data, and cleanup. */
@@ -30,6 +30,7 @@ export function makeRecord(tenant: string, overrides: Partial<ImageRecord> = {})
     source: 'upload',
     filename: null,
     caption: null,
+    captionInfo: null,
     createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(),
     ...overrides,
   };
@@ -87,7 +88,7 @@ export function describeImageStoreContract(name: string, open: () => Promise<Ima
       expect((await store.list(other, {}, { offset: 0, limit: 10 })).total).toBe(0);
       expect(await store.similar(other, mine.phash, 64, 10)).toEqual([]);
       expect(await store.delete(other, mine.id)).toBeUndefined();
-      expect(await store.setCaption(other, mine.id, 'x')).toBe(false);
+      expect(await store.setCaption(other, mine.id, 'x', null)).toBe(false);
       expect(await store.get(tenant, mine.id)).toEqual(mine);
     });
 
@@ -133,12 +134,24 @@ export function describeImageStoreContract(name: string, open: () => Promise<Ima
       expect(await store.similar(tenant, base.phash, 3, 1, base.id)).toHaveLength(1);
     });
 
-    it('should set a caption', async () => {
+    it('should set a caption with its info', async () => {
       const r = makeRecord(tenant);
       await store.insert(r);
-      expect(await store.setCaption(tenant, r.id, 'two dogs')).toBe(true);
-      expect((await store.get(tenant, r.id))?.caption).toBe('two dogs');
-      expect(await store.setCaption(tenant, 'missing', 'x')).toBe(false);
+      const info: CaptionInfo = {
+        style: 'short',
+        model: 'llava:7b',
+        language: 'en',
+        score: 0.75,
+        flagged: false,
+        checks: [{ name: 'length', passed: true, measured: 2 }],
+        attempts: 1,
+        createdAt: '2026-01-01T00:00:00.000Z',
+      };
+      expect(await store.setCaption(tenant, r.id, 'two dogs', info)).toBe(true);
+      expect(await store.get(tenant, r.id)).toMatchObject({ caption: 'two dogs', captionInfo: info });
+      expect(await store.setCaption(tenant, r.id, null, null)).toBe(true);
+      expect(await store.get(tenant, r.id)).toMatchObject({ caption: null, captionInfo: null });
+      expect(await store.setCaption(tenant, 'missing', 'x', null)).toBe(false);
     });
 
     it('should keep records, deletes and captions across a reopen', async () => {
@@ -146,7 +159,7 @@ export function describeImageStoreContract(name: string, open: () => Promise<Ima
       const gone = makeRecord(tenant);
       await store.insert(kept);
       await store.insert(gone);
-      await store.setCaption(tenant, kept.id, 'still here');
+      await store.setCaption(tenant, kept.id, 'still here', null);
       await store.delete(tenant, gone.id);
       store = await subject.reopen();
       expect(await store.get(tenant, kept.id)).toEqual({ ...kept, caption: 'still here' });

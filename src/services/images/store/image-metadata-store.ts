@@ -1,4 +1,4 @@
-import type { ImageListFilter, ImageRecord, SimilarImage } from '../image-record';
+import type { CaptionInfo, ImageListFilter, ImageRecord, SimilarImage } from '../image-record';
 
 /**
  * Where image metadata lives. Every tenant-scoped call sees only that tenant's images; a tenant
@@ -31,8 +31,8 @@ export interface ImageMetadataStore {
     limit: number,
     excludeId?: string,
   ): Promise<SimilarImage[]>;
-  /** Sets the caption; false when the image does not exist. */
-  setCaption(tenant: string, id: string, caption: string | null): Promise<boolean>;
+  /** Sets the caption and its info; false when the image does not exist. */
+  setCaption(tenant: string, id: string, caption: string | null, info: CaptionInfo | null): Promise<boolean>;
   stats(): Promise<{ images: number; tenants: number; bytes: number }>;
 }
 

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { describeImageStoreContract } from './image-metadata-store.contract';
 import { PostgresImageMetadataStore } from './postgres-image-metadata-store';
+import { IMAGES_MIGRATIONS } from './postgres-migrations';
 
 const URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 let n = 0;
@@ -46,10 +47,10 @@ describe(PostgresImageMetadataStore.name, () => {
     await Promise.all(stores.map((s) => s.open()));
     const client = new Client({ connectionString: URL });
     await client.connect();
-    const { rows } = await client.query(`SELECT version FROM ${schema}.images_schema_migrations`);
+    const { rows } = await client.query(`SELECT version FROM ${schema}.images_schema_migrations ORDER BY version`);
     await client.end();
     await Promise.all(stores.map((s) => s.close()));
-    expect(rows).toEqual([{ version: 1 }]);
+    expect(rows).toEqual(IMAGES_MIGRATIONS.map((m) => ({ version: m.version })));
   });
 
   it('should refuse a schema name that is not a plain identifier', () => {

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { checkIdentifier, migrateSchema } from '../../../platform/storage';
-import type { ImageListFilter, ImageRecord, SimilarImage } from '../image-record';
+import type { CaptionInfo, ImageListFilter, ImageRecord, SimilarImage } from '../image-record';
 import type { ImageMetadataStore } from './image-metadata-store';
 import { IMAGES_MIGRATIONS } from './postgres-migrations';
 
@@ -30,6 +30,7 @@ interface ImageRow {
   source: ImageRecord['source'];
   filename: string | null;
   caption: string | null;
+  caption_info: CaptionInfo | null;
   created_at: Date;
   distance?: number;
 }
@@ -55,6 +56,7 @@ function toRecord(r: ImageRow): ImageRecord {
     source: r.source,
     filename: r.filename,
     caption: r.caption,
+    captionInfo: r.caption_info ?? null,
     createdAt: r.created_at.toISOString(),
   };
 }
@@ -208,10 +210,10 @@ export class PostgresImageMetadataStore implements ImageMetadataStore {
     return rows.map((r) => ({ image: toRecord(r), distance: Number(r.distance) }));
   }
 
-  async setCaption(tenant: string, id: string, caption: string | null): Promise<boolean> {
+  async setCaption(tenant: string, id: string, caption: string | null, info: CaptionInfo | null): Promise<boolean> {
     const { rowCount } = await this.db().query(
-      `UPDATE ${this.t.images} SET caption = $3 WHERE tenant = $1 AND id = $2`,
-      [tenant, id, caption],
+      `UPDATE ${this.t.images} SET caption = $3, caption_info = $4 WHERE tenant = $1 AND id = $2`,
+      [tenant, id, caption, info === null ? null : JSON.stringify(info)],
     );
     return (rowCount ?? 0) > 0;
   }

@@ -34,4 +34,9 @@ export const IMAGES_MIGRATIONS: readonly SchemaMigration[] = [
       CREATE INDEX images_sha ON {schema}.images (sha256);
     `,
   },
+  {
+    version: 2,
+    name: 'caption provenance, checks and score',
+    sql: `ALTER TABLE {schema}.images ADD COLUMN caption_info jsonb;`,
+  },
 ];
