@@ -251,7 +251,7 @@ export class CaptionsService implements ManagedLifecycle {
     const res = await llm.chat({
       model: spec.model,
       messages: [{ role: 'user', content: prompt, images: [image] }],
-      ...(spec.style === 'tags' ? { format: TAGS_SCHEMA as unknown as Record<string, unknown> } : {}),
+      ...(spec.style === 'tags' ? { format: TAGS_SCHEMA } : {}),
       // A budget of tokens stops a loop early; the stricter retry samples cooler and penalises repeats.
       options: {
         num_predict: spec.maxWords * 4 + 64,
