@@ -397,6 +397,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/images/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Convert or resize many images as a job: `variant` answers references to cached variants, `transform` stores each result as a new image (source `derived`)
+         * @description Every id and the operation are checked against each image before the job is accepted (400/404/413). Follow the job at `/jobs/{id}` and `/jobs/{id}/events` (a `progress` event per image: `value` of `max`, `stage` succeeded|failed); cancel with `DELETE /jobs/{id}`. The result lists one item per image.
+         */
+        post: operations["submitImageBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/images/{id}": {
         parameters: {
             query?: never;
@@ -463,6 +483,66 @@ export interface paths {
         put?: never;
         /** Apply resize, crop, rotate, flip, grayscale, blur and a format conversion, in order; answers the image (cached) */
         post: operations["transformImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/images/{id}/captions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Caption an image with a vision model; the caption, its checks and score are stored on the image
+         * @description The image is sent as a JPEG of at most CAPTIONS_MAX_IMAGE_SIDE px. The answer is checked (length, refusal, boiler-plate, repetition, language, tags); a failing one is retried once with a stricter prompt and then returned with `flagged: true`. 503 LLM.UNAVAILABLE while the LLM gateway is not available.
+         */
+        post: operations["captionImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/captions/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Caption many images (ids or a filter) as a job; each caption is written to its image
+         * @description At most CAPTIONS_CONCURRENCY_PER_MODEL images are captioned at once per model. Follow at `/jobs/{id}/events` (a `progress` event per image: stage captioned|flagged|skipped|failed); cancel with `DELETE /jobs/{id}` (in-flight model calls are aborted). 503 LLM.UNAVAILABLE while the LLM gateway is not available.
+         */
+        post: operations["submitCaptionBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/captions/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's captions for training-set tools: JSON lines, or a tar with one .txt beside each image
+         * @description Works without the LLM gateway (it reads stored captions). Streamed.
+         */
+        get: operations["exportCaptions"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1644,6 +1724,39 @@ export interface components {
             /** @description Remove EXIF/XMP/IPTC (GPS included), orientation applied; default: runtime setting */
             stripMetadata?: boolean;
         };
+        CaptionCheckDto: {
+            /**
+             * @description length, refusal, boilerplate, repetition, language, tags
+             * @example length
+             */
+            name: string;
+            passed: boolean;
+            /** @description What was measured */
+            measured?: string | number;
+            /** @example a 4-gram repeats 6 times */
+            detail?: string;
+        };
+        CaptionInfoDto: {
+            /**
+             * @description descriptive, short, tags, sd-prompt or custom
+             * @example descriptive
+             */
+            style: string;
+            /** @example llava:7b */
+            model: string;
+            /** @example en */
+            language: string | null;
+            /** @description Share of the weighted checks passed */
+            score: number;
+            /** @description A check still failed after the stricter retry */
+            flagged: boolean;
+            checks: components["schemas"]["CaptionCheckDto"][];
+            /** @description Normalised tags (style tags) */
+            tags?: string[];
+            attempts: number;
+            /** @example 2026-01-01T00:00:00.000Z */
+            createdAt: string;
+        };
         ImageDto: {
             /** Format: uuid */
             id: string;
@@ -1692,10 +1805,12 @@ export interface components {
             /** @description EXIF/XMP/IPTC (GPS included) removed on ingest */
             metadataStripped: boolean;
             /** @enum {string} */
-            source: "upload" | "comfy" | "diffusion";
+            source: "upload" | "comfy" | "diffusion" | "derived";
             /** @example cat.jpg */
             filename: string | null;
             caption: string | null;
+            /** @description The caption's model, checks and score */
+            captionInfo: components["schemas"]["CaptionInfoDto"] | null;
             /** @example 2026-01-01T00:00:00.000Z */
             createdAt: string;
         };
@@ -1724,30 +1839,103 @@ export interface components {
             /** @description One entry per uploaded image, in upload order */
             items: components["schemas"]["IngestResultDto"][];
         };
-        ImageListDto: {
-            items: components["schemas"]["ImageDto"][];
-            /** @example 42 */
-            total: number;
-            /** @example 0 */
-            offset: number;
+        JobProgressDto: {
+            /** @example 12 */
+            value: number;
             /** @example 20 */
-            limit: number;
+            max?: number;
+            /** @example sampling */
+            stage?: string;
+            /** @example step 12 of 20 */
+            message?: string;
+            /** @description A small preview (data URL or text excerpt) */
+            preview?: string;
         };
-        SimilarImageDto: {
-            image: components["schemas"]["ImageDto"];
-            /**
-             * @description Hamming distance between the perceptual hashes (0–64)
-             * @example 4
-             */
-            distance: number;
+        JobProblemDto: {
+            /** @example urn:fennec:problem:jobs.timeout */
+            type: string;
+            /** @example Gateway Timeout */
+            title: string;
+            /** @example 504 */
+            status: number;
+            /** @example The attempt ran longer than the 60 min timeout of kind comfy.workflow */
+            detail: string;
+            /** @example JOBS.TIMEOUT */
+            code: string;
         };
-        SimilarImagesDto: {
-            items: components["schemas"]["SimilarImageDto"][];
+        JobDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example comfy.workflow */
+            kind: string;
+            /** @example default */
+            tenant: string;
             /**
-             * @description The distance threshold applied
-             * @example 10
+             * @example running
+             * @enum {string}
              */
-            maxDistance: number;
+            state: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            /**
+             * @description Lower runs first
+             * @example 100
+             */
+            priority: number;
+            /**
+             * @description Attempts started so far
+             * @example 1
+             */
+            attempts: number;
+            /** @example 3 */
+            maxAttempts: number;
+            /**
+             * @description Jobs of the same kind ahead of this one (queued jobs only)
+             * @example 0
+             */
+            position?: number;
+            progress?: components["schemas"]["JobProgressDto"];
+            /** @description What the handler returned (succeeded jobs) */
+            result?: Record<string, never>;
+            /** @description Why it failed or was cancelled */
+            problem?: components["schemas"]["JobProblemDto"];
+            /** @description The instance running it, or that ran it last (`host:pid[:id]`) */
+            runningOn?: string;
+            /** @description A cancel was asked for while it was running */
+            cancelRequested?: boolean;
+            /** @description The Idempotency-Key it was submitted with */
+            idempotencyKey?: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            startedAt?: string;
+            /** Format: date-time */
+            finishedAt?: string;
+            /**
+             * Format: date-time
+             * @description A retry does not start before this
+             */
+            runAfter?: string;
+        };
+        BatchVariantDto: {
+            /**
+             * @description Width, one of IMAGES_VARIANT_SIZES; never enlarges
+             * @example 256
+             */
+            w?: number;
+            /** @description Height, one of IMAGES_VARIANT_SIZES; never enlarges */
+            h?: number;
+            /**
+             * @default inside
+             * @enum {string}
+             */
+            fit: "cover" | "contain" | "inside";
+            /**
+             * @description Output format (IMAGES_OUTPUT_FORMATS)
+             * @enum {string}
+             */
+            format: "jpeg" | "png" | "webp" | "avif" | "gif" | "tiff";
+            q?: number;
         };
         TransformOperationDto: {
             /** @enum {string} */
@@ -1784,6 +1972,127 @@ export interface components {
              */
             format?: "jpeg" | "png" | "webp" | "avif" | "gif" | "tiff";
             quality?: number;
+        };
+        ImageBatchRequestDto: {
+            /** @description Images of the caller’s tenant (at most IMAGES_BATCH_MAX_IMAGES) */
+            ids: string[];
+            variant?: components["schemas"]["BatchVariantDto"];
+            /** @description Operations in order; each result is stored as a new image */
+            transform?: components["schemas"]["TransformRequestDto"];
+        };
+        ImageListDto: {
+            items: components["schemas"]["ImageDto"][];
+            /** @example 42 */
+            total: number;
+            /** @example 0 */
+            offset: number;
+            /** @example 20 */
+            limit: number;
+        };
+        SimilarImageDto: {
+            image: components["schemas"]["ImageDto"];
+            /**
+             * @description Hamming distance between the perceptual hashes (0–64)
+             * @example 4
+             */
+            distance: number;
+        };
+        SimilarImagesDto: {
+            items: components["schemas"]["SimilarImageDto"][];
+            /**
+             * @description The distance threshold applied
+             * @example 10
+             */
+            maxDistance: number;
+        };
+        CaptionOptionsDto: {
+            /**
+             * @description descriptive (a paragraph), short (one sentence), tags (structured output, normalised), sd-prompt (a Stable Diffusion prompt), custom (with `prompt`). Default: descriptive, or custom when a prompt is given
+             * @enum {string}
+             */
+            style?: "descriptive" | "short" | "tags" | "sd-prompt" | "custom";
+            /**
+             * @description Instruction for style custom
+             * @example Describe the clothing only.
+             */
+            prompt?: string;
+            /** @description Most words (style tags: most tags); default per style: descriptive 80, short 20, tags 25, sd-prompt 60, custom 150 */
+            maxWords?: number;
+            /**
+             * @description ISO 639-1 code of the language to write in; checked on the answer
+             * @example en
+             */
+            language?: string;
+            /**
+             * @description Vision model; default: runtime setting defaultModel
+             * @example llava:7b
+             */
+            model?: string;
+        };
+        CaptionDto: {
+            /**
+             * @description descriptive, short, tags, sd-prompt or custom
+             * @example descriptive
+             */
+            style: string;
+            /** @example llava:7b */
+            model: string;
+            /** @example en */
+            language: string | null;
+            /** @description Share of the weighted checks passed */
+            score: number;
+            /** @description A check still failed after the stricter retry */
+            flagged: boolean;
+            checks: components["schemas"]["CaptionCheckDto"][];
+            /** @description Normalised tags (style tags) */
+            tags?: string[];
+            attempts: number;
+            /** @example 2026-01-01T00:00:00.000Z */
+            createdAt: string;
+            /** Format: uuid */
+            imageId: string;
+            /** @example A bright wide picture dominated by blue tones, with simple shapes over a smooth gradient. */
+            caption: string;
+        };
+        CaptionBatchFilterDto: {
+            /** @enum {string} */
+            source?: "upload" | "comfy" | "diffusion" | "derived";
+            /** @example 2026-01-01T00:00:00Z */
+            createdFrom?: string;
+            createdTo?: string;
+            /** @description Case-insensitive substring of the current caption */
+            caption?: string;
+        };
+        CaptionBatchRequestDto: {
+            /**
+             * @description descriptive (a paragraph), short (one sentence), tags (structured output, normalised), sd-prompt (a Stable Diffusion prompt), custom (with `prompt`). Default: descriptive, or custom when a prompt is given
+             * @enum {string}
+             */
+            style?: "descriptive" | "short" | "tags" | "sd-prompt" | "custom";
+            /**
+             * @description Instruction for style custom
+             * @example Describe the clothing only.
+             */
+            prompt?: string;
+            /** @description Most words (style tags: most tags); default per style: descriptive 80, short 20, tags 25, sd-prompt 60, custom 150 */
+            maxWords?: number;
+            /**
+             * @description ISO 639-1 code of the language to write in; checked on the answer
+             * @example en
+             */
+            language?: string;
+            /**
+             * @description Vision model; default: runtime setting defaultModel
+             * @example llava:7b
+             */
+            model?: string;
+            ids?: string[];
+            filter?: components["schemas"]["CaptionBatchFilterDto"];
+            /**
+             * @description Leave images that already have a caption as they are
+             * @default false
+             */
+            skipCaptioned: boolean;
         };
         SynthesisRequestDto: {
             /**
@@ -2532,84 +2841,6 @@ export interface components {
         UpstreamsStatusDto: {
             pools: components["schemas"]["UpstreamPoolStatusDto"][];
         };
-        JobProgressDto: {
-            /** @example 12 */
-            value: number;
-            /** @example 20 */
-            max?: number;
-            /** @example sampling */
-            stage?: string;
-            /** @example step 12 of 20 */
-            message?: string;
-            /** @description A small preview (data URL or text excerpt) */
-            preview?: string;
-        };
-        JobProblemDto: {
-            /** @example urn:fennec:problem:jobs.timeout */
-            type: string;
-            /** @example Gateway Timeout */
-            title: string;
-            /** @example 504 */
-            status: number;
-            /** @example The attempt ran longer than the 60 min timeout of kind comfy.workflow */
-            detail: string;
-            /** @example JOBS.TIMEOUT */
-            code: string;
-        };
-        JobDto: {
-            /** Format: uuid */
-            id: string;
-            /** @example comfy.workflow */
-            kind: string;
-            /** @example default */
-            tenant: string;
-            /**
-             * @example running
-             * @enum {string}
-             */
-            state: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-            /**
-             * @description Lower runs first
-             * @example 100
-             */
-            priority: number;
-            /**
-             * @description Attempts started so far
-             * @example 1
-             */
-            attempts: number;
-            /** @example 3 */
-            maxAttempts: number;
-            /**
-             * @description Jobs of the same kind ahead of this one (queued jobs only)
-             * @example 0
-             */
-            position?: number;
-            progress?: components["schemas"]["JobProgressDto"];
-            /** @description What the handler returned (succeeded jobs) */
-            result?: Record<string, never>;
-            /** @description Why it failed or was cancelled */
-            problem?: components["schemas"]["JobProblemDto"];
-            /** @description The instance running it, or that ran it last (`host:pid[:id]`) */
-            runningOn?: string;
-            /** @description A cancel was asked for while it was running */
-            cancelRequested?: boolean;
-            /** @description The Idempotency-Key it was submitted with */
-            idempotencyKey?: string;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** Format: date-time */
-            startedAt?: string;
-            /** Format: date-time */
-            finishedAt?: string;
-            /**
-             * Format: date-time
-             * @description A retry does not start before this
-             */
-            runAfter?: string;
-        };
         JobPageDto: {
             items: components["schemas"]["JobDto"][];
             /** @description Pass as `cursor` for the next page; absent on the last page */
@@ -2622,6 +2853,18 @@ export interface components {
              *     ]
              */
             paused: string[];
+        };
+        /**
+         * captions settings (merge patch)
+         * @description JSON merge patch of the `captions` settings; `null` clears a runtime value.
+         */
+        CaptionsConfigPatch: {
+            /** @default llava:7b */
+            defaultModel: string | null;
+            /** @default [] */
+            models: string[] | null;
+            /** @default true */
+            retryStricter: boolean | null;
         };
         /**
          * flags settings (merge patch)
@@ -4709,7 +4952,7 @@ export interface operations {
             query?: {
                 offset?: number;
                 limit?: number;
-                source?: "upload" | "comfy" | "diffusion";
+                source?: "upload" | "comfy" | "diffusion" | "derived";
                 format?: "jpeg" | "png" | "webp" | "gif" | "tiff" | "avif";
                 /** @description Created at or after (ISO 8601) */
                 createdFrom?: string;
@@ -4852,6 +5095,122 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    submitImageBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Submitting again with the same key (per tenant) returns the first job instead of a new one */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImageBatchRequestDto"];
+            };
+        };
+        responses: {
+            /** @description Accepted; follow it at `Location` (`/jobs/{id}`) and `/jobs/{id}/events` */
+            202: {
+                headers: {
+                    /** @description The job resource */
+                    Location?: string;
+                    /** @description `true` when the Idempotency-Key matched an earlier job */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5362,6 +5721,329 @@ export interface operations {
             };
             /** @description Unsupported Media Type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    captionImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaptionOptionsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaptionDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    submitCaptionBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Submitting again with the same key (per tenant) returns the first job instead of a new one */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaptionBatchRequestDto"];
+            };
+        };
+        responses: {
+            /** @description Accepted; follow it at `Location` (`/jobs/{id}`) and `/jobs/{id}/events` */
+            202: {
+                headers: {
+                    /** @description The job resource */
+                    Location?: string;
+                    /** @description `true` when the Idempotency-Key matched an earlier job */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    exportCaptions: {
+        parameters: {
+            query?: {
+                /** @description jsonl: one JSON line per captioned image; txt-per-image: a tar with `<id>.txt` beside `<id>.<ext>` */
+                format?: "jsonl" | "txt-per-image";
+                /** @description txt-per-image: put the images in the archive too */
+                includeImages?: boolean;
+                /** @description Only captions with at least this score */
+                minScore?: number;
+                /** @description Include captions flagged by their checks */
+                includeFlagged?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description jsonl: application/x-ndjson; txt-per-image: application/x-tar */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                    "application/x-tar": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7654,7 +8336,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["FlagsConfigPatch"] | components["schemas"]["ImagesConfigPatch"] | components["schemas"]["LlmConfigPatch"] | components["schemas"]["TtsConfigPatch"];
+                "application/json": components["schemas"]["CaptionsConfigPatch"] | components["schemas"]["FlagsConfigPatch"] | components["schemas"]["ImagesConfigPatch"] | components["schemas"]["LlmConfigPatch"] | components["schemas"]["TtsConfigPatch"];
             };
         };
         responses: {
