@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import WebSocket from 'ws';
 import * as img from '../src/services/images/test-images.testing';
 import { createTestApp } from './support/create-test-app';
 import { eventually } from './support/eventually';
@@ -107,6 +108,33 @@ describe('Images batch jobs (e2e)', () => {
       expect(bytes.length).toBe(item.variant!.bytes);
       const meta = await sharp(bytes).metadata();
       expect([meta.format, Math.max(meta.width, meta.height)]).toEqual(['webp', i === 2 ? 192 : 128]);
+    }
+  });
+
+  it('should push the same per-image progress over the jobs WebSocket', async () => {
+    const ids = await upload([await img.png(140, 100, 6), await img.png(150, 100, 7)]);
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/jobs/ws`, {
+      headers: { authorization: `Bearer ${acme.key}` },
+    });
+    const messages: { type: string; event?: string; data?: { stage?: string; value?: number } }[] = [];
+    ws.on('message', (d: Buffer) => messages.push(JSON.parse(d.toString()) as (typeof messages)[number]));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    try {
+      // Queued behind a pause so that the subscription is in place before the first event.
+      expect((await call(acmeAdmin, 'POST', '/jobs/kinds/images.batch/pause')).status).toBe(200);
+      const job = (await (
+        await call(acme, 'POST', '/v1/images/batch', { ids, variant: { w: 64, format: 'png' } })
+      ).json()) as Job;
+      ws.send(JSON.stringify({ type: 'subscribe', job: job.id, after: 0 }));
+      expect((await call(acmeAdmin, 'POST', '/jobs/kinds/images.batch/resume')).status).toBe(200);
+      await eventually(() => messages.some((m) => m.type === 'done'), {
+        timeoutMs: 15_000,
+        what: 'done over WebSocket',
+      });
+      const perImage = messages.filter((m) => m.event === 'progress' && m.data?.stage === 'succeeded');
+      expect(perImage.map((m) => m.data?.value)).toEqual([1, 2]);
+    } finally {
+      ws.close();
     }
   });
 

@@ -195,7 +195,7 @@ export class CaptionsService implements ManagedLifecycle {
     const path = await this.images.originalPath(tenant, id);
     const started = performance.now();
     const outcome = await this.limiter.run(
-      spec.model,
+      normalizeModel(spec.model),
       async () => {
         const image = await visionImage(path, this.config.maxImageSide);
         let answer = await this.ask(llm, spec, captionPrompt(spec), image.base64, signal, false);
@@ -254,7 +254,8 @@ export class CaptionsService implements ManagedLifecycle {
       ...(spec.style === 'tags' ? { format: TAGS_SCHEMA } : {}),
       // A budget of tokens stops a loop early; the stricter retry samples cooler and penalises repeats.
       options: {
-        num_predict: spec.maxWords * 4 + 64,
+        // Tags come as JSON objects with a confidence: about 12 tokens each.
+        num_predict: spec.style === 'tags' ? spec.maxWords * 16 + 64 : spec.maxWords * 4 + 64,
         ...(strict ? { temperature: 0.2, repeat_penalty: 1.3 } : {}),
       },
       signal,
