@@ -13,7 +13,8 @@ export interface CaptionBatchPayload {
 }
 
 export type CaptionBatchItem =
-  | { id: string; status: 'captioned' | 'flagged'; score: number; caption: string }
+  // The caption itself is on the image record; results stay small.
+  | { id: string; status: 'captioned' | 'flagged'; score: number }
   | { id: string; status: 'skipped' }
   | { id: string; status: 'failed'; error: { code: string; detail: string } };
 
@@ -90,7 +91,7 @@ export class CaptionsBatchJob implements JobKindHandler<CaptionBatchPayload, Cap
     try {
       if (payload.skipCaptioned && (await this.captions.hasCaption(ctx.tenant, id))) return { id, status: 'skipped' };
       const c = await this.captions.caption(ctx.tenant, id, payload.spec, ctx.signal);
-      return { id, status: c.flagged ? 'flagged' : 'captioned', score: c.score, caption: c.caption };
+      return { id, status: c.flagged ? 'flagged' : 'captioned', score: c.score };
     } catch (err) {
       if (ctx.signal.aborted) return { id, status: 'failed', error: { code: 'JOBS.CANCELLED', detail: 'cancelled' } };
       if (!(err instanceof FennecError)) throw err;
