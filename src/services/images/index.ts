@@ -2,3 +2,4 @@ export * from './image-record';
 export * from './image-store';
 export * from './images.errors';
 export * from './images.module';
+export { ImageSignedUrls, SIGNED_IMAGE_PATH, type SignedImageGrant } from './image-signed-urls';
