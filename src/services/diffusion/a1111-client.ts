@@ -78,7 +78,7 @@ export const A1111 = {
 
 /** A1111's error body (`{ error, detail, body, errors }`) as a domain error naming what it said. */
 async function failure(res: UpstreamResponse): Promise<Error> {
-  let said = '';
+  let said: string;
   try {
     const body = JSON.parse(await res.text()) as { detail?: unknown; errors?: unknown; error?: unknown };
     const detail = typeof body.detail === 'string' && body.detail ? body.detail : body.errors;

@@ -244,7 +244,7 @@ export class DiffusionGenerationJob implements OnModuleInit {
       };
     } catch (err) {
       if (err instanceof FennecError) throw err;
-      throw new Error(`could not read the init image: ${String(err)}`);
+      throw new Error(`could not read the init image: ${String(err)}`, { cause: err });
     }
   }
 }
