@@ -27,7 +27,7 @@ class DiffusionEnv {
   @IsBoolean()
   DIFFUSION_PREVIEWS: boolean = false;
 
-  /** Every instance is probed (`GET /sdapi/v1/progress`) this often; the catalog is refreshed this often too. */
+  /** Every instance is probed (`GET /sdapi/v1/progress`) this often. */
   @EnvInt()
   @IsInt()
   @Min(500)
