@@ -2049,6 +2049,28 @@ export interface components {
             /** @description Follow each at `/jobs/{id}` and `/jobs/{id}/events`; `position` is its place in the queue. */
             jobs: components["schemas"]["JobDto"][];
         };
+        DiffusionModelDto: {
+            /** @description What to send as `model`. */
+            name: string;
+            title: string;
+            hash: string | null;
+        };
+        DiffusionSamplerDto: {
+            name: string;
+            aliases: string[];
+        };
+        DiffusionModelsDto: {
+            models: components["schemas"]["DiffusionModelDto"][];
+            samplers: components["schemas"]["DiffusionSamplerDto"][];
+            schedulers: string[];
+            /** @description Used when a request names no model; null: the instance's loaded checkpoint. */
+            defaultModel: string | null;
+            defaultSampler: string;
+            instances: {
+                up: number;
+                total: number;
+            };
+        };
         IndicatorHealthDto: {
             /**
              * @example UP
@@ -6181,6 +6203,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiffusionModelsDto"];
+                };
+            };
             /** @description Unauthorized */
             401: {
                 headers: {

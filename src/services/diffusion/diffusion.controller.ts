@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { type Caller, CurrentCaller } from '../../platform/context';
 import { idempotencyKeyOf, JobDto, jobLocation } from '../../platform/jobs';
@@ -68,6 +68,7 @@ export class DiffusionController {
     operationId: 'listDiffusionModels',
     summary: 'Checkpoints (after the allow-list), samplers and schedulers the instances offer (cached)',
   })
+  @ApiOkResponse({ type: DiffusionModelsDto })
   @ApiProblems(401, 403, 429, 503)
   async models(): Promise<DiffusionModelsDto> {
     this.gateway.servingPool();
