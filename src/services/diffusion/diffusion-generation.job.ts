@@ -67,8 +67,10 @@ export class DiffusionGenerationJob implements OnModuleInit {
   }
 
   async run(payload: GenerationJobPayload, ctx: JobContext): Promise<GenerationJobResult> {
-    ctx.progress({ value: 0, max: 100, stage: 'waiting', message: 'waiting for an idle instance' });
-    const slot = await this.gateway.acquire(ctx.signal);
+    // Progress events are stored durably: report the wait only when there is one.
+    const slot = await this.gateway.acquire(ctx.signal, () =>
+      ctx.progress({ value: 0, max: 100, stage: 'waiting', message: 'waiting for an idle instance' }),
+    );
     try {
       const init = await this.initImages(payload.params, ctx.tenant);
       const items: GenerationJobResult['items'] = [];
@@ -99,12 +101,13 @@ export class DiffusionGenerationJob implements OnModuleInit {
         const share = { index: i, of: payload.prompts.length };
         const { images, info } = await this.generate(slot, payload.params, body, ctx, share);
         model = this.checkModel(payload.params, info) ?? model;
-        ctx.progress({
-          value: Math.round(((i + 1) / share.of) * 100),
-          max: 100,
-          stage: 'storing',
-          message: `storing ${images.length} image(s)`,
-        });
+        if (share.of > 1)
+          ctx.progress({
+            value: Math.round(((i + 1) / share.of) * 100),
+            max: 100,
+            stage: 'storing',
+            message: `storing ${images.length} image(s)`,
+          });
         const seeds = info.all_seeds ?? images.map((_, k) => (info.seed ?? p.seed) + k);
         const stored: GeneratedImage[] = [];
         for (const [k, b64] of images.entries()) {

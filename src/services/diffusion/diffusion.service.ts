@@ -128,12 +128,13 @@ export class DiffusionGateway implements ManagedLifecycle {
    * Waits for an idle, healthy instance and reserves it: nothing else is sent to it until the
    * reservation is released. Rejects with the signal's reason when it aborts.
    */
-  async acquire(signal: AbortSignal): Promise<UpstreamReservation> {
-    for (;;) {
+  async acquire(signal: AbortSignal, onWait?: () => void): Promise<UpstreamReservation> {
+    for (let waited = false; ; waited = true) {
       signal.throwIfAborted();
       const pool = this.servingPool();
       const slot = pool.reserve();
       if (slot) return slot;
+      if (!waited) onWait?.();
       // A slot frees on a release, or an instance comes back after a probe: wake on either.
       await new Promise<void>((resolve) => {
         const done = () => {
