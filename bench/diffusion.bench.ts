@@ -65,7 +65,17 @@ async function direct(fakes: FakeA1111[]): Promise<number> {
   return performance.now() - t0;
 }
 
-async function throughFennec(fakes: FakeA1111[]): Promise<{ ms: number; succeeded: number; failed: number }> {
+interface FennecRun {
+  ms: number;
+  succeeded: number;
+  failed: number;
+  /** Mean time from a job's `running` to its `succeeded` event (inside the handler, store included). */
+  meanRunMs: number;
+  /** Jobs that found no idle instance when they started. */
+  waited: number;
+}
+
+async function throughFennec(fakes: FakeA1111[]): Promise<FennecRun> {
   const dir = mkdtempSync(join(tmpdir(), 'fennec-diffusion-bench-'));
   Object.assign(process.env, fennecBenchEnv(), {
     DATA_DIR: dir,
@@ -84,13 +94,22 @@ async function throughFennec(fakes: FakeA1111[]): Promise<{ ms: number; succeede
   const port = (app.getHttpServer().address() as { port: number }).port;
   let succeeded = 0;
   let failed = 0;
+  let waited = 0;
+  let runMs = 0;
+  const startedAt = new Map<string, number>();
   let finished!: () => void;
   const all = new Promise<void>((r) => (finished = r));
   app.get(JobsService).onAnyJobEvent((e: JobEvent) => {
-    if (e.type !== 'state') return;
+    if (e.type === 'progress') {
+      if ((e.data as { stage?: string }).stage === 'waiting') waited++;
+      return;
+    }
     const { state } = e.data as JobStateEventData;
-    if (state === 'succeeded') succeeded++;
-    else if (state === 'failed' || state === 'cancelled') failed++;
+    if (state === 'running') startedAt.set(e.jobId, e.at);
+    if (state === 'succeeded') {
+      succeeded++;
+      runMs += e.at - (startedAt.get(e.jobId) ?? e.at);
+    } else if (state === 'failed' || state === 'cancelled') failed++;
     else return;
     if (succeeded + failed === JOBS) finished();
   });
@@ -112,7 +131,7 @@ async function throughFennec(fakes: FakeA1111[]): Promise<{ ms: number; succeede
   const ms = performance.now() - t0;
   await app.close();
   rmSync(dir, { recursive: true, force: true });
-  return { ms, succeeded, failed };
+  return { ms, succeeded, failed, meanRunMs: runMs / Math.max(1, succeeded), waited };
 }
 
 async function main(): Promise<void> {
@@ -139,6 +158,9 @@ async function main(): Promise<void> {
   );
   console.log(
     `  jobs: ${fennec.succeeded} succeeded, ${fennec.failed} failed, ${JOBS - fennec.succeeded - fennec.failed} lost`,
+  );
+  console.log(
+    `  inside a job (running → succeeded): ${fennec.meanRunMs.toFixed(2)} ms mean; jobs that waited for an instance: ${fennec.waited}`,
   );
   console.log(`  spread: ${shares.join(' / ')} (worst ${(worst * 100).toFixed(1)} % from even; target ≤ 10 %)`);
   console.log(
