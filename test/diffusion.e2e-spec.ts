@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import request from 'supertest';
 import { FakeA1111 } from './fixtures/fake-a1111';
 import { createTestApp } from './support/create-test-app';
@@ -225,6 +226,34 @@ describe('Diffusion gateway over two fake AUTOMATIC1111 instances (e2e)', () => 
     expect((await job(b)).state).toBe('running');
     await http().delete(`/jobs/${b}`).set('authorization', AUTH).expect(202);
     await finished(b);
+  });
+
+  it('should run img2img from an image of the caller’s store, and refuse one it does not have', async () => {
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 200, g: 30, b: 30 } } })
+      .png()
+      .toBuffer();
+    const upload = await http()
+      .post('/v1/images')
+      .set('authorization', AUTH)
+      .send({ images: [{ data: png.toString('base64') }] })
+      .expect(201);
+    const initId = upload.body.items[0].image.id as string;
+    const res = await http()
+      .post('/v1/diffusion/jobs')
+      .set('authorization', AUTH)
+      .send({ prompt: 'make it blue', init_image_id: initId, denoising_strength: 0.4, steps: 3, width: 64, height: 64 })
+      .expect(202);
+    const done = await finished(res.body.jobs[0].id);
+    expect(done.state).toBe('succeeded');
+    expect(fakes.flatMap((f) => f.generations).find((g) => g.prompt === 'make it blue')?.route).toBe('img2img');
+    // Another tenant's view: that image does not exist for it.
+    const other = bearer(TEST_KEYS.globex.viewer);
+    const refused = await http()
+      .post('/v1/diffusion/jobs')
+      .set('authorization', other)
+      .send({ prompt: 'x', init_image_id: initId })
+      .expect(400);
+    expect(refused.body.errors[0].field).toBe('init_image_id');
   });
 
   it('should refuse bad input with a problem naming each field, before queueing', async () => {
