@@ -256,6 +256,36 @@ describe('Diffusion gateway over two fake AUTOMATIC1111 instances (e2e)', () => 
     expect(refused.body.errors[0].field).toBe('init_image_id');
   });
 
+  it('should fail a job on a server error, say what the server said, and give the instance back', async () => {
+    for (const f of fakes) f.set({ failStatus: 500, failCount: 1 });
+    const res = await http()
+      .post('/v1/diffusion/jobs')
+      .set('authorization', AUTH)
+      .send({ prompts: [{ prompt: 'doomed a' }, { prompt: 'doomed b' }], steps: 2, width: 64, height: 64 })
+      .expect(202);
+    const failed = await Promise.all((res.body.jobs as Job[]).map((j) => finished(j.id)));
+    expect(failed.map((j) => j.state)).toEqual(['failed', 'failed']);
+    expect(failed[0].problem?.code).toBe('UPSTREAM.BAD_RESPONSE');
+    // A refusal in A1111's own words (a 4xx): named in the job's problem.
+    for (const f of fakes) f.set({ failStatus: 422, failCount: 1 });
+    const refused = await http()
+      .post('/v1/diffusion/jobs')
+      .set('authorization', AUTH)
+      .send({ prompts: [{ prompt: 'refused a' }, { prompt: 'refused b' }], steps: 2, width: 64, height: 64 })
+      .expect(202);
+    const problems = await Promise.all((refused.body.jobs as Job[]).map((j) => finished(j.id)));
+    expect(problems[0].problem).toMatchObject({ code: 'DIFFUSION.GENERATION_FAILED' });
+    expect(problems[0].problem!.detail).toMatch(/422: CUDA out of memory/);
+    // Both instances are free again.
+    const next = await http()
+      .post('/v1/diffusion/jobs')
+      .set('authorization', AUTH)
+      .send({ prompts: [{ prompt: 'fine a' }, { prompt: 'fine b' }], steps: 2, width: 64, height: 64 })
+      .expect(202);
+    const ok = await Promise.all((next.body.jobs as Job[]).map((j) => finished(j.id)));
+    expect(ok.map((j) => j.state)).toEqual(['succeeded', 'succeeded']);
+  });
+
   it('should refuse bad input with a problem naming each field, before queueing', async () => {
     const res = await http()
       .post('/v1/diffusion/jobs')
