@@ -286,6 +286,29 @@ describe('Diffusion gateway over two fake AUTOMATIC1111 instances (e2e)', () => 
     expect(ok.map((j) => j.state)).toEqual(['succeeded', 'succeeded']);
   });
 
+  it('should wait for work that reached an instance some other way instead of sending a second generation', async () => {
+    for (const f of fakes) f.set({ stepMs: 30 });
+    for (const f of fakes) f.maxConcurrentGenerations = 0;
+    // Someone uses both web UIs directly.
+    const outside = fakes.map((f) =>
+      fetch(`${f.url}/sdapi/v1/txt2img`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'from the web ui', steps: 10, width: 64, height: 64 }),
+      }).then((r) => r.json()),
+    );
+    await eventually(() => fakes.every((f) => f.busy), { what: 'both instances busy' });
+    const res = await http()
+      .post('/v1/diffusion/jobs')
+      .set('authorization', AUTH)
+      .send({ prompt: 'patient', steps: 2, width: 64, height: 64 })
+      .expect(202);
+    const done = await finished(res.body.jobs[0].id);
+    await Promise.all(outside);
+    expect(done.state).toBe('succeeded');
+    expect(fakes.map((f) => f.maxConcurrentGenerations)).toEqual([1, 1]);
+  });
+
   it('should refuse bad input with a problem naming each field, before queueing', async () => {
     const res = await http()
       .post('/v1/diffusion/jobs')

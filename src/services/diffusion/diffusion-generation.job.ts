@@ -72,6 +72,7 @@ export class DiffusionGenerationJob implements OnModuleInit {
       ctx.progress({ value: 0, max: 100, stage: 'waiting', message: 'waiting for an idle instance' }),
     );
     try {
+      await this.untilIdle(slot, ctx);
       const init = await this.initImages(payload.params, ctx.tenant);
       const items: GenerationJobResult['items'] = [];
       let model: string | null = payload.params.model?.model_name ?? null;
@@ -202,6 +203,25 @@ export class DiffusionGenerationJob implements OnModuleInit {
         // A missed poll costs one progress event, not the job; the generation call decides that.
         if (!stop.aborted) this.logger.debug({ err, instance: slot.instance }, 'progress poll failed');
       }
+    }
+  }
+
+  /**
+   * The reservation keeps this process's jobs apart; work that reached the instance some other
+   * way (its web UI, another Fennec process, a generation still finishing after an interrupt)
+   * shows in its `/progress`. Wait for that to end rather than queue a second generation there.
+   */
+  private async untilIdle(slot: UpstreamReservation, ctx: JobContext): Promise<void> {
+    for (let told = false; ; told = true) {
+      const p = await A1111.progress(slot, false, ctx.signal);
+      if (!p.state.job) return;
+      if (!told)
+        ctx.progress({ value: 0, max: 100, stage: 'waiting', message: 'the instance is busy with other work' });
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.gateway.config.progressIntervalMs);
+        ctx.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+      ctx.signal.throwIfAborted();
     }
   }
 
