@@ -33,7 +33,8 @@ export const A1111 = {
       path: `/sdapi/v1/${route}`,
       body,
       signal,
-      timeouts: { firstByteMs: timeoutMs, totalMs: timeoutMs + 60_000 },
+      // Above the caller's own deadline, which fires first so it can interrupt the instance.
+      timeouts: { firstByteMs: timeoutMs + 5_000, totalMs: timeoutMs + 60_000 },
     });
     if (res.status >= 400) throw await failure(res);
     return res.json<A1111GenerationResponse>();

@@ -7,7 +7,7 @@ import { IMAGE_STORE, type ImageStore } from '../images';
 import { A1111 } from './a1111-client';
 import type { A1111GenerationRequest, A1111Info } from './a1111.types';
 import { DiffusionGateway } from './diffusion.service';
-import { DiffusionModelMismatchError, DiffusionTimeoutError } from './diffusion.errors';
+import { DiffusionGenerationFailedError, DiffusionModelMismatchError, DiffusionTimeoutError } from './diffusion.errors';
 import type { GenerationJobPayload, GenerationParams } from './generation-plan';
 
 export const DIFFUSION_JOB_KIND = 'diffusion.generate';
@@ -156,8 +156,10 @@ export class DiffusionGenerationJob implements OnModuleInit {
       }
       return { images: res.images ?? [], info };
     } catch (err) {
+      // Unless the server refused it outright, it may still be generating: stop it before the
+      // slot is given back, so the next job finds the instance idle.
+      if (!(err instanceof DiffusionGenerationFailedError)) await this.interrupt(slot);
       if (signal.aborted) {
-        await this.interrupt(slot);
         if (timeout.aborted && !ctx.signal.aborted) {
           throw new DiffusionTimeoutError(
             `The generation took longer than ${generationTimeoutMs} ms and was interrupted`,
