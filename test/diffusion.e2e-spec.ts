@@ -343,3 +343,43 @@ describe('Diffusion gateway over two fake AUTOMATIC1111 instances (e2e)', () => 
     }
   });
 });
+
+describe('Diffusion gateway timeouts (e2e)', () => {
+  let app: NestExpressApplication;
+  let fake: FakeA1111;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    fake = await FakeA1111.start({ stepMs: 100 });
+    dataDir = mkdtempSync(join(tmpdir(), 'fennec-diffusion-timeout-e2e-'));
+    app = await createTestApp({
+      env: { DATA_DIR: dataDir, DIFFUSION_URLS: fake.url, DIFFUSION_GENERATION_TIMEOUT_MS: '1000' },
+    });
+  });
+  afterAll(async () => {
+    await app.close();
+    await fake.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('should interrupt a generation that runs past DIFFUSION_GENERATION_TIMEOUT_MS and fail its job', async () => {
+    const http = () => request(app.getHttpServer());
+    const res = await http()
+      .post('/v1/diffusion/jobs')
+      .set('authorization', AUTH)
+      .send({ prompt: 'forever', steps: 100, width: 64, height: 64 })
+      .expect(202);
+    const id = res.body.jobs[0].id as string;
+    const done = await eventually(
+      async () => {
+        const j = (await http().get(`/jobs/${id}`).set('authorization', AUTH).expect(200)).body as Job;
+        return j.state === 'failed' ? j : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the job to time out' },
+    );
+    expect(done.problem).toMatchObject({ code: 'DIFFUSION.TIMEOUT' });
+    expect(fake.interrupts).toBeGreaterThanOrEqual(1);
+    await eventually(() => !fake.busy, { what: 'the instance idle again' });
+    expect(fake.generations[0]).toMatchObject({ prompt: 'forever', interrupted: true });
+  });
+});
