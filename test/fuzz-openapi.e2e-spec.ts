@@ -155,7 +155,7 @@ interface Answer {
 /** Which error dialect a path speaks. */
 function surfaceOf(path: string): 'ollama' | 'openai' | 'native' {
   if (path === '/ollama' || path.startsWith('/ollama/')) return 'ollama';
-  if (/^\/v1\/(chat\/completions|embeddings|models|audio)(\/|$)/.test(path)) return 'openai';
+  if (/^\/v1\/(chat\/completions|embeddings|models|audio|images\/generations)(\/|$)/.test(path)) return 'openai';
   return 'native';
 }
 

@@ -8,3 +8,4 @@ export * from './upstream.module';
 export * from './upstream.types';
 export { DEFAULT_POOL_OPTIONS } from './upstream-defaults';
 export * from './upstream-instance';
+export * from './upstream-reservation';

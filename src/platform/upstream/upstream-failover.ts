@@ -37,10 +37,15 @@ export class UpstreamFailover {
     let last: FennecError | undefined;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (req.signal?.aborted) throw new UpstreamCallAbortedError(req.signal.reason);
-      const instance = this.instances.pick(tried, req.hashKey);
+      const instance =
+        req.instance === undefined ? this.instances.pick(tried, req.hashKey) : this.instances.pinned(req.instance);
       if (instance === undefined) {
         last = this.instances.unavailable(
-          tried.size === 0 ? 'has no instance available' : 'has no other instance available',
+          req.instance !== undefined
+            ? `has no instance ${JSON.stringify(req.instance)} taking calls`
+            : tried.size === 0
+              ? 'has no instance available'
+              : 'has no other instance available',
         );
         break;
       }

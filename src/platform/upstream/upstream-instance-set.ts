@@ -78,12 +78,33 @@ export class UpstreamInstanceSet {
     const max = this.options.maxConcurrentPerInstance;
     const panic = this.inPanic(now);
     this.notePanic(panic);
-    const usable = (i: UpstreamInstance) => i.outstanding < max && (panic ? i.passivelyUp(now) : i.isUp(now));
+    const usable = (i: UpstreamInstance) =>
+      i.outstanding + i.reserved < max && (panic ? i.passivelyUp(now) : i.isUp(now));
     const chosen =
       this.balancer.pick(this.instances, (i) => !tried.has(i) && usable(i), hashKey) ??
       (tried.size > 0 ? this.balancer.pick(this.instances, usable, hashKey) : undefined);
     if (chosen?.probe.failing) this.metrics.panic(this.poolName);
     return chosen;
+  }
+
+  /**
+   * The instance a pinned call (`request.instance`) goes to: that one if it exists and real
+   * traffic has not ruled it out (not ejected, breaker admits calls). Its bulkhead and active
+   * probe are not consulted: the caller already holds work there.
+   */
+  pinned(id: string): UpstreamInstance | undefined {
+    const instance = this.find(id);
+    return instance?.passivelyUp(Date.now()) ? instance : undefined;
+  }
+
+  /**
+   * Holds one bulkhead slot of the instance the strategy picks now (eligible as for a call), or
+   * undefined when no instance has a free slot. The caller gives it back with `release`.
+   */
+  reserve(hashKey?: string): UpstreamInstance | undefined {
+    const instance = this.pick(new Set(), hashKey);
+    if (instance !== undefined) instance.reserved++;
+    return instance;
   }
 
   /** The error for "no instance can take the call", with Retry-After at the soonest instance. */

@@ -55,6 +55,8 @@ export class UpstreamInstance {
   readonly url: URL;
   weight: number;
   outstanding = 0;
+  /** Bulkhead slots held by reservations ({@link UpstreamPool.reserve}), on top of calls in flight. */
+  reserved = 0;
   errorScore = 0;
   readonly outlier = new OutlierState();
   readonly probe = new ProbeState();

@@ -5,6 +5,7 @@ import type { RandomSource } from './strategies/balancer';
 import { resolvePoolOptions } from './upstream-defaults';
 import { UpstreamFailover } from './upstream-failover';
 import { UpstreamInstanceSet } from './upstream-instance-set';
+import { UpstreamReservation } from './upstream-reservation';
 import type { UpstreamResponse } from './upstream-response';
 import type { UpstreamPoolSnapshot } from './upstream-snapshot';
 import { NO_UPSTREAM_METRICS, type UpstreamMetricsSink } from './upstream.metrics';
@@ -48,6 +49,7 @@ export class UpstreamPool {
   private readonly health: InstanceHealth;
   private readonly attempts: AttemptRunner;
   private readonly failover: UpstreamFailover;
+  private readonly releaseListeners = new Set<() => void>();
 
   constructor(
     readonly name: string,
@@ -116,6 +118,35 @@ export class UpstreamPool {
    */
   async request(req: UpstreamRequest): Promise<UpstreamResponse> {
     return this.failover.request(req);
+  }
+
+  /**
+   * Reserves one bulkhead slot of the instance the strategy picks among those that could take a
+   * call now, or undefined when none has a free slot. For upstreams that run one job at a time
+   * (`maxConcurrentPerInstance: 1`): the job's calls go through the reservation, pinned to that
+   * instance, and nothing else is balanced onto it until `release()`.
+   *
+   * ```ts
+   * const slot = pool.reserve();
+   * if (slot) try { await slot.request({ method: 'POST', path: '/run', body }) } finally { slot.release() }
+   * ```
+   */
+  reserve(options: { hashKey?: string } = {}): UpstreamReservation | undefined {
+    const instance = this.instances.reserve(options.hashKey);
+    if (instance === undefined) return undefined;
+    return new UpstreamReservation(
+      instance,
+      (req) => this.request(req),
+      () => {
+        for (const listener of [...this.releaseListeners]) listener();
+      },
+    );
+  }
+
+  /** Called after every reservation release (a slot may be free again). Returns the unsubscribe function. */
+  onRelease(listener: () => void): () => void {
+    this.releaseListeners.add(listener);
+    return () => this.releaseListeners.delete(listener);
   }
 
   /** Instances up / total and per-instance state. */

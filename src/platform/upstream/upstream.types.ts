@@ -112,4 +112,11 @@ export interface UpstreamRequest {
   timeouts?: Partial<Pick<UpstreamTimeouts, 'firstByteMs' | 'totalMs'>>;
   /** Affinity key for the consistent-hash strategy (e.g. a session or model id). */
   hashKey?: string;
+  /**
+   * Send to this instance (its id) and no other: a follow-up about work the instance holds (a
+   * progress poll, a cancel). No balancing and no failover to other instances; the bulkhead is
+   * not checked (the work was admitted there already, e.g. by a reservation), the breaker and
+   * ejection are. `UPSTREAM.UNAVAILABLE` when the instance is gone or not taking calls.
+   */
+  instance?: string;
 }

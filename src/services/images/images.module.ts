@@ -3,6 +3,9 @@ import { ConfigModule } from '@nestjs/config';
 import { join } from 'node:path';
 import { DataDirService, StorageModule } from '../../platform/storage';
 import { ImageBatchJob } from './batch/image-batch.job';
+import { ImageSignedUrlController } from './image-signed-url.controller';
+import { ImageSignedUrls } from './image-signed-urls';
+import { imageSignedUrlConfig } from './image-signed-urls.config';
 import { IMAGE_STORE } from './image-store';
 import { ImagesController } from './images.controller';
 import { imagesConfig, type ImagesConfig } from './images.config';
@@ -24,14 +27,16 @@ function createMetadataStore(config: ImagesConfig, dataDir: DataDirService): Ima
  * that put generated images in it (ComfyUI, diffusion) or annotate them (captions).
  */
 @Module({
-  imports: [ConfigModule.forFeature(imagesConfig), StorageModule],
-  controllers: [ImagesController],
+  imports: [ConfigModule.forFeature(imagesConfig), ConfigModule.forFeature(imageSignedUrlConfig), StorageModule],
+  // The signed-URL route first: its fixed `signed/` segment must win over `:id` routes.
+  controllers: [ImageSignedUrlController, ImagesController],
   providers: [
     { provide: IMAGE_METADATA_STORE, inject: [imagesConfig.KEY, DataDirService], useFactory: createMetadataStore },
     ImagesService,
     { provide: IMAGE_STORE, useExisting: ImagesService },
     ImageBatchJob,
+    ImageSignedUrls,
   ],
-  exports: [IMAGE_STORE, ImagesService],
+  exports: [IMAGE_STORE, ImagesService, ImageSignedUrls],
 })
 export class ImagesModule {}
