@@ -376,6 +376,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/images/signed/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The image a signed, expiring URL grants (no credentials needed); 403 when tampered with or expired */
+        get: operations["getSignedImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/images": {
         parameters: {
             query?: never;
@@ -628,6 +645,60 @@ export interface paths {
         get: operations["getSpeechAudio"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/diffusion/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generate images: one prompt, or a batch run in parallel across instances (a job each) or in sequence (one job)
+         * @description Checked before queueing: sizes (multiples of 8 within bounds), steps, cfg, the sampler, scheduler and model against what the instances offer and the allow-list. Every output image goes to the image store; the job result lists their ids.
+         */
+        post: operations["submitDiffusionJobs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/diffusion/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Checkpoints (after the allow-list), samplers and schedulers the instances offer (cached) */
+        get: operations["listDiffusionModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/images/generations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OpenAI-compatible image generation on the diffusion instances; images also land in the image store */
+        post: operations["openAiCreateImage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2153,6 +2224,84 @@ export interface components {
             audioUrl: string;
             createdAt: string;
         };
+        DiffusionPromptDto: {
+            /** @description What to draw. */
+            prompt: string;
+            /** @description What to keep out of the image. */
+            negative_prompt?: string;
+            /** @description This prompt's seed; -1 or absent: the request's seed, else random. */
+            seed?: number;
+        };
+        DiffusionJobRequestDto: {
+            /** @description One prompt (or give `prompts`). */
+            prompt?: string;
+            /** @description Negative prompt of `prompt`. */
+            negative_prompt?: string;
+            /** @description Several prompts (at most DIFFUSION_MAX_PROMPTS), each with its own negative prompt and seed. */
+            prompts?: components["schemas"]["DiffusionPromptDto"][];
+            /**
+             * @description `parallel` (default): one job per prompt, spread over the instances; `sequence`: one job running them in order on one instance.
+             * @enum {string}
+             */
+            mode?: "parallel" | "sequence";
+            /** @description Checkpoint (model name, title or short hash; see `GET /v1/diffusion/models`); default: the configured or loaded one. */
+            model?: string;
+            /** @description Sampler name or alias, e.g. `Euler a`, `DPM++ 2M`. */
+            sampler?: string;
+            /** @description Scheduler (A1111 1.9+), e.g. `karras`. */
+            scheduler?: string;
+            steps?: number;
+            cfg_scale?: number;
+            /** @description Pixels, a multiple of 8 within DIFFUSION_MIN_SIZE..DIFFUSION_MAX_SIZE. */
+            width?: number;
+            height?: number;
+            /** @description Seed of every prompt that has none; -1: random. */
+            seed?: number;
+            /** @description Images per sampling pass. */
+            batch_size?: number;
+            /** @description Sampling passes per prompt. */
+            n_iter?: number;
+            /**
+             * Format: uuid
+             * @description img2img: an image of the caller's in the image store.
+             */
+            init_image_id?: string;
+            /**
+             * Format: uuid
+             * @description img2img inpainting mask: an image in the image store (white = repaint).
+             */
+            mask_image_id?: string;
+            /** @description img2img: how far from the init image (0 = unchanged, 1 = ignore it). */
+            denoising_strength?: number;
+        };
+        DiffusionJobsAcceptedDto: {
+            /** @enum {string} */
+            mode: "parallel" | "sequence";
+            /** @description Follow each at `/jobs/{id}` and `/jobs/{id}/events`; `position` is its place in the queue. */
+            jobs: components["schemas"]["JobDto"][];
+        };
+        DiffusionModelDto: {
+            /** @description What to send as `model`. */
+            name: string;
+            title: string;
+            hash: string | null;
+        };
+        DiffusionSamplerDto: {
+            name: string;
+            aliases: string[];
+        };
+        DiffusionModelsDto: {
+            models: components["schemas"]["DiffusionModelDto"][];
+            samplers: components["schemas"]["DiffusionSamplerDto"][];
+            schedulers: string[];
+            /** @description Used when a request names no model; null: the instance's loaded checkpoint. */
+            defaultModel: string | null;
+            defaultSampler: string;
+            instances: {
+                up: number;
+                total: number;
+            };
+        };
         IndicatorHealthDto: {
             /**
              * @example UP
@@ -2865,6 +3014,33 @@ export interface components {
             models: string[] | null;
             /** @default true */
             retryStricter: boolean | null;
+        };
+        /**
+         * diffusion settings (merge patch)
+         * @description JSON merge patch of the `diffusion` settings; `null` clears a runtime value.
+         */
+        DiffusionConfigPatch: {
+            /** @default [] */
+            allowedModels: string[] | null;
+            /** @default  */
+            defaultModel: string | null;
+            /**
+             * @default b64_json
+             * @enum {string|null}
+             */
+            defaultResponseFormat: "url" | "b64_json" | null;
+            /** @default Euler a */
+            defaultSampler: string | null;
+            /** @default 20 */
+            defaultSteps: number | null;
+            /**
+             * @default [
+             *       12,
+             *       20,
+             *       40
+             *     ]
+             */
+            qualitySteps: number[] | null;
         };
         /**
          * flags settings (merge patch)
@@ -4947,6 +5123,82 @@ export interface operations {
             };
         };
     };
+    getSignedImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Image bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
     listImages: {
         parameters: {
             query?: {
@@ -6490,6 +6742,261 @@ export interface operations {
             };
             /** @description Requested Range Not Satisfiable */
             416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Rate limit exceeded (RATE_LIMIT.EXCEEDED) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    submitDiffusionJobs: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Submitting again with the same key (per tenant) returns the first jobs instead of new ones */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DiffusionJobRequestDto"];
+            };
+        };
+        responses: {
+            /** @description Queued; `Location` is the first job */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiffusionJobsAcceptedDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    listDiffusionModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiffusionModelsDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    openAiCreateImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description OpenAI's image generation request */
+        requestBody: {
+            content: {
+                "application/json": {
+                    prompt: string;
+                    /** @description A checkpoint, or an OpenAI model name for the default checkpoint */
+                    model?: string;
+                    /** @default 1 */
+                    n?: number;
+                    /**
+                     * @description auto or WIDTHxHEIGHT (multiples of 8)
+                     * @example 1024x1024
+                     */
+                    size?: string;
+                    /** @enum {string} */
+                    response_format?: "url" | "b64_json";
+                    /**
+                     * @default png
+                     * @enum {string}
+                     */
+                    output_format?: "png" | "jpeg" | "webp";
+                    output_compression?: number;
+                    /** @enum {string} */
+                    quality?: "auto" | "low" | "medium" | "high" | "standard" | "hd";
+                };
+            };
+        };
+        responses: {
+            /** @description { created, data: [{ b64_json } | { url }], output_format, quality, size } */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No or invalid credentials (AUTH.REQUIRED, AUTH.INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Caller lacks the viewer role (AUTH.FORBIDDEN) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8336,7 +8843,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CaptionsConfigPatch"] | components["schemas"]["FlagsConfigPatch"] | components["schemas"]["ImagesConfigPatch"] | components["schemas"]["LlmConfigPatch"] | components["schemas"]["TtsConfigPatch"];
+                "application/json": components["schemas"]["CaptionsConfigPatch"] | components["schemas"]["DiffusionConfigPatch"] | components["schemas"]["FlagsConfigPatch"] | components["schemas"]["ImagesConfigPatch"] | components["schemas"]["LlmConfigPatch"] | components["schemas"]["TtsConfigPatch"];
             };
         };
         responses: {
