@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule } from './platform/platform.module';
 import type { PlatformOptions } from './platform/platform.options';
+import { ComfyModule } from './services/comfy/comfy.module';
 import { ImagesModule } from './services/images/images.module';
 import { LlmModule } from './services/llm/llm.module';
 import { RagModule } from './services/rag/rag.module';
@@ -13,7 +14,15 @@ export class AppModule {
   static forRoot(options: PlatformOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot(options), LlmModule, SummarizationModule, RagModule, ImagesModule, TtsModule],
+      imports: [
+        PlatformModule.forRoot(options),
+        LlmModule,
+        SummarizationModule,
+        RagModule,
+        ImagesModule,
+        TtsModule,
+        ComfyModule,
+      ],
     };
   }
 }

@@ -37,7 +37,8 @@ export class UpstreamFailover {
     let last: FennecError | undefined;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (req.signal?.aborted) throw new UpstreamCallAbortedError(req.signal.reason);
-      const instance = this.instances.pick(tried, req.hashKey);
+      const instance =
+        req.instanceId === undefined ? this.instances.pick(tried, req.hashKey) : this.pinned(req.instanceId, tried);
       if (instance === undefined) {
         last = this.instances.unavailable(
           tried.size === 0 ? 'has no instance available' : 'has no other instance available',
@@ -64,5 +65,11 @@ export class UpstreamFailover {
       }
     }
     throw last ?? this.instances.unavailable('has no instance available');
+  }
+
+  /** A pinned call has one instance, tried once (the loop then finds nothing and stops). */
+  private pinned(id: string, tried: Set<UpstreamInstance>): UpstreamInstance | undefined {
+    if (tried.size > 0) return undefined;
+    return this.instances.pickPinned(id);
   }
 }

@@ -86,6 +86,19 @@ export class UpstreamInstanceSet {
     return chosen;
   }
 
+  /**
+   * The pinned instance for a call with `instanceId`, when it can take the call (probes are not
+   * consulted: the caller needs this very instance, and a real call is the better test).
+   */
+  pickPinned(id: string): UpstreamInstance | undefined {
+    const instance = this.find(id);
+    if (instance === undefined) return undefined;
+    const now = Date.now();
+    return instance.outstanding < this.options.maxConcurrentPerInstance && instance.passivelyUp(now)
+      ? instance
+      : undefined;
+  }
+
   /** The error for "no instance can take the call", with Retry-After at the soonest instance. */
   unavailable(what: string): UpstreamUnavailableError {
     const now = Date.now();

@@ -112,4 +112,11 @@ export interface UpstreamRequest {
   timeouts?: Partial<Pick<UpstreamTimeouts, 'firstByteMs' | 'totalMs'>>;
   /** Affinity key for the consistent-hash strategy (e.g. a session or model id). */
   hashKey?: string;
+  /**
+   * Pins the call to this instance (by id), bypassing the strategy: for follow-up calls about
+   * work an instance holds (a queued ComfyUI prompt is known only to the server that accepted it).
+   * No failover to another instance; UPSTREAM.UNAVAILABLE when the instance is unknown or cannot
+   * take calls (ejected, circuit open, bulkhead full).
+   */
+  instanceId?: string;
 }
