@@ -131,7 +131,7 @@ export class ComfyWorkflowJob implements JobKindHandler<ComfyJobPayload, ComfyJo
           ctx.progress({
             value: done.size - 1,
             max: total,
-            stage: classOf(event.node),
+            stage: 'executing',
             message: `node ${event.node} (${classOf(event.node)})`,
           });
           break;
