@@ -59,11 +59,7 @@ export class ComfyController {
     if (problems.length > 0)
       throw new ComfyInvalidTemplateError('The parameter map is malformed', { fieldErrors: problems });
     const { scope = 'tenant', ...template } = body;
-    return (await this.comfy.saveTemplate(
-      { ...template, workflow: template.workflow as never, params },
-      scope,
-      caller,
-    )) as unknown as ComfyTemplateDto;
+    return await this.comfy.saveTemplate({ ...template, workflow: template.workflow as never, params }, scope, caller);
   }
 
   @Get('templates')
@@ -82,7 +78,7 @@ export class ComfyController {
     @Param() params: ComfyTemplateRefParamDto,
     @CurrentCaller() caller: Caller,
   ): Promise<ComfyTemplateDto> {
-    return (await this.comfy.getTemplate(caller.tenant, params.ref)) as unknown as ComfyTemplateDto;
+    return await this.comfy.getTemplate(caller.tenant, params.ref);
   }
 
   @Get('models')

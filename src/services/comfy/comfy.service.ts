@@ -109,7 +109,7 @@ export class ComfyService {
       throw new ComfyTemplateForbiddenError(`${template.name} is a built-in template; choose another name`);
     }
     const { info } = await this.gateway.objectInfo();
-    const workflow = this.toApi(template.workflow as unknown as Record<string, unknown>, info);
+    const workflow = this.toApi(template.workflow, info);
     const normalised: ComfyTemplate = { ...template, workflow };
     const problems: FieldError[] = templateProblems(normalised);
     if (problems.length > 0)
