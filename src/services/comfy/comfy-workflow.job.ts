@@ -109,6 +109,15 @@ export class ComfyWorkflowJob implements JobKindHandler<ComfyJobPayload, ComfyJo
     const classOf = (node?: string) => (node && workflow[node]?.class_type) || 'node';
     const total = Object.keys(workflow).length;
     const done = new Set<string>();
+    // Node changes and previews are reported at most once per COMFY_PROGRESS_INTERVAL_MS each (every
+    // event is stored with the job); sampling steps always are.
+    const last = { node: 0, preview: 0 };
+    const due = (what: keyof typeof last) => {
+      const now = Date.now();
+      if (now - last[what] < this.gateway.config.progressIntervalMs) return false;
+      last[what] = now;
+      return true;
+    };
     // The server may have finished before this point if the socket was down: look once.
     if (!this.gateway.isConnected(instance)) void this.checkHistory(client, instance, promptId);
     for (;;) {
@@ -128,6 +137,7 @@ export class ComfyWorkflowJob implements JobKindHandler<ComfyJobPayload, ComfyJo
           break;
         case 'executing':
           done.add(event.node);
+          if (!due('node')) break;
           ctx.progress({
             value: done.size - 1,
             max: total,
@@ -144,7 +154,11 @@ export class ComfyWorkflowJob implements JobKindHandler<ComfyJobPayload, ComfyJo
           });
           break;
         case 'preview':
-          if (this.gateway.config.previews && event.image.length <= this.gateway.config.previewMaxBytes) {
+          if (
+            this.gateway.config.previews &&
+            event.image.length <= this.gateway.config.previewMaxBytes &&
+            due('preview')
+          ) {
             ctx.progress({
               value: done.size,
               max: total,

@@ -57,6 +57,16 @@ class ComfyEnv {
   @Min(0)
   COMFY_PREVIEW_MAX_BYTES: number = 65_536;
 
+  /**
+   * Node changes and previews become job progress events at most this often per job (each event
+   * is stored with the job); sampling steps are always passed on.
+   */
+  @EnvInt()
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  COMFY_PROGRESS_INTERVAL_MS: number = 250;
+
   /** Checkpoint the built-in templates use when the caller names none. */
   @IsString()
   COMFY_DEFAULT_CHECKPOINT: string = 'v1-5-pruned-emaonly.safetensors';
@@ -84,6 +94,7 @@ export const comfyConfig = defineEnvNamespace('comfy', ComfyEnv, (env) => ({
   reconnectMaxMs: Math.max(env.COMFY_WS_RECONNECT_MIN_MS, env.COMFY_WS_RECONNECT_MAX_MS),
   instanceLostMs: env.COMFY_INSTANCE_LOST_MS,
   previews: env.COMFY_PREVIEWS,
+  progressIntervalMs: env.COMFY_PROGRESS_INTERVAL_MS,
   previewMaxBytes: env.COMFY_PREVIEW_MAX_BYTES,
   defaultCheckpoint: env.COMFY_DEFAULT_CHECKPOINT,
   templateVersionsKept: env.COMFY_TEMPLATE_VERSIONS_KEPT,
