@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { type Caller, CurrentCaller } from '../../platform/context';
 import { acceptJob, ApiJobSubmission, idempotencyKeyOf, type JobDto } from '../../platform/jobs';
@@ -11,7 +11,13 @@ import { ComfyJobsRateLimit } from './comfy-route-limits';
 import { ComfyInvalidTemplateError } from './comfy.errors';
 import { ComfyService } from './comfy.service';
 import { ComfyJobRequestDto } from './dto/comfy-job-request.dto';
-import { ComfyModelsDto, ComfyQueueDto, ComfyTemplateDto, ComfyTemplateListDto } from './dto/comfy-responses.dto';
+import {
+  ComfyModelsDto,
+  ComfyQueueDto,
+  ComfyTemplateDto,
+  ComfyTemplateListDto,
+  ComfyTemplateParamDto,
+} from './dto/comfy-responses.dto';
 import { ComfyTemplateRefParamDto, ComfyTemplateRequestDto } from './dto/comfy-template-request.dto';
 import { parseParams } from './templates/comfy-template';
 
@@ -20,6 +26,7 @@ import { parseParams } from './templates/comfy-template';
  * job (`/jobs/{id}`, its events over SSE and WebSocket); templates; the servers' models and queues.
  */
 @ApiTags('comfy')
+@ApiExtraModels(ComfyTemplateParamDto)
 @ServiceRoute(COMFY_SERVICE)
 @Controller({ path: 'comfy', version: '1' })
 export class ComfyController {
