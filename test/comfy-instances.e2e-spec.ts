@@ -141,6 +141,23 @@ describe('ComfyUI over two servers: affinity and a server dying mid-job (e2e)', 
       timeoutMs: 10_000,
     });
   });
+  it('should notice a server that restarted (and forgot the prompt) when its socket comes back, and fail the plain job', async () => {
+    const submitted = await http()
+      .post('/v1/comfy/jobs')
+      .set('authorization', VIEWER)
+      .send({ workflow: WORKFLOW(123) })
+      .expect(202);
+    const victim = await runningOn();
+    await victim.kill();
+    await victim.revive();
+    const done = await finished(submitted.body.id);
+    expect(done.state).toBe('failed');
+    expect(done.problem?.code).toBe('COMFY.INSTANCE_LOST');
+    await eventually(() => victim.connectedClients().length === 1, {
+      what: 'reconnected to the revived server',
+      timeoutMs: 10_000,
+    });
+  });
 });
 
 describe('ComfyUI without any server configured (e2e)', () => {

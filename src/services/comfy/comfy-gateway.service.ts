@@ -4,9 +4,10 @@ import { ManagedService, type ManagedLifecycle, type ServiceHealthReport } from 
 import { instanceIdOf, type UpstreamPool, UpstreamPools } from '../../platform/upstream';
 import { comfyConfig, type ComfyConfig } from './comfy.config';
 import { ComfyUnavailableError } from './comfy.errors';
-import type { ObjectInfo } from './comfy.types';
+import type { HistoryEntry, ObjectInfo } from './comfy.types';
 import { ComfyClient } from './instances/comfy-client';
 import { ComfySocket } from './instances/comfy-socket';
+import type { PromptEvent } from './instances/prompt-events';
 import { PromptTracker } from './instances/prompt-tracker';
 
 export const COMFY_SERVICE = 'comfy';
@@ -204,49 +205,80 @@ export class ComfyGateway implements ManagedLifecycle {
   }
 
   /**
-   * After a reconnect, messages sent while the socket was down are gone: each prompt watched on
-   * that server is looked up in its history, and a finished one is reported as such.
+   * After a reconnect (or while the socket stays down but HTTP answers), messages sent meanwhile
+   * are gone: each prompt followed on that server is looked up. Finished ones are completed from
+   * the history; ones the server no longer knows (neither queued nor in its history: it
+   * restarted) are lost. The queue is read first and only prompts accepted before it was read are
+   * judged, so a prompt moving from queue to history in between is never taken for unknown.
+   *
+   * @returns false when the server did not answer
    */
-  private async recover(id: string): Promise<void> {
+  private async recover(id: string): Promise<boolean> {
     const client = this.comfyClient;
-    if (client === undefined) return;
-    for (const promptId of this.tracker.promptsOn(id)) {
+    if (client === undefined) return false;
+    const prompts = this.tracker.promptsOn(id);
+    if (prompts.length === 0) return true;
+    const signal = () => AbortSignal.timeout(this.config.requestTimeoutMs);
+    let queued: Set<string>;
+    try {
+      const q = await client.queue({ instance: id, signal: signal() });
+      queued = new Set([...(q.queue_running ?? []), ...(q.queue_pending ?? [])].map((item) => String(item[1])));
+    } catch {
+      return false;
+    }
+    for (const promptId of prompts) {
       try {
-        const entry = await client.history(promptId, { instance: id });
-        if (entry?.status?.completed || entry?.status?.status_str === 'success')
+        const entry = await client.history(promptId, { instance: id, signal: signal() });
+        if (entry === undefined) {
+          if (!queued.has(promptId)) this.tracker.emit(promptId, { kind: 'lost' });
+        } else if (entry.status?.completed || entry.status?.status_str === 'success') {
           this.tracker.emit(promptId, { kind: 'done' });
-        else if (entry?.status?.status_str === 'error') {
-          const failure = entry.status.messages.find(
-            ([type]) => type === 'execution_error' || type === 'execution_interrupted',
-          );
-          if (failure?.[0] === 'execution_interrupted') this.tracker.emit(promptId, { kind: 'interrupted' });
-          else {
-            const data = (failure?.[1] ?? {}) as { node_id?: string; node_type?: string; exception_message?: string };
-            this.tracker.emit(promptId, {
-              kind: 'failed',
-              node: data.node_id,
-              nodeType: data.node_type,
-              message: data.exception_message ?? 'execution failed',
-            });
-          }
+        } else if (entry.status?.status_str === 'error') {
+          this.tracker.emit(promptId, failureOf(entry));
         }
-      } catch (err) {
-        this.logger.warn(
-          { instance: id, promptId, err: (err as Error).message },
-          'history lookup after reconnect failed',
-        );
+      } catch {
+        return false;
       }
     }
+    return true;
   }
 
-  /** A server down longer than COMFY_INSTANCE_LOST_MS: its watched prompts are lost. */
+  /**
+   * A server whose socket stays down for COMFY_INSTANCE_LOST_MS is asked over HTTP: prompts it
+   * finished are completed from its history, prompts still in its queue are waited for (another
+   * period), and if it does not answer at all, its watched prompts are lost.
+   */
   private armLostTimer(s: InstanceState): void {
     if (s.lostTimer) clearTimeout(s.lostTimer);
-    s.lostTimer = setTimeout(() => {
-      s.lostTimer = undefined;
-      if (s.downSince === undefined) return;
-      for (const promptId of this.tracker.promptsOn(s.id)) this.tracker.emit(promptId, { kind: 'lost' });
-    }, this.config.instanceLostMs);
+    s.lostTimer = setTimeout(() => void this.checkLost(s), this.config.instanceLostMs);
     s.lostTimer.unref();
   }
+
+  private async checkLost(s: InstanceState): Promise<void> {
+    s.lostTimer = undefined;
+    if (s.downSince === undefined || !this.running) return;
+    const answered = await this.recover(s.id);
+    if (s.downSince === undefined) return; // reconnected meanwhile: its own recover() ran
+    if (!answered) {
+      const prompts = this.tracker.promptsOn(s.id);
+      if (prompts.length > 0) this.logger.warn({ instance: s.id, prompts: prompts.length }, 'ComfyUI server lost');
+      for (const promptId of prompts) this.tracker.emit(promptId, { kind: 'lost' });
+    }
+    this.armLostTimer(s);
+  }
+}
+
+/** The `failed` or `interrupted` event a history entry with `status_str: error` stands for. */
+function failureOf(entry: HistoryEntry): PromptEvent {
+  const failure = entry.status?.messages.find(
+    ([type]) => type === 'execution_error' || type === 'execution_interrupted',
+  );
+  if (failure?.[0] === 'execution_interrupted') return { kind: 'interrupted' };
+  const data = (failure?.[1] ?? {}) as { node_id?: string; node_type?: string; exception_message?: string };
+  return {
+    kind: 'failed',
+    node: data.node_id,
+    nodeType: data.node_type,
+    message: data.exception_message ?? 'execution failed',
+  };
 }
