@@ -38,8 +38,8 @@ class ComfyEnv {
   COMFY_WS_RECONNECT_MAX_MS: number = 10_000;
 
   /**
-   * A server unreachable (WebSocket down and not back) this long is lost: its prompts fail with
-   * COMFY.INSTANCE_LOST, or move to another server when their template is idempotent.
+   * A server whose WebSocket stays down this long is asked over HTTP; if it does not answer, its
+   * prompts fail with COMFY.INSTANCE_LOST, or move to another server when their template is idempotent.
    */
   @EnvInt()
   @IsInt()
