@@ -434,6 +434,55 @@ describe('ComfyUI service against a fake ComfyUI (e2e)', () => {
     expect(done.result?.images).toHaveLength(2);
   });
 
+  it('should answer malformed requests with a 4xx problem, never a 500', async () => {
+    const bodies: unknown[] = [
+      {},
+      { template: 'text2img', workflow: {} },
+      { workflow: {}, params: {} },
+      { template: 'TEXT2IMG' },
+      { template: 'nope' },
+      { template: 'text2img@9' },
+      { template: 'text2img', params: { prompt: { $ne: 1 } } },
+      { workflow: [] },
+      { workflow: { nodes: [null, { id: {}, type: 1 }], links: 'x' } },
+      {
+        workflow: {
+          nodes: [{ id: 1, type: 'KSampler', inputs: [{ name: 'model', link: 'x' }], widgets_values: null }],
+          links: [],
+        },
+      },
+      { workflow: { '1': null, '2': { class_type: 'SaveImage', inputs: { images: ['1', 0] } } } },
+      { workflow: { '1': { class_type: 'SaveImage', inputs: { images: [1, 2, 3], filename_prefix: {} } } } },
+    ];
+    for (const body of bodies) {
+      const res = await http()
+        .post('/v1/comfy/jobs')
+        .set('authorization', VIEWER)
+        .send(body as object);
+      expect([res.status, body]).toEqual([expect.any(Number), body]);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+    }
+    const templates: unknown[] = [
+      { name: 'x', workflow: { nodes: [null], links: [] }, params: {} },
+      { name: 'x', workflow: {}, params: { a: null } },
+      {
+        name: 'x',
+        workflow: { '1': { class_type: 'SaveImage' } },
+        params: { p: { type: 'string', default: 'a', targets: [{ node: '1', input: 'filename_prefix' }] } },
+      },
+    ];
+    for (const body of templates) {
+      const res = await http()
+        .post('/v1/comfy/templates')
+        .set('authorization', VIEWER)
+        .send(body as object);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+    }
+  });
+
   it('should list models from object_info', async () => {
     const res = await http().get('/v1/comfy/models').set('authorization', VIEWER).expect(200);
     expect(res.body.checkpoints).toContain('v1-5-pruned-emaonly.safetensors');

@@ -121,7 +121,7 @@ export class ComfyService {
     const filled = structuredClone(workflow);
     for (const p of Object.values(normalised.params)) {
       if (p.default === undefined) continue;
-      for (const t of p.targets) filled[t.node].inputs[t.input] = p.default;
+      for (const t of p.targets) filled[t.node].inputs = { ...filled[t.node].inputs, [t.input]: p.default };
     }
     const issues = this.filterImageTargets(validateWorkflow(filled, info), images).filter(
       (i) => !(i.type === 'required_input_missing' && this.targetedWithoutDefault(normalised, i)),

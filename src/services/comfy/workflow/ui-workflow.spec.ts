@@ -75,4 +75,14 @@ describe('uiToApi', () => {
     ]);
     expect(isUiWorkflow({ '1': { class_type: 'Loader', inputs: {} } })).toBe(false);
   });
+
+  it('should report malformed saved files by position instead of throwing', () => {
+    const ui = {
+      nodes: [null, 5, { id: 1, type: 'Loader', widgets_values: 'x' }, { id: 2, type: 'Sampler', inputs: [null] }],
+      links: [null, [1], 'x'],
+    } as unknown as UiWorkflow;
+    const { workflow, issues } = uiToApi(ui, INFO);
+    expect(issues.map((i) => i.node)).toEqual(['nodes[0]', 'nodes[1]', 'nodes[3]', '*']);
+    expect(workflow['1']).toEqual({ class_type: 'Loader', inputs: {} });
+  });
 });

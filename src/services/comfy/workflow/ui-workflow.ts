@@ -59,8 +59,36 @@ function orderedInputs(info: NodeInfo): [string, InputSpec][] {
  */
 export function uiToApi(ui: UiWorkflow, objectInfo: ObjectInfo): { workflow: ApiWorkflow; issues: WorkflowIssue[] } {
   const issues: WorkflowIssue[] = [];
-  const nodes = new Map(ui.nodes.map((n) => [String(n.id), n]));
-  const links = new Map(ui.links.map((l) => [l[0], { from: String(l[1]), slot: l[2] }]));
+  // Saved files come from anywhere: drop what is not shaped like a node or a link, naming it.
+  const goodNodes: UiNode[] = [];
+  ui.nodes.forEach((n, i) => {
+    const ok =
+      typeof n === 'object' &&
+      n !== null &&
+      (typeof n.id === 'number' || typeof n.id === 'string') &&
+      typeof n.type === 'string' &&
+      (n.inputs === undefined ||
+        (Array.isArray(n.inputs) && n.inputs.every((x) => typeof x === 'object' && x !== null)));
+    if (ok) goodNodes.push(n);
+    else
+      issues.push({
+        node: `nodes[${i}]`,
+        type: 'invalid_prompt',
+        message: `nodes[${i}] is not a node (id, type, inputs[])`,
+      });
+  });
+  const goodLinks = ui.links.filter(
+    (l) => Array.isArray(l) && l.length >= 5 && typeof l[0] === 'number' && Number.isInteger(l[2]),
+  );
+  if (goodLinks.length !== ui.links.length) {
+    issues.push({
+      node: '*',
+      type: 'invalid_prompt',
+      message: 'links must be [id, from, fromSlot, to, toSlot, type] arrays',
+    });
+  }
+  const nodes = new Map(goodNodes.map((n) => [String(n.id), n]));
+  const links = new Map(goodLinks.map((l) => [l[0], { from: String(l[1]), slot: l[2] }]));
   const resolve = (linkId: number, seen = new Set<number>()): [string, number] | undefined => {
     const link = links.get(linkId);
     if (link === undefined || seen.has(linkId)) return undefined;
@@ -73,7 +101,7 @@ export function uiToApi(ui: UiWorkflow, objectInfo: ObjectInfo): { workflow: Api
     return [link.from, link.slot];
   };
   const workflow: ApiWorkflow = {};
-  for (const node of ui.nodes) {
+  for (const node of goodNodes) {
     const id = String(node.id);
     if (node.mode === MUTED || node.type === 'Note' || node.type === 'MarkdownNote' || node.type === 'Reroute')
       continue;
@@ -98,7 +126,7 @@ export function uiToApi(ui: UiWorkflow, objectInfo: ObjectInfo): { workflow: Api
       continue;
     }
     const inputs: Record<string, unknown> = {};
-    const values = node.widgets_values ?? [];
+    const values = typeof node.widgets_values === 'object' && node.widgets_values !== null ? node.widgets_values : [];
     if (Array.isArray(values)) {
       let i = 0;
       for (const [name, spec] of orderedInputs(info)) {

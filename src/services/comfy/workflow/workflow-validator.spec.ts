@@ -75,4 +75,12 @@ describe('validateWorkflow', () => {
     ]);
     expect(validateWorkflow({}, INFO)).toEqual([expect.objectContaining({ type: 'invalid_prompt' })]);
   });
+
+  it('should not throw on nodes that are not objects, also as link targets', () => {
+    const issues = validateWorkflow(
+      { '1': null, '2': 7, '3': { class_type: 'Save', inputs: { images: ['1', 0], prefix: 'x' } } } as never,
+      INFO,
+    );
+    expect(issues.map((i) => `${i.node}/${i.type}`)).toEqual(['1/invalid_prompt', '2/invalid_prompt']);
+  });
 });

@@ -106,22 +106,30 @@ function checkLink(
   [sourceId, slot]: [string | number, number],
   fail: (type: string, message: string) => void,
 ): void {
-  const source = workflow[String(sourceId)];
-  if (source === undefined) return fail('bad_linked_input', `links to node ${sourceId}, which does not exist`);
-  const sourceInfo = objectInfo[source.class_type];
+  const source = workflow[String(sourceId)] as unknown;
+  if (
+    typeof source !== 'object' ||
+    source === null ||
+    typeof (source as { class_type?: unknown }).class_type !== 'string'
+  ) {
+    if (source !== undefined) return; // reported on the source node itself
+    return fail('bad_linked_input', `links to node ${sourceId}, which does not exist`);
+  }
+  const sourceClass = (source as { class_type: string }).class_type;
+  const sourceInfo = objectInfo[sourceClass];
   if (sourceInfo === undefined) return; // reported on the source node itself
   const received = sourceInfo.output[slot];
   if (received === undefined) {
     return fail(
       'bad_linked_input',
-      `links to output ${slot} of node ${sourceId} (${source.class_type}), which has ${sourceInfo.output.length} output(s)`,
+      `links to output ${slot} of node ${sourceId} (${sourceClass}), which has ${sourceInfo.output.length} output(s)`,
     );
   }
   const wanted = spec[0];
   if (typeof wanted === 'string' && wanted !== 'COMBO' && !typesMatch(received, wanted)) {
     fail(
       'return_type_mismatch',
-      `wants ${wanted} but output ${slot} of node ${sourceId} (${source.class_type}) is ${received}`,
+      `wants ${wanted} but output ${slot} of node ${sourceId} (${sourceClass}) is ${received}`,
     );
   }
 }
