@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Caller, hasRole } from '../../platform/context';
 import type { FieldError } from '../../platform/errors';
-import { JobsService, type JobRecord } from '../../platform/jobs';
+import { JobsService } from '../../platform/jobs';
 import { IMAGE_STORE, type ImageStore } from '../images';
 import { ComfyGateway } from './comfy-gateway.service';
 import { COMFY_JOB_KIND, type ComfyJobPayload } from './comfy-job.types';
@@ -160,10 +160,6 @@ export class ComfyService {
         return { instance, running: ids(q.queue_running ?? []), pending: ids(q.queue_pending ?? []) };
       }),
     );
-  }
-
-  jobKind(job: JobRecord): boolean {
-    return job.kind === COMFY_JOB_KIND;
   }
 
   private toApi(raw: Record<string, unknown>, info: ObjectInfo): ApiWorkflow {
