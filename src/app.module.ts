@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule } from './platform/platform.module';
 import type { PlatformOptions } from './platform/platform.options';
 import { CaptionsModule } from './services/captions/captions.module';
+import { ComfyModule } from './services/comfy/comfy.module';
 import { DiffusionModule } from './services/diffusion/diffusion.module';
 import { ImagesModule } from './services/images/images.module';
 import { LlmModule } from './services/llm/llm.module';
@@ -24,6 +25,7 @@ export class AppModule {
         CaptionsModule,
         TtsModule,
         DiffusionModule,
+        ComfyModule,
       ],
     };
   }

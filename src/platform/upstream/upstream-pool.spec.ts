@@ -57,6 +57,29 @@ describe(UpstreamPool.name, () => {
 
   const instance = (id: string) => pool.snapshot().instances.find((i) => i.id === id);
 
+  it('should send a pinned call to its instance only, and answer UPSTREAM.UNAVAILABLE without failover when it cannot', async () => {
+    makePool(['a', 'b', 'c']);
+    for (let i = 0; i < 4; i++) {
+      const res = await pool.request({ path: '/', instance: 'b' });
+      await res.text();
+      expect(res.instance).toBe('b');
+    }
+    await expect(pool.request({ path: '/', instance: 'nope' })).rejects.toMatchObject({
+      code: 'UPSTREAM.UNAVAILABLE',
+    });
+    await pool.close();
+    pool = new UpstreamPool('test', {
+      instances: [
+        { url: await deadUrl(), id: 'dead' },
+        { url, id: 'live' },
+      ],
+    });
+    await expect(pool.request({ path: '/', instance: 'dead' })).rejects.toMatchObject({
+      code: 'UPSTREAM.UNAVAILABLE',
+    });
+    expect(instance('live')?.outstanding).toBe(0);
+  });
+
   it('should show instances as probe unknown until a checker reports, then the result, its time and detail', () => {
     makePool(['a', 'b']);
     expect(instance('a')).toMatchObject({ probe: 'unknown', up: true });
