@@ -21,7 +21,7 @@ export class TtsMetrics {
     });
     this.firstAudio = new Histogram({
       name: metrics.name('tts_time_to_first_audio_seconds'),
-      help: 'From the request to the first audio byte written',
+      help: 'From the request to the first audio byte ready to write (streamed: false, true for chunked audio, sse)',
       labelNames: ['backend', 'streamed'],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
