@@ -512,7 +512,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Synthesise, check and store speech; answers its id, duration, format, backend, voice and quality report */
+        /** Synthesise, check and store speech: 201 with its id, duration, format, backend, voice and quality report; text over TTS_NATIVE_JOB_CHARS runs as a job (202, the same record as its result) */
         post: operations["createSpeech"];
         delete?: never;
         options?: never;
@@ -1785,6 +1785,84 @@ export interface components {
             format?: "jpeg" | "png" | "webp" | "avif" | "gif" | "tiff";
             quality?: number;
         };
+        JobProgressDto: {
+            /** @example 12 */
+            value: number;
+            /** @example 20 */
+            max?: number;
+            /** @example sampling */
+            stage?: string;
+            /** @example step 12 of 20 */
+            message?: string;
+            /** @description A small preview (data URL or text excerpt) */
+            preview?: string;
+        };
+        JobProblemDto: {
+            /** @example urn:fennec:problem:jobs.timeout */
+            type: string;
+            /** @example Gateway Timeout */
+            title: string;
+            /** @example 504 */
+            status: number;
+            /** @example The attempt ran longer than the 60 min timeout of kind comfy.workflow */
+            detail: string;
+            /** @example JOBS.TIMEOUT */
+            code: string;
+        };
+        JobDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example comfy.workflow */
+            kind: string;
+            /** @example default */
+            tenant: string;
+            /**
+             * @example running
+             * @enum {string}
+             */
+            state: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            /**
+             * @description Lower runs first
+             * @example 100
+             */
+            priority: number;
+            /**
+             * @description Attempts started so far
+             * @example 1
+             */
+            attempts: number;
+            /** @example 3 */
+            maxAttempts: number;
+            /**
+             * @description Jobs of the same kind ahead of this one (queued jobs only)
+             * @example 0
+             */
+            position?: number;
+            progress?: components["schemas"]["JobProgressDto"];
+            /** @description What the handler returned (succeeded jobs) */
+            result?: Record<string, never>;
+            /** @description Why it failed or was cancelled */
+            problem?: components["schemas"]["JobProblemDto"];
+            /** @description The instance running it, or that ran it last (`host:pid[:id]`) */
+            runningOn?: string;
+            /** @description A cancel was asked for while it was running */
+            cancelRequested?: boolean;
+            /** @description The Idempotency-Key it was submitted with */
+            idempotencyKey?: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            startedAt?: string;
+            /** Format: date-time */
+            finishedAt?: string;
+            /**
+             * Format: date-time
+             * @description A retry does not start before this
+             */
+            runAfter?: string;
+        };
         SynthesisRequestDto: {
             /**
              * @description The limit here is TTS_NATIVE_MAX_CHARS (checked by the service); this bound only stops abuse early.
@@ -2531,84 +2609,6 @@ export interface components {
         };
         UpstreamsStatusDto: {
             pools: components["schemas"]["UpstreamPoolStatusDto"][];
-        };
-        JobProgressDto: {
-            /** @example 12 */
-            value: number;
-            /** @example 20 */
-            max?: number;
-            /** @example sampling */
-            stage?: string;
-            /** @example step 12 of 20 */
-            message?: string;
-            /** @description A small preview (data URL or text excerpt) */
-            preview?: string;
-        };
-        JobProblemDto: {
-            /** @example urn:fennec:problem:jobs.timeout */
-            type: string;
-            /** @example Gateway Timeout */
-            title: string;
-            /** @example 504 */
-            status: number;
-            /** @example The attempt ran longer than the 60 min timeout of kind comfy.workflow */
-            detail: string;
-            /** @example JOBS.TIMEOUT */
-            code: string;
-        };
-        JobDto: {
-            /** Format: uuid */
-            id: string;
-            /** @example comfy.workflow */
-            kind: string;
-            /** @example default */
-            tenant: string;
-            /**
-             * @example running
-             * @enum {string}
-             */
-            state: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-            /**
-             * @description Lower runs first
-             * @example 100
-             */
-            priority: number;
-            /**
-             * @description Attempts started so far
-             * @example 1
-             */
-            attempts: number;
-            /** @example 3 */
-            maxAttempts: number;
-            /**
-             * @description Jobs of the same kind ahead of this one (queued jobs only)
-             * @example 0
-             */
-            position?: number;
-            progress?: components["schemas"]["JobProgressDto"];
-            /** @description What the handler returned (succeeded jobs) */
-            result?: Record<string, never>;
-            /** @description Why it failed or was cancelled */
-            problem?: components["schemas"]["JobProblemDto"];
-            /** @description The instance running it, or that ran it last (`host:pid[:id]`) */
-            runningOn?: string;
-            /** @description A cancel was asked for while it was running */
-            cancelRequested?: boolean;
-            /** @description The Idempotency-Key it was submitted with */
-            idempotencyKey?: string;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** Format: date-time */
-            startedAt?: string;
-            /** Format: date-time */
-            finishedAt?: string;
-            /**
-             * Format: date-time
-             * @description A retry does not start before this
-             */
-            runAfter?: string;
         };
         JobPageDto: {
             items: components["schemas"]["JobDto"][];
@@ -5483,8 +5483,10 @@ export interface operations {
                     /** @example tts-1 */
                     model: string;
                     input: string;
-                    /** @example alloy */
-                    voice: string;
+                    voice: string | {
+                        /** @example en-gb */
+                        id: string;
+                    };
                     /**
                      * @default mp3
                      * @enum {string}
@@ -5492,13 +5494,17 @@ export interface operations {
                     response_format?: "mp3" | "opus" | "aac" | "flac" | "wav" | "pcm";
                     /** @default 1 */
                     speed?: number;
-                    /** @enum {string} */
-                    stream_format?: "audio";
+                    /**
+                     * @description `sse`: OpenAI's speech.audio.delta events (base64 audio) then speech.audio.done; not for tts-1 or tts-1-hd, as at OpenAI
+                     * @default audio
+                     * @enum {string}
+                     */
+                    stream_format?: "audio" | "sse";
                 };
             };
         };
         responses: {
-            /** @description The audio bytes; X-TTS-* headers name the backend, voice and (unstreamed) the quality report */
+            /** @description The audio bytes (X-TTS-* headers name the backend, voice and, unstreamed, the quality report); with stream_format sse, speech.audio.delta events and a terminal done event whose data is speech.audio.done */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5559,7 +5565,10 @@ export interface operations {
     createSpeech: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Submitting again with the same key (per tenant) returns the first job instead of a new one */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5569,12 +5578,25 @@ export interface operations {
             };
         };
         responses: {
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SynthesisDto"];
+                };
+            };
+            /** @description Accepted; follow it at `Location` (`/jobs/{id}`) and `/jobs/{id}/events` */
+            202: {
+                headers: {
+                    /** @description The job resource */
+                    Location?: string;
+                    /** @description `true` when the Idempotency-Key matched an earlier job */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDto"];
                 };
             };
             /** @description Bad Request */

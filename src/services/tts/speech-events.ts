@@ -2,14 +2,7 @@ import { Logger } from '@nestjs/common';
 import { FennecError, problemFor } from '../../platform/errors';
 import { type SseMessage, SseTerminalProblem, sseEvent } from '../../platform/streaming';
 import { openAiError } from '../llm';
-import { PCM_SAMPLE_RATE } from './audio/audio-formats';
-import { type AudioQualityReport, QualityMeter } from './audio/audio-quality';
-import { pcmBytes, resampleLinear, streamingWavHeader } from './audio/pcm';
-import type { SpeechPlan } from './speech-plan';
-import type { TtsService } from './tts.service';
-
-/** Largest audio payload of one `speech.audio.delta` (before base64), so players get it in small pieces. */
-export const SSE_DELTA_BYTES = 32 * 1024;
+import type { StreamedFileFacts } from './speech-file-stream';
 
 /** OpenAI's `speech.audio.delta`: a piece of the file, base64; the pieces in order are the file. */
 export interface SpeechAudioDelta {
@@ -17,56 +10,17 @@ export interface SpeechAudioDelta {
   audio: string;
 }
 
-/** OpenAI's `speech.audio.done`, the data of the stream's terminal event; `quality` is Fennec's. */
-export interface SpeechAudioDone {
+/**
+ * OpenAI's `speech.audio.done`, the data of the stream's terminal event; the facts of the file
+ * (`sampleRate`, `durationSeconds`, the `quality` report) are Fennec's additions.
+ */
+export interface SpeechAudioDone extends StreamedFileFacts {
   type: 'speech.audio.done';
   /**
    * OpenAI bills speech by tokens; the backends here (espeak-ng, Piper, Kokoro-style servers)
    * count none, so all three are 0, as a client summing its bill should see.
    */
   usage: { input_tokens: number; output_tokens: number; total_tokens: number };
-  quality?: AudioQualityReport;
-  durationSeconds?: number;
-}
-
-/**
- * The plan's file as byte pieces in order, each as soon as it is final: wav (streaming header)
- * and pcm by sentence chunk; the ffmpeg formats as the checked file once it is encoded. `done`
- * gets the quality report and duration before the last piece is returned.
- */
-export async function* speechFileBytes(
-  tts: TtsService,
-  plan: SpeechPlan,
-  done: SpeechAudioDone,
-): AsyncGenerator<Buffer> {
-  if (plan.format !== 'wav' && plan.format !== 'pcm') {
-    const file = await tts.render(plan);
-    done.quality = file.quality;
-    done.durationSeconds = Number(file.facts.durationSeconds.toFixed(3));
-    for (let at = 0; at < file.bytes.length; at += SSE_DELTA_BYTES) yield file.bytes.subarray(at, at + SSE_DELTA_BYTES);
-    return;
-  }
-  let meter: QualityMeter | undefined;
-  let samples = 0;
-  let rate = 0;
-  for await (const piece of tts.pcmPieces(plan)) {
-    let header: Buffer | undefined;
-    if (meter === undefined) {
-      rate = piece.sampleRate;
-      meter = new QualityMeter(rate);
-      if (plan.format === 'wav') header = streamingWavHeader(rate);
-    }
-    meter.add(piece.samples);
-    samples += piece.samples.length;
-    const pcm =
-      plan.format === 'pcm' ? pcmBytes(resampleLinear(piece.samples, rate, PCM_SAMPLE_RATE)) : pcmBytes(piece.samples);
-    const bytes = header ? Buffer.concat([header, pcm]) : pcm;
-    for (let at = 0; at < bytes.length; at += SSE_DELTA_BYTES) yield bytes.subarray(at, at + SSE_DELTA_BYTES);
-  }
-  if (meter) {
-    done.quality = tts.recordQuality(plan, meter.report({ text: plan.text, speed: plan.speed }));
-    done.durationSeconds = Number((samples / rate).toFixed(3));
-  }
 }
 
 const logger = new Logger('tts');

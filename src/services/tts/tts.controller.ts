@@ -6,10 +6,9 @@ import { FlagOnlyInput } from '../../platform/security';
 import { abortOnDisconnect, requestIdOf } from '../../platform/http';
 import { SseStreams } from '../../platform/streaming';
 import { OpenAiErrorFilter } from '../llm';
-import { FORMAT_SPECS, PCM_SAMPLE_RATE, SPEECH_FORMATS } from './audio/audio-formats';
-import { QualityMeter } from './audio/audio-quality';
-import { pcmBytes, resampleLinear, streamingWavHeader } from './audio/pcm';
-import { speechDeltas, speechFileBytes, type SpeechAudioDone } from './speech-events';
+import { FORMAT_SPECS, SPEECH_FORMATS } from './audio/audio-formats';
+import { speechDeltas, type SpeechAudioDone } from './speech-events';
+import { speechFileBytes, STREAMED_FORMATS, type StreamedFileFacts } from './speech-file-stream';
 import { parseSpeechRequest, STREAM_FORMATS } from './speech-request';
 import { SpeechRateLimit } from './tts-route-limits';
 import { type SpeechPlan, TTS_SERVICE, TtsService } from './tts.service';
@@ -96,7 +95,7 @@ export class TtsController {
     const plan = this.tts.plan(request, { signal: abortOnDisconnect(req), requestId: requestIdOf(req) });
     if (request.streamFormat === 'sse') return this.events(plan, req, res, began);
     const labels = { backend: plan.backend.kind, format: plan.format };
-    const streamed = (plan.format === 'wav' || plan.format === 'pcm') && plan.chunks.length > 1;
+    const streamed = STREAMED_FORMATS.includes(plan.format) && plan.chunks.length > 1;
     try {
       if (streamed) await this.stream(plan, res, began);
       else {
@@ -157,38 +156,23 @@ export class TtsController {
    * failure of the first one is still a proper error; the quality report follows as a trailer.
    */
   private async stream(plan: SpeechPlan, res: Response, began: bigint): Promise<void> {
-    let rate = 0;
-    let meter: QualityMeter | undefined;
-    let first = true;
-    for await (const piece of this.tts.pcmPieces(plan)) {
+    const facts: StreamedFileFacts = {};
+    for await (const bytes of speechFileBytes(this.tts, plan, facts)) {
       if (res.destroyed) return;
       if (!res.headersSent) {
-        rate = piece.sampleRate;
-        meter = new QualityMeter(rate);
         res.writeHead(200, {
           'content-type': FORMAT_SPECS[plan.format].contentType,
           ...this.identity(plan),
-          'x-audio-sample-rate': String(plan.format === 'pcm' ? PCM_SAMPLE_RATE : rate),
+          'x-audio-sample-rate': String(facts.sampleRate),
           trailer: 'x-tts-quality',
         });
         res.flushHeaders();
-        if (plan.format === 'wav') res.write(streamingWavHeader(rate));
-      }
-      const bytes =
-        plan.format === 'pcm'
-          ? pcmBytes(resampleLinear(piece.samples, rate, PCM_SAMPLE_RATE))
-          : pcmBytes(piece.samples);
-      const drain = !res.write(bytes);
-      if (first)
         this.tts.metrics.firstAudio.observe({ backend: plan.backend.kind, streamed: 'true' }, secondsSince(began));
-      first = false;
-      // Measured while the next chunks are synthesised elsewhere, so the report is ready at the end.
-      meter?.add(piece.samples);
-      if (drain) await drained(res);
+      }
+      if (!res.write(bytes)) await drained(res);
     }
-    if (meter === undefined) return;
-    const quality = this.tts.recordQuality(plan, meter.report({ text: plan.text, speed: plan.speed }));
-    res.addTrailers({ 'x-tts-quality': JSON.stringify(quality) });
+    if (!res.headersSent || res.destroyed) return;
+    res.addTrailers({ 'x-tts-quality': JSON.stringify(facts.quality) });
     res.end();
   }
 }

@@ -415,7 +415,8 @@ export class TtsService implements ManagedLifecycle {
     }
   }
 
-  private encoder(): FfmpegEncoder {
+  /** The ffmpeg encoder, or TTS.FORMAT_UNAVAILABLE without ffmpeg. */
+  encoder(): FfmpegEncoder {
     if (!this.ffmpeg) throw new TtsFormatUnavailableError(`This server can produce: ${this.formats().join(', ')}`);
     return this.ffmpeg;
   }
