@@ -5,8 +5,8 @@ import { type Pcm, pcmBytes, resampleLinear, streamingWavHeader } from './audio/
 import type { SpeechPlan } from './speech-plan';
 import type { TtsService } from './tts.service';
 
-/** Largest piece yielded at once, so that players (and SSE clients) get audio in small pieces. */
-export const PIECE_BYTES = 32 * 1024;
+/** Largest piece of an SSE delta (before base64), so that clients get audio in small pieces. */
+export const SSE_PIECE_BYTES = 32 * 1024;
 
 /** Formats sent as each chunk is ready: in-process wav (streaming header) and pcm, and mp3 frames from ffmpeg. */
 export const STREAMED_FORMATS: readonly SpeechFormat[] = ['wav', 'pcm', 'mp3'];
@@ -20,21 +20,24 @@ export interface StreamedFileFacts {
   durationSeconds?: number;
 }
 
-function* pieces(bytes: Buffer): Generator<Buffer> {
-  for (let at = 0; at < bytes.length; at += PIECE_BYTES) yield bytes.subarray(at, at + PIECE_BYTES);
+function* piecesOf(bytes: Buffer, max: number): Generator<Buffer> {
+  for (let at = 0; at < bytes.length; at += max) yield bytes.subarray(at, at + max);
 }
 
 /**
  * The plan's file as byte pieces in order, each as soon as it is final: wav, pcm and mp3 by
  * sentence chunk; opus, aac and flac as the checked file once it is encoded. Streamed mp3 is
  * checked (parsed, its duration against the PCM's) when it is complete: a bad one throws after
- * its last piece, so the caller breaks the transfer instead of finishing it.
+ * its last piece, so the caller breaks the transfer instead of finishing it. No piece is longer
+ * than `maxPiece` bytes (a raw HTTP body takes a chunk's audio in one write: fewer waits for drain).
  */
 export async function* speechFileBytes(
   tts: TtsService,
   plan: SpeechPlan,
   facts: StreamedFileFacts,
+  maxPiece = Infinity,
 ): AsyncGenerator<Buffer> {
+  const pieces = (bytes: Buffer) => piecesOf(bytes, maxPiece);
   if (!STREAMED_FORMATS.includes(plan.format)) {
     const file = await tts.render(plan);
     facts.sampleRate = file.facts.sampleRate;
@@ -66,7 +69,7 @@ export async function* speechFileBytes(
     const encoded: Buffer[] = [];
     for await (const bytes of tts.encoder().encodeStream(first.value, source, 'mp3', plan.signal)) {
       encoded.push(bytes);
-      yield bytes;
+      yield* pieces(bytes);
     }
     try {
       await inspectAudio(

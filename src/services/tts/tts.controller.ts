@@ -8,7 +8,7 @@ import { SseStreams } from '../../platform/streaming';
 import { OpenAiErrorFilter } from '../llm';
 import { FORMAT_SPECS, SPEECH_FORMATS } from './audio/audio-formats';
 import { speechDeltas, type SpeechAudioDone } from './speech-events';
-import { speechFileBytes, STREAMED_FORMATS, type StreamedFileFacts } from './speech-file-stream';
+import { SSE_PIECE_BYTES, speechFileBytes, STREAMED_FORMATS, type StreamedFileFacts } from './speech-file-stream';
 import { parseSpeechRequest, STREAM_FORMATS } from './speech-request';
 import { SpeechRateLimit } from './tts-route-limits';
 import { type SpeechPlan, TTS_SERVICE, TtsService } from './tts.service';
@@ -132,7 +132,7 @@ export class TtsController {
       type: 'speech.audio.done',
       usage: { input_tokens: 0, output_tokens: 0, total_tokens: 0 },
     };
-    const bytes = speechFileBytes(this.tts, plan, done);
+    const bytes = speechFileBytes(this.tts, plan, done, SSE_PIECE_BYTES);
     let first: IteratorResult<Buffer>;
     try {
       first = await bytes.next();
