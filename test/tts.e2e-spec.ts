@@ -419,6 +419,12 @@ describe('TTS over a remote speech server (fake, OpenAI shape) (e2e)', () => {
     fake.set({ signal: 'noise', clipping: true });
     const clipped = await speak();
     expect(JSON.parse(clipped.headers['x-tts-quality']).flags).toContain('clipped');
+    // The report is exported as metrics too.
+    const metrics = (await request(app.getHttpServer()).get('/metrics').set('authorization', ADMIN)).text;
+    expect(metrics).toMatch(/tts_quality_flags_total\{backend="openai",flag="silent"\} [1-9]/);
+    expect(metrics).toMatch(/tts_quality_flags_total\{backend="openai",flag="clipped"\} [1-9]/);
+    expect(metrics).toMatch(/tts_output_clipping_ratio_bucket\{le="0.1",backend="openai"\} \d/);
+    expect(metrics).toMatch(/tts_output_silence_ratio_count\{backend="openai"\} [1-9]/);
   });
 
   it.each([
