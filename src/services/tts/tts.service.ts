@@ -23,16 +23,8 @@ import { measureQuality, type AudioQualityReport } from './audio/audio-quality';
 import { probeCommand } from './audio/child-process';
 import { FfmpegEncoder } from './audio/ffmpeg-encoder';
 import { concatSamples, type Pcm, PcmJoiner, pcmBytes, resampleLinear, wavFile } from './audio/pcm';
-import { EspeakBackend } from './backends/espeak-backend';
-import { OpenAiSpeechBackend } from './backends/openai-speech-backend';
-import { PiperBackend } from './backends/piper-backend';
-import {
-  BACKEND_KINDS,
-  type BackendKind,
-  type BackendVoice,
-  OPENAI_VOICES,
-  type SpeechBackend,
-} from './backends/speech-backend';
+import { BACKEND_KINDS, type BackendKind, type BackendVoice, type SpeechBackend } from './backends/speech-backend';
+import { createBackends } from './backends/create-backends';
 import { speechChunks } from './speech-chunks';
 import type { SpeechRequest } from './speech-request';
 import { ttsConfig, type TtsConfig } from './tts.config';
@@ -102,31 +94,7 @@ export class TtsService implements ManagedLifecycle {
   ) {
     this.files = new TtsStore(join(dataDir.path, 'tts'));
     this.metrics = new TtsMetrics(metrics);
-    const remote = { timeoutMs: config.timeoutMs, healthIntervalMs: config.healthIntervalMs };
-    this.backends = {
-      openai: new OpenAiSpeechBackend(
-        {
-          ...remote,
-          urls: config.openai.urls,
-          sampleRate: config.openai.sampleRate,
-          voices: config.openai.voices,
-          aliases: config.openai.aliases,
-        },
-        pools,
-        config.openai.model,
-      ),
-      piper: new PiperBackend(
-        {
-          ...remote,
-          urls: config.piper.urls,
-          sampleRate: config.piper.sampleRate,
-          voices: [config.piper.voice],
-          aliases: Object.fromEntries(OPENAI_VOICES.map((v) => [v, config.piper.voice])),
-        },
-        pools,
-      ),
-      espeak: new EspeakBackend(config.espeak),
-    };
+    this.backends = createBackends(config, pools);
   }
 
   async start(): Promise<void> {
