@@ -495,7 +495,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** OpenAI-compatible text to speech; wav and pcm of several sentences stream as each sentence chunk is ready */
+        /** OpenAI-compatible text to speech; wav, pcm and mp3 of several sentences stream as each sentence chunk is ready; stream_format sse gives OpenAI speech events */
         post: operations["ttsCreateSpeech"];
         delete?: never;
         options?: never;

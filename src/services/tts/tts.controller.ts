@@ -81,7 +81,7 @@ export class TtsController {
   @ApiOperation({
     operationId: 'ttsCreateSpeech',
     summary:
-      'OpenAI-compatible text to speech; wav and pcm of several sentences stream as each sentence chunk is ready',
+      'OpenAI-compatible text to speech; wav, pcm and mp3 of several sentences stream as each sentence chunk is ready; stream_format sse gives OpenAI speech events',
   })
   @ApiBody(SPEECH_BODY)
   @ApiProduces(...Object.values(FORMAT_SPECS).map((s) => s.contentType), 'text/event-stream')
