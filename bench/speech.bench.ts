@@ -7,7 +7,9 @@
  *
  * Figures (medians): Fennec's time to first audio byte (the first byte after the 44-byte WAV
  * header) and total time, the direct call's total time, and the ratios. Targets: first audio
- * ≤ 0.3× the direct total, Fennec's total ≤ 1.2× it. Env: BENCH_ROUNDS (21).
+ * ≤ 0.3× the direct total, Fennec's total ≤ 1.2× it. Also the same text with
+ * `stream_format: "sse"` (OpenAI's speech events): time to the first `speech.audio.delta` event
+ * and to the end of the stream. Env: BENCH_ROUNDS (21).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -52,8 +54,20 @@ async function direct(text: string): Promise<{ totalMs: number; bytes: number }>
 /** node:http rather than fetch: the client's own cost (web streams) should not count against Fennec. */
 const agent = new Agent({ keepAlive: true });
 
-function viaFennec(url: string, text: string): Promise<{ firstAudioMs: number; totalMs: number; bytes: number }> {
-  const body = JSON.stringify({ model: 'tts-1', input: text, voice: 'alloy', response_format: 'wav' });
+function viaFennec(
+  url: string,
+  text: string,
+  sse = false,
+): Promise<{ firstAudioMs: number; totalMs: number; bytes: number }> {
+  const body = JSON.stringify({
+    // OpenAI serves no sse for tts-1; gpt-4o-mini-tts takes the same backend here (auto).
+    model: sse ? 'gpt-4o-mini-tts' : 'tts-1',
+    input: text,
+    voice: 'alloy',
+    response_format: 'wav',
+    ...(sse ? { stream_format: 'sse' } : {}),
+  });
+  const firstAudio = sse ? (seen: string) => seen.includes('"speech.audio.delta"') : undefined;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const req = request(
@@ -66,9 +80,14 @@ function viaFennec(url: string, text: string): Promise<{ firstAudioMs: number; t
       (res) => {
         let bytes = 0;
         let firstAudioMs = 0;
+        let head = '';
         res.on('data', (chunk: Buffer) => {
           bytes += chunk.length;
-          if (firstAudioMs === 0 && bytes > WAV_HEADER) firstAudioMs = performance.now() - t0;
+          if (firstAudioMs !== 0) return;
+          if (firstAudio) {
+            head += chunk.toString('latin1', 0, 256);
+            if (firstAudio(head)) firstAudioMs = performance.now() - t0;
+          } else if (bytes > WAV_HEADER) firstAudioMs = performance.now() - t0;
         });
         res.on('end', () =>
           res.statusCode === 200
@@ -86,7 +105,13 @@ function viaFennec(url: string, text: string): Promise<{ firstAudioMs: number; t
 async function startFennec(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'bench/servers/llm-fennec-server.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...fennecBenchEnv(), LOG_LEVEL: 'warn', OLLAMA_URLS: 'http://127.0.0.1:9' },
+    env: {
+      ...process.env,
+      ...fennecBenchEnv(),
+      LOG_LEVEL: 'warn',
+      OLLAMA_URLS: 'http://127.0.0.1:9',
+      TTS_SPEECH_PER_MINUTE: '100000',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<string>((resolve, reject) => {
@@ -113,6 +138,8 @@ async function main(): Promise<void> {
     const d: number[] = [];
     const f: number[] = [];
     const fa: number[] = [];
+    const sf: number[] = [];
+    const sfa: number[] = [];
     let sizes = { direct: 0, fennec: 0 };
     // A pause before each call: background work of the previous one (Fennec re-spawning its warm
     // spares) must not run during the next measurement, whichever side it is.
@@ -120,11 +147,21 @@ async function main(): Promise<void> {
     for (let i = 0; i < ROUNDS; i++) {
       await settle();
       const a = await direct(text);
-      await settle();
-      const b = await viaFennec(url, text);
+      // Raw and sse take turns coming right after the direct call: whichever follows another
+      // Fennec call measured slower (the sse stream's first delta 4-5x), so neither always does.
+      const fennec = async (sse: boolean) => {
+        await settle();
+        return viaFennec(url, text, sse);
+      };
+      const [b, c] =
+        i % 2 === 0
+          ? [await fennec(false), await fennec(true)]
+          : await fennec(true).then(async (sse) => [await fennec(false), sse]);
       d.push(a.totalMs);
       f.push(b.totalMs);
       fa.push(b.firstAudioMs);
+      sf.push(c.totalMs);
+      sfa.push(c.firstAudioMs);
       sizes = { direct: a.bytes, fennec: b.bytes };
     }
     const directMs = median(d);
@@ -139,6 +176,10 @@ async function main(): Promise<void> {
       ['first audio / direct total', `${(firstMs / directMs).toFixed(2)}× (target ≤ 0.30×)`],
       ['Fennec total / direct total', `${(totalMs / directMs).toFixed(2)}× (target ≤ 1.20×)`],
       ['audio bytes direct / Fennec', `${sizes.direct} / ${sizes.fennec}`],
+      ['Fennec sse, first delta (median)', `${median(sfa).toFixed(1)} ms`],
+      ['Fennec sse, total (median)', `${median(sf).toFixed(1)} ms`],
+      ['sse first delta / direct total', `${(median(sfa) / directMs).toFixed(2)}×`],
+      ['sse total / direct total', `${(median(sf) / directMs).toFixed(2)}×`],
     ];
     for (const [k, v] of rows) console.log(`${k.padEnd(36)} ${v}`);
   } finally {

@@ -65,6 +65,33 @@ function rawPost(
   });
 }
 
+interface SpeechEvent {
+  id?: string;
+  event?: string;
+  data: { type?: string; audio?: string; [k: string]: unknown };
+}
+
+/** The events of an SSE body, as a client reading `id:`, `event:` and `data:` lines sees them. */
+function sseEvents(body: string): SpeechEvent[] {
+  return body
+    .split('\n\n')
+    .filter((block) => /^data:/m.test(block))
+    .map((block) => {
+      const fields: Record<string, string> = {};
+      for (const line of block.split('\n')) {
+        const m = /^(\w+): ?(.*)$/.exec(line);
+        if (m) fields[m[1]] = m[2];
+      }
+      return { id: fields.id, event: fields.event, data: JSON.parse(fields.data) as SpeechEvent['data'] };
+    });
+}
+
+/** The file an SSE speech stream carried: its deltas' audio, in order. */
+const deltaBytes = (events: SpeechEvent[]): Buffer =>
+  Buffer.concat(
+    events.filter((e) => e.data.type === 'speech.audio.delta').map((e) => Buffer.from(e.data.audio ?? '', 'base64')),
+  );
+
 describeEngine('TTS with espeak-ng and ffmpeg, through the official openai client (e2e)', () => {
   let app: NestExpressApplication;
   let base: string;
@@ -144,6 +171,99 @@ describeEngine('TTS with espeak-ng and ffmpeg, through the official openai clien
     const quality = JSON.parse(res.trailers['x-tts-quality']) as { durationSeconds: number; flags: string[] };
     expect(quality.flags).toEqual([]);
     expect(quality.durationSeconds).toBeCloseTo(samples / 22_050, 1);
+  });
+
+  it('should stream a long text as mp3 frames by sentence chunk, checked, with the quality report as a trailer', async () => {
+    const res = await rawPost(base, '/v1/audio/speech', {
+      model: 'tts-1',
+      voice: 'alloy',
+      input: LONG_TEXT,
+      response_format: 'mp3',
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('audio/mpeg');
+    expect(res.headers['content-length']).toBeUndefined();
+    const quality = JSON.parse(res.trailers['x-tts-quality']) as { durationSeconds: number; flags: string[] };
+    expect(quality.flags).toEqual([]);
+    const { format } = await parseBuffer(Buffer.concat(res.chunks), { mimeType: 'audio/mpeg' });
+    expect(format).toMatchObject({ container: 'MPEG', sampleRate: 22_050, numberOfChannels: 1 });
+    expect(Math.abs((format.duration ?? 0) - quality.durationSeconds)).toBeLessThan(0.2);
+  });
+
+  it("should stream OpenAI's speech events (stream_format sse) by sentence chunk, ending with speech.audio.done", async () => {
+    const res = await openai.audio.speech.create({
+      model: 'gpt-4o-mini-tts',
+      voice: 'alloy',
+      input: LONG_TEXT,
+      response_format: 'wav',
+      stream_format: 'sse',
+    });
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(res.headers.get('x-tts-backend')).toBe('espeak');
+    const events = sseEvents(await res.text());
+    const deltas = events.filter((e) => e.event === 'speech.audio.delta');
+    // One event per piece of at most 32 KiB, several chunks: clients play as they arrive.
+    expect(deltas.length).toBeGreaterThan(3);
+    // A client reading only `data:` sees exactly OpenAI's stream: deltas, then one speech.audio.done.
+    expect(events.map((e) => e.data.type)).toEqual([...deltas.map(() => 'speech.audio.delta'), 'speech.audio.done']);
+    const done = events[events.length - 1];
+    expect(done.event).toBe('done');
+    expect(done.data).toMatchObject({
+      usage: { input_tokens: 0, output_tokens: 0, total_tokens: 0 },
+      quality: { flags: [] },
+    });
+    const ids = events.map((e) => Number(e.id));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    const wav = deltaBytes(events);
+    expect(wav.toString('ascii', 0, 4)).toBe('RIFF');
+    expect(wav.readUInt32LE(40)).toBe(0xffffffff); // streaming header
+    expect((wav.length - 44) / 2 / 22_050).toBeCloseTo(done.data.durationSeconds as number, 2);
+  });
+
+  it('should stream an mp3 over sse whose deltas join into a file that parses', async () => {
+    const res = await openai.audio.speech.create({
+      model: 'espeak',
+      voice: 'nova',
+      input: LONG_TEXT,
+      response_format: 'mp3',
+      stream_format: 'sse',
+    });
+    const events = sseEvents(await res.text());
+    expect(events.filter((e) => e.event === 'speech.audio.delta').length).toBeGreaterThan(1);
+    const { format } = await parseBuffer(deltaBytes(events), { mimeType: 'audio/mpeg' });
+    expect(format.container).toBe('MPEG');
+    expect(Math.abs((format.duration ?? 0) - (events[events.length - 1].data.durationSeconds as number))).toBeLessThan(
+      0.2,
+    );
+  });
+
+  it('should refuse stream_format sse for tts-1, as OpenAI does, in its error dialect', async () => {
+    await expect(
+      openai.audio.speech.create({
+        model: 'tts-1',
+        voice: 'alloy',
+        input: 'Hello.',
+        response_format: 'wav',
+        stream_format: 'sse',
+      }),
+    ).rejects.toMatchObject({ status: 400, param: 'stream_format', code: 'VALIDATION.FAILED' });
+  });
+
+  it("should take OpenAI's custom voice reference { id } and the newer OpenAI voice names", async () => {
+    const byId = await openai.audio.speech.create({
+      model: 'tts-1',
+      voice: { id: 'en-gb' },
+      input: 'A voice by id.',
+      response_format: 'wav',
+    });
+    expect(byId.headers.get('x-tts-voice')).toBe('en-gb');
+    const marin = await openai.audio.speech.create({
+      model: 'tts-1',
+      voice: 'marin',
+      input: 'Marin speaks.',
+      response_format: 'wav',
+    });
+    expect(marin.headers.get('x-tts-voice')).toBe('en-us+f5');
   });
 
   it('should list voices with the OpenAI names mapped to them', async () => {
@@ -228,6 +348,9 @@ describeEngine('TTS with espeak-ng and ffmpeg, through the official openai clien
   });
 });
 
+const SENTENCES =
+  'One short sentence here. Another one follows it. A third sentence comes next. And a fourth one ends it.';
+
 describe('TTS over a remote speech server (fake, OpenAI shape) (e2e)', () => {
   let fake: FakeSpeechServer;
   let app: NestExpressApplication;
@@ -296,6 +419,12 @@ describe('TTS over a remote speech server (fake, OpenAI shape) (e2e)', () => {
     fake.set({ signal: 'noise', clipping: true });
     const clipped = await speak();
     expect(JSON.parse(clipped.headers['x-tts-quality']).flags).toContain('clipped');
+    // The report is exported as metrics too.
+    const metrics = (await request(app.getHttpServer()).get('/metrics').set('authorization', ADMIN)).text;
+    expect(metrics).toMatch(/tts_quality_flags_total\{backend="openai",flag="silent"\} [1-9]/);
+    expect(metrics).toMatch(/tts_quality_flags_total\{backend="openai",flag="clipped"\} [1-9]/);
+    expect(metrics).toMatch(/tts_output_clipping_ratio_bucket\{le="0.1",backend="openai"\} \d/);
+    expect(metrics).toMatch(/tts_output_silence_ratio_count\{backend="openai"\} [1-9]/);
   });
 
   it.each([
@@ -328,6 +457,31 @@ describe('TTS over a remote speech server (fake, OpenAI shape) (e2e)', () => {
     expect(res.status).toBe(504);
     expect(JSON.parse((res.body as Buffer).toString()).error.type).toBe('server_error');
   }, 20_000);
+
+  it('should answer a first chunk that fails over sse as an HTTP error in OpenAI dialect', async () => {
+    fake.set({ garbageFor: 'One short' });
+    const res = await speak({ input: SENTENCES, response_format: 'pcm', stream_format: 'sse' });
+    expect(res.status).toBe(502);
+    const body = JSON.parse((res.body as Buffer).toString()) as { error: { code: string; type: string } };
+    expect(body.error).toMatchObject({ code: 'TTS.BAD_AUDIO', type: 'server_error' });
+  });
+
+  it('should end an sse stream whose later chunk fails with an error event carrying both dialects', async () => {
+    fake.set({ garbageFor: 'A third sentence' });
+    const res = await speak({ input: SENTENCES, response_format: 'pcm', stream_format: 'sse' });
+    expect(res.status).toBe(200);
+    const events = sseEvents((res.body as Buffer).toString());
+    // The first chunk's audio went out before the third chunk failed.
+    expect(events[0].data.type).toBe('speech.audio.delta');
+    const last = events[events.length - 1];
+    expect(last.event).toBe('error');
+    expect(last.data).toMatchObject({
+      code: 'TTS.BAD_AUDIO',
+      status: 502,
+      error: { type: 'server_error', code: 'TTS.BAD_AUDIO' },
+    });
+    expect(events.some((e) => e.data.type === 'speech.audio.done')).toBe(false);
+  });
 
   it('should synthesise the chunks of a long text in parallel on the server', async () => {
     const text =
@@ -392,9 +546,34 @@ describe('TTS without any backend (e2e)', () => {
   let app: NestExpressApplication;
 
   beforeAll(async () => {
-    app = await createTestApp({ env: { TTS_ESPEAK_ENABLED: 'false' } });
+    app = await createTestApp({ env: { TTS_ESPEAK_ENABLED: 'false', TTS_SPEECH_PER_MINUTE: '2' } });
   });
   afterAll(() => app.close());
+
+  it('should limit speech per caller and route to TTS_SPEECH_PER_MINUTE, each route in its own dialect', async () => {
+    // Throttling runs before the service's availability: a third request is 429 even though speech is down.
+    const operator = bearer(TEST_AUTH.operator);
+    const speech = () =>
+      request(app.getHttpServer())
+        .post('/v1/audio/speech')
+        .set('authorization', operator)
+        .send({ model: 'tts-1', voice: 'alloy', input: 'Again.' });
+    expect((await speech()).status).toBe(503);
+    expect((await speech()).status).toBe(503);
+    const limited = await speech();
+    expect(limited.status).toBe(429);
+    expect(limited.body.error).toMatchObject({ type: 'rate_limit_error' });
+    const native = () =>
+      request(app.getHttpServer())
+        .post('/v1/tts')
+        .set('authorization', operator)
+        .send({ text: 'Again.', voice: 'alloy' });
+    expect((await native()).status).toBe(503);
+    expect((await native()).status).toBe(503);
+    const limitedNative = await native();
+    expect(limitedNative.status).toBe(429);
+    expect(limitedNative.headers['content-type']).toMatch(/problem\+json/);
+  });
 
   it('should run DOWN with the reason, answer 503, and leave the rest of the app working', async () => {
     const svc = await request(app.getHttpServer()).get('/services/tts').set('authorization', ADMIN);

@@ -16,6 +16,8 @@ export interface SpeechPlan {
   chunks: string[];
   signal?: AbortSignal;
   requestId?: string;
+  /** Called as each chunk's audio is in (in order), e.g. for a job's progress. */
+  onChunk?: (done: number, total: number) => void;
 }
 
 /** A finished file with what was checked and measured about it. */

@@ -28,7 +28,7 @@ const ROUTES = [...BACKEND_KINDS, 'auto'];
 /** OpenAI voice names → espeak-ng voices (language, or language+variant). */
 const ESPEAK_VOICE_MAP =
   'alloy=en-us,ash=en-us+m3,ballad=en-gb-x-rp,coral=en-us+f2,echo=en-gb,fable=en-gb-scotland,' +
-  'nova=en-us+f3,onyx=en-us+m7,sage=en-gb+f4,shimmer=en-us+f4,verse=en-us+m2';
+  'nova=en-us+f3,onyx=en-us+m7,sage=en-gb+f4,shimmer=en-us+f4,verse=en-us+m2,marin=en-us+f5,cedar=en-gb+m4';
 
 /** Kokoro-FastAPI voices, and OpenAI voice names mapped to them. */
 const KOKORO_VOICES = [
@@ -46,7 +46,7 @@ const KOKORO_VOICES = [
 ];
 const KOKORO_VOICE_MAP =
   'alloy=af_alloy,ash=am_adam,ballad=bf_emma,coral=af_heart,echo=am_echo,fable=bm_fable,' +
-  'nova=af_nova,onyx=am_onyx,sage=af_sarah,shimmer=af_sky,verse=am_michael';
+  'nova=af_nova,onyx=am_onyx,sage=af_sarah,shimmer=af_sky,verse=am_michael,marin=af_heart,cedar=am_adam';
 
 class TtsEnv {
   /** Longest `input` of `POST /v1/audio/speech`, in characters (OpenAI's limit: 4,096). */
@@ -62,6 +62,16 @@ class TtsEnv {
   @Min(1)
   @Max(1_000_000)
   TTS_NATIVE_MAX_CHARS: number = 20_000;
+
+  /**
+   * A native `POST /v1/tts` text longer than this many characters runs as a platform job (202 +
+   * job id, progress per chunk); shorter ones are answered at once.
+   */
+  @EnvInt()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  TTS_NATIVE_JOB_CHARS: number = 4_096;
 
   /** Speech requests per caller per minute, per route. */
   @EnvInt()
@@ -192,6 +202,7 @@ export const ttsConfig = defineEnvNamespace('tts', TtsEnv, (env) => ({
   maxInputChars: env.TTS_MAX_INPUT_CHARS,
   speechPerMinute: env.TTS_SPEECH_PER_MINUTE,
   nativeMaxChars: env.TTS_NATIVE_MAX_CHARS,
+  nativeJobChars: env.TTS_NATIVE_JOB_CHARS,
   models: parsePairs(env.TTS_MODELS, 'TTS_MODELS') as Record<string, BackendKind | 'auto'>,
   espeak: {
     enabled: env.TTS_ESPEAK_ENABLED,

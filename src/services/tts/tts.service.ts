@@ -23,19 +23,10 @@ import { measureQuality, type AudioQualityReport } from './audio/audio-quality';
 import { probeCommand } from './audio/child-process';
 import { FfmpegEncoder } from './audio/ffmpeg-encoder';
 import { concatSamples, type Pcm, PcmJoiner, pcmBytes, resampleLinear, wavFile } from './audio/pcm';
-import { EspeakBackend } from './backends/espeak-backend';
-import { OpenAiSpeechBackend } from './backends/openai-speech-backend';
-import { PiperBackend } from './backends/piper-backend';
-import {
-  BACKEND_KINDS,
-  type BackendKind,
-  type BackendVoice,
-  OPENAI_VOICES,
-  type SpeechBackend,
-} from './backends/speech-backend';
+import { BACKEND_KINDS, type BackendKind, type BackendVoice, type SpeechBackend } from './backends/speech-backend';
+import { createBackends } from './backends/create-backends';
 import { speechChunks } from './speech-chunks';
 import type { SpeechRequest } from './speech-request';
-import { applyTtsRouteLimits } from './tts-route-limits';
 import { ttsConfig, type TtsConfig } from './tts.config';
 import {
   TtsBadAudioError,
@@ -49,6 +40,18 @@ import { TtsMetrics } from './tts.metrics';
 import { TtsSettings } from './tts.settings';
 
 export const TTS_SERVICE = 'tts';
+
+/** The body of `POST /v1/tts`, checked by its DTO. */
+export interface NativeSpeechRequest {
+  text: string;
+  voice: string;
+  model?: string;
+  format?: SpeechFormat;
+  speed?: number;
+}
+
+/** What a request carries besides its body. */
+export type SpeechContext = Pick<SpeechPlan, 'signal' | 'requestId' | 'onChunk'>;
 
 /** One voice of `GET /v1/audio/voices`. */
 export interface VoiceEntry extends BackendVoice {
@@ -67,7 +70,8 @@ export interface VoiceEntry extends BackendVoice {
 @ManagedService({
   name: TTS_SERVICE,
   critical: false,
-  dependsOn: ['upstreams', 'data-dir'],
+  // Jobs only for long native text: without them the rest of speech still works.
+  dependsOn: ['upstreams', 'data-dir', { name: 'jobs', optional: true }],
   config: TtsSettings,
   description: 'Text to speech: OpenAI-compatible servers, Piper, espeak-ng; audio checked and measured',
   healthTtlMs: 1_000,
@@ -90,32 +94,7 @@ export class TtsService implements ManagedLifecycle {
   ) {
     this.files = new TtsStore(join(dataDir.path, 'tts'));
     this.metrics = new TtsMetrics(metrics);
-    applyTtsRouteLimits(config);
-    const remote = { timeoutMs: config.timeoutMs, healthIntervalMs: config.healthIntervalMs };
-    this.backends = {
-      openai: new OpenAiSpeechBackend(
-        {
-          ...remote,
-          urls: config.openai.urls,
-          sampleRate: config.openai.sampleRate,
-          voices: config.openai.voices,
-          aliases: config.openai.aliases,
-        },
-        pools,
-        config.openai.model,
-      ),
-      piper: new PiperBackend(
-        {
-          ...remote,
-          urls: config.piper.urls,
-          sampleRate: config.piper.sampleRate,
-          voices: [config.piper.voice],
-          aliases: Object.fromEntries(OPENAI_VOICES.map((v) => [v, config.piper.voice])),
-        },
-        pools,
-      ),
-      espeak: new EspeakBackend(config.espeak),
-    };
+    this.backends = createBackends(config, pools);
   }
 
   async start(): Promise<void> {
@@ -200,7 +179,7 @@ export class TtsService implements ManagedLifecycle {
   }
 
   /** Checks a request and resolves its backend, voice, format and chunks (every 4xx is raised here, before any audio). */
-  plan(req: SpeechRequest, ctx: { signal?: AbortSignal; requestId?: string } = {}): SpeechPlan {
+  plan(req: Omit<SpeechRequest, 'streamFormat'>, ctx: SpeechContext = {}): SpeechPlan {
     if (this.availableBackends().length === 0) {
       throw new TtsUnavailableError(`Speech is unavailable: ${this.downReason()}`, { retryAfterSeconds: 5 });
     }
@@ -294,6 +273,7 @@ export class TtsService implements ManagedLifecycle {
       for (let i = 0; i < plan.chunks.length; i++) {
         while (started.length < Math.min(plan.chunks.length, i + this.config.parallelChunks)) begin(started.length);
         const pcm = await started[i];
+        plan.onChunk?.(i + 1, plan.chunks.length);
         if (joiner === undefined) {
           rate = pcm.sampleRate;
           joiner = PcmJoiner.forRate(rate, this.config.crossfadeMs);
@@ -371,27 +351,40 @@ export class TtsService implements ManagedLifecycle {
     return this.files;
   }
 
-  /** `POST /v1/tts`: synthesise, check, measure and store for `tenant`. */
-  async synthesizeAndStore(
-    tenant: string,
-    req: { text: string; voice: string; model?: string; format?: SpeechFormat; speed?: number },
-    ctx: { signal?: AbortSignal; requestId?: string },
-  ): Promise<SynthesisDto> {
+  /** Whether a native request is long enough to run as a job (over TTS_NATIVE_JOB_CHARS). */
+  runsAsJob(text: string): boolean {
+    return text.length > this.config.nativeJobChars;
+  }
+
+  /** Checks a native request (every 4xx) and resolves it, before anything is synthesised or queued. */
+  planNative(req: NativeSpeechRequest, ctx: SpeechContext = {}): SpeechPlan {
     if (req.text.length > this.config.nativeMaxChars) {
       throw new TtsTextTooLongError(
         `The text is ${req.text.length} characters; this server speaks at most ${this.config.nativeMaxChars} in one request`,
       );
     }
-    const plan = this.plan(
+    return this.plan(
       { model: req.model ?? 'tts-1', input: req.text, voice: req.voice, format: req.format, speed: req.speed ?? 1 },
       ctx,
     );
-    const file = await this.render(plan);
-    this.metrics.requests.inc({ backend: plan.backend.kind, format: plan.format, outcome: 'ok' });
-    return this.files.save(tenant, plan, file);
   }
 
-  private encoder(): FfmpegEncoder {
+  /** `POST /v1/tts` (directly, or in a job): synthesise, check, measure and store for `tenant`. */
+  async synthesizeAndStore(tenant: string, req: NativeSpeechRequest, ctx: SpeechContext): Promise<SynthesisDto> {
+    const plan = this.planNative(req, ctx);
+    try {
+      const file = await this.render(plan);
+      const record = await this.files.save(tenant, plan, file);
+      this.metrics.requests.inc({ backend: plan.backend.kind, format: plan.format, outcome: 'ok' });
+      return record;
+    } catch (err) {
+      this.metrics.requests.inc({ backend: plan.backend.kind, format: plan.format, outcome: 'error' });
+      throw err;
+    }
+  }
+
+  /** The ffmpeg encoder, or TTS.FORMAT_UNAVAILABLE without ffmpeg. */
+  encoder(): FfmpegEncoder {
     if (!this.ffmpeg) throw new TtsFormatUnavailableError(`This server can produce: ${this.formats().join(', ')}`);
     return this.ffmpeg;
   }

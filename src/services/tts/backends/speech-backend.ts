@@ -17,6 +17,8 @@ export const OPENAI_VOICES = [
   'sage',
   'shimmer',
   'verse',
+  'marin',
+  'cedar',
 ] as const;
 
 export interface BackendVoice {
