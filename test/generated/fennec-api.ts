@@ -592,7 +592,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** OpenAI-compatible text to speech; wav and pcm of several sentences stream as each sentence chunk is ready */
+        /** OpenAI-compatible text to speech; wav, pcm and mp3 of several sentences stream as each sentence chunk is ready; stream_format sse gives OpenAI speech events */
         post: operations["ttsCreateSpeech"];
         delete?: never;
         options?: never;
@@ -609,7 +609,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Synthesise, check and store speech; answers its id, duration, format, backend, voice and quality report */
+        /** Synthesise, check and store speech: 201 with its id, duration, format, backend, voice and quality report; text over TTS_NATIVE_JOB_CHARS runs as a job (202, the same record as its result) */
         post: operations["createSpeech"];
         delete?: never;
         options?: never;
@@ -6625,8 +6625,10 @@ export interface operations {
                     /** @example tts-1 */
                     model: string;
                     input: string;
-                    /** @example alloy */
-                    voice: string;
+                    voice: string | {
+                        /** @example en-gb */
+                        id: string;
+                    };
                     /**
                      * @default mp3
                      * @enum {string}
@@ -6634,13 +6636,17 @@ export interface operations {
                     response_format?: "mp3" | "opus" | "aac" | "flac" | "wav" | "pcm";
                     /** @default 1 */
                     speed?: number;
-                    /** @enum {string} */
-                    stream_format?: "audio";
+                    /**
+                     * @description `sse`: OpenAI's speech.audio.delta events (base64 audio) then speech.audio.done; not for tts-1 or tts-1-hd, as at OpenAI
+                     * @default audio
+                     * @enum {string}
+                     */
+                    stream_format?: "audio" | "sse";
                 };
             };
         };
         responses: {
-            /** @description The audio bytes; X-TTS-* headers name the backend, voice and (unstreamed) the quality report */
+            /** @description The audio bytes (X-TTS-* headers name the backend, voice and, unstreamed, the quality report); with stream_format sse, speech.audio.delta events and a terminal done event whose data is speech.audio.done */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6701,7 +6707,10 @@ export interface operations {
     createSpeech: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Submitting again with the same key (per tenant) returns the first job instead of a new one */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6711,12 +6720,25 @@ export interface operations {
             };
         };
         responses: {
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SynthesisDto"];
+                };
+            };
+            /** @description Accepted; follow it at `Location` (`/jobs/{id}`) and `/jobs/{id}/events` */
+            202: {
+                headers: {
+                    /** @description The job resource */
+                    Location?: string;
+                    /** @description `true` when the Idempotency-Key matched an earlier job */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDto"];
                 };
             };
             /** @description Bad Request */
