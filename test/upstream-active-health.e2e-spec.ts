@@ -106,7 +106,8 @@ describe('Active health of upstream pools, fed by the Ollama prober (e2e)', () =
     await forwarderA?.close();
     forwarderA = undefined;
 
-    const pool = await waitForInstance(idA, (i) => i.probe === 'unhealthy');
+    // A probe in flight when the forwarder closes sees ECONNRESET; the next one finds the port shut.
+    const pool = await waitForInstance(idA, (i) => i.probe === 'unhealthy' && i.probeDetail === 'ECONNREFUSED');
     expect(instanceOf(pool, idA)).toMatchObject({
       up: false,
       probe: 'unhealthy',
