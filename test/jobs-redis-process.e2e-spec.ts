@@ -1,14 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { eventually } from './support/eventually';
-import { freePort, waitForHttp } from './support/spawn-app';
+import { spawnApp, waitReady, type SpawnedApp } from './support/spawn-app';
 import { TEST_KEYS, testAuthEnv } from './support/test-credentials';
 
-const ROOT = join(__dirname, '..');
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const key = TEST_KEYS.acme.operator;
 
@@ -21,31 +19,19 @@ interface Job {
   problem?: { code: string };
 }
 
-interface Instance {
-  child: ChildProcess;
-  base: string;
-  exited: Promise<void>;
-}
-
-jest.setTimeout(120_000);
+// Each test boots two real servers (up to 90 s each on a loaded machine) and waits on state.
+jest.setTimeout(240_000);
 
 /** Two real server processes (with the test job kinds) on the shared Redis; one is killed mid-job. */
 describe('Platform jobs when an instance dies mid-job (e2e, Redis backend)', () => {
   const prefix = `fennec-test:${randomUUID()}:`;
   let dataDir: string;
-  const instances: Instance[] = [];
+  const instances: SpawnedApp[] = [];
 
-  async function startInstance(): Promise<Instance> {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'test/fixtures/jobs/jobs-app.main.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        LOG_FORMAT: 'json',
+  async function startInstance(): Promise<SpawnedApp> {
+    const inst = await spawnApp(
+      {
         LOG_LEVEL: 'warn',
-        HOST: '127.0.0.1',
-        PORT: String(port),
         DATA_DIR: mkdtempSync(join(dataDir, 'i-')),
         HEALTH_DRAIN_DELAY_MS: '0',
         REDIS_URL,
@@ -53,28 +39,21 @@ describe('Platform jobs when an instance dies mid-job (e2e, Redis backend)', () 
         JOBS_REDIS_LOCK_MS: '2000',
         ...testAuthEnv(),
       },
-      stdio: ['ignore', 'ignore', 'ignore'],
-    });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const base = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${base}/health/live`, 60_000);
-    await eventually(async () => (await fetch(`${base}/health/ready`)).status === 200, {
-      timeoutMs: 30_000,
-      what: 'ready',
-    });
-    const inst = { child, base, exited };
+      'test/fixtures/jobs/jobs-app.main.ts',
+    );
     instances.push(inst);
+    await waitReady(inst, 90_000);
     return inst;
   }
 
-  const api = (inst: Instance, method: string, path: string, body?: unknown) =>
-    fetch(inst.base + path, {
+  const api = (inst: SpawnedApp, method: string, path: string, body?: unknown) =>
+    fetch(inst.baseUrl + path, {
       method,
       headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-  const get = async (inst: Instance, id: string) => (await (await api(inst, 'GET', `/jobs/${id}`)).json()) as Job;
-  const waitFor = (inst: Instance, id: string, state: string) =>
+  const get = async (inst: SpawnedApp, id: string) => (await (await api(inst, 'GET', `/jobs/${id}`)).json()) as Job;
+  const waitFor = (inst: SpawnedApp, id: string, state: string) =>
     eventually(
       async () => {
         const j = await get(inst, id);

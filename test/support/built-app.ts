@@ -1,10 +1,10 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './spawn-app';
+import { spawnApp, waitReady } from './spawn-app';
 import { testAuthEnv } from './test-credentials';
 
 const ROOT = join(__dirname, '..', '..');
@@ -82,50 +82,27 @@ export interface BuiltInstance {
 }
 
 export async function startBuiltInstance(outDir: string, env: Record<string, string>): Promise<BuiltInstance> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(outDir, 'main.js')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_FORMAT: 'json',
+  const app = await spawnApp(
+    {
       LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(port),
       HEALTH_DRAIN_DELAY_MS: '0',
       THROTTLE_BURST_LIMIT: '100000',
       THROTTLE_SUSTAINED_LIMIT: '1000000',
       ...testAuthEnv(),
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const alive = () => child.exitCode === null && child.signalCode === null;
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (!alive()) throw new Error(`instance exited during boot:\n${out.slice(-2000)}`);
-    const status = await fetch(`${baseUrl}/health/ready`).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200) break;
-    if (Date.now() > deadline) throw new Error(`instance not ready in time:\n${out.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    join(outDir, 'main.js'),
+  );
+  await waitReady(app, 30_000);
   return {
-    child,
-    baseUrl,
-    output: () => out,
-    alive,
+    child: app.child,
+    baseUrl: app.baseUrl,
+    output: app.output,
+    alive: app.alive,
     stop: async () => {
-      if (!alive()) return;
-      child.kill('SIGTERM');
-      await exited;
+      if (!app.alive()) return;
+      app.child.kill('SIGTERM');
+      await app.exited;
     },
   };
 }

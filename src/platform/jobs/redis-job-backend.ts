@@ -88,6 +88,44 @@ if ARGV[5] ~= '' then redis.call('ZADD', KEYS[3], ARGV[5], redis.call('HGET', KE
 return {1, seq, redis.call('HGET', KEYS[1], 'cancelRequested') or ''}
 `;
 
+/**
+ * The start of an attempt in one round trip: reads the record and, unless it ended (or it was
+ * left `running` by a dead instance and its kind is not idempotent), marks it running with the
+ * next attempt, appends and publishes the `running` event. KEYS: record, event list. ARGV: origin,
+ * channel, runningOn (JSON), now, idempotent ('1' or '0'). Returns { code, seq, attempt, record
+ * as it was (flat field/value list) }: code -1 no record, 0 ended, 2 left running and not
+ * idempotent (nothing changed), 1 started.
+ */
+const START = `
+local rec = redis.call('HGETALL', KEYS[1])
+if #rec == 0 then return {-1, 0, 0, {}} end
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == '"succeeded"' or state == '"failed"' or state == '"cancelled"' then return {0, 0, 0, {}} end
+if state == '"running"' and ARGV[5] ~= '1' then return {2, 0, 0, rec} end
+local attempt = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0') + 1
+redis.call('HSET', KEYS[1], 'state', '"running"', 'attempts', attempt, 'startedAt', ARGV[4], 'runningOn', ARGV[3], 'updatedAt', ARGV[4])
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local id = redis.call('HGET', KEYS[1], 'id')
+local body = '{"jobId":"' .. id .. '","type":"state","data":{"state":"running","attempts":' .. attempt .. '},"at":' .. ARGV[4] .. '}'
+redis.call('RPUSH', KEYS[2], seq .. ' ' .. body)
+redis.call('PUBLISH', ARGV[2], '{"o":"' .. ARGV[1] .. '","s":' .. seq .. ',"e":' .. body .. '}')
+return {1, seq, attempt, rec}
+`;
+
+/**
+ * A new record with its first event, in one script call (a MULTI costs a pipeline object and seven
+ * commands on the client). KEYS: record, event list, index of all jobs, index of the tenant's.
+ * ARGV: channel, published message, event line, createdAt, id, then the record's field/value pairs.
+ */
+const SUBMIT = `
+redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
+return 1
+`;
+
 type Fields = Partial<Record<keyof JobRecord | 'bullId', unknown>>;
 
 /** Mutable record fields, each stored as its own hash field (JSON) so instances never overwrite each other's. */
@@ -125,6 +163,8 @@ export class RedisJobBackend implements JobBackend {
   readonly name = 'redis' as const;
   private readonly logger = new Logger('jobs');
   private readonly origin = randomUUID();
+  /** How every message this instance publishes begins (see receive()). */
+  private readonly ownPrefix = `{"o":"${this.origin}"`;
   private readonly instance = `${hostname()}:${process.pid}:${this.origin.slice(0, 8)}`;
   private redis?: Redis;
   private subscriber?: Redis;
@@ -132,6 +172,8 @@ export class RedisJobBackend implements JobBackend {
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
   private readonly running = new Map<string, RunningAttempt>();
+  /** End-of-attempt writes in flight (see process()). */
+  private readonly recording = new Set<Promise<void>>();
   private readonly p: string;
 
   constructor(private readonly options: RedisJobBackendOptions) {
@@ -156,6 +198,16 @@ export class RedisJobBackend implements JobBackend {
     return c;
   }
 
+  /** Defines our scripts on a connection. */
+  private scripted(c: Redis): Redis {
+    c.defineCommand('jobTransition', { numberOfKeys: 1, lua: TRANSITION });
+    c.defineCommand('jobAppendEvent', { numberOfKeys: 2, lua: APPEND_EVENT });
+    c.defineCommand('jobStep', { numberOfKeys: 3, lua: STEP });
+    c.defineCommand('jobStart', { numberOfKeys: 2, lua: START });
+    c.defineCommand('jobSubmit', { numberOfKeys: 4, lua: SUBMIT });
+    return c;
+  }
+
   /** False while the command connection to Redis is down. */
   available(): boolean {
     return this.redis?.status === 'ready';
@@ -163,10 +215,7 @@ export class RedisJobBackend implements JobBackend {
 
   async start(host: JobBackendHost): Promise<void> {
     this.host = host;
-    this.redis = this.connection();
-    this.redis.defineCommand('jobTransition', { numberOfKeys: 1, lua: TRANSITION });
-    this.redis.defineCommand('jobAppendEvent', { numberOfKeys: 2, lua: APPEND_EVENT });
-    this.redis.defineCommand('jobStep', { numberOfKeys: 3, lua: STEP });
+    this.redis = this.scripted(this.connection());
     this.subscriber = this.connection(true);
     // Not awaited: with Redis away at boot the instance still starts; ioredis subscribes once connected.
     this.subscriber
@@ -180,16 +229,22 @@ export class RedisJobBackend implements JobBackend {
           .setGlobalConcurrency(kind.clusterConcurrency)
           .catch((err: unknown) => this.logger.warn({ err, kind: kind.name }, 'could not set cluster concurrency'));
       }
-      const worker = new Worker(kind.name, (job: BullJob<{ id: string }>) => this.process(kind, job.data.id), {
-        connection: this.connection(true),
-        prefix: this.bullPrefix,
-        concurrency: kind.concurrency,
-        // A dead instance's job comes back after the lock expires; several stalls in a row are
-        // still runs of ours to judge (idempotent or not), not BullMQ failures.
-        maxStalledCount: 1_000,
-        lockDuration: this.options.lockMs ?? 30_000,
-        stalledInterval: this.options.lockMs ?? 30_000,
-      });
+      // The worker's own connection (BullMQ completes jobs on it) also carries our end-of-attempt writes.
+      const connection = this.scripted(this.connection(true));
+      const worker = new Worker(
+        kind.name,
+        (job: BullJob<{ id: string }>) => this.process(kind, job.data.id, connection),
+        {
+          connection,
+          prefix: this.bullPrefix,
+          concurrency: kind.concurrency,
+          // A dead instance's job comes back after the lock expires; several stalls in a row are
+          // still runs of ours to judge (idempotent or not), not BullMQ failures.
+          maxStalledCount: 1_000,
+          lockDuration: this.options.lockMs ?? 30_000,
+          stalledInterval: this.options.lockMs ?? 30_000,
+        },
+      );
       worker.on('error', (err) => this.logger.warn({ err, kind: kind.name }, 'job worker error'));
       worker.on('failed', (job, err) => this.logger.error({ err, jobId: job?.data.id }, 'job processor failed'));
       this.workers.push(worker);
@@ -208,8 +263,9 @@ export class RedisJobBackend implements JobBackend {
     }
     for (const attempt of this.running.values()) attempt.handBack();
     await Promise.allSettled([...this.running.values()].map((a) => a.result));
-    // Let the processors record the hand-backs before the connections close.
-    await new Promise((r) => setTimeout(r, 50));
+    // Let the processors record the hand-backs (and any attempt that just ended) before the connections close.
+    await new Promise((r) => setImmediate(r));
+    await Promise.allSettled([...this.recording]);
     await Promise.all(this.workers.map((w) => w.close(true).catch(() => undefined)));
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
     for (const c of this.connections.splice(0)) c.disconnect();
@@ -257,37 +313,35 @@ export class RedisJobBackend implements JobBackend {
       idempotencyKey: job.idempotencyKey,
       createdAt: now,
     };
-    await redis
-      .multi()
-      .hset(
-        this.recordKey(id),
-        'base',
-        JSON.stringify(base),
-        'payload',
-        JSON.stringify(job.payload),
-        'id',
-        id,
-        'bullId',
-        JSON.stringify(id),
-        // The first event (seq 1) is written with the record: one round trip for both.
-        'seq',
-        '1',
-        ...this.flatten(job),
-      )
-      .rpush(this.key(`ev:${id}`), `1 ${JSON.stringify({ jobId: id, type: 'state', data: queued, at: now })}`)
-      .publish(
-        this.channel('events'),
-        JSON.stringify({
-          o: this.origin,
-          s: 1,
-          e: { jobId: id, type: 'state', data: queued, at: now },
-        } satisfies WireEvent),
-      )
-      .zadd(this.key('idx:all'), now, id)
-      .zadd(this.key(`idx:t:${job.tenant}`), now, id)
-      .exec();
+    // The record and the BullMQ job in one round trip: the queue sends its commands on this same
+    // connection (see queue()), and Redis runs a connection's commands in the order they were
+    // sent, so a worker never finds the job before its record.
+    const event = JSON.stringify({ jobId: id, type: 'state', data: queued, at: now });
+    const written = (redis as RedisWithScripts).jobSubmit(
+      this.recordKey(id),
+      this.key(`ev:${id}`),
+      this.key('idx:all'),
+      this.key(`idx:t:${job.tenant}`),
+      this.channel('events'),
+      `{"o":"${this.origin}","s":1,"e":${event}}`,
+      `1 ${event}`,
+      String(now),
+      id,
+      'base',
+      JSON.stringify(base),
+      'payload',
+      JSON.stringify(job.payload),
+      'id',
+      id,
+      'bullId',
+      JSON.stringify(id),
+      // The first event (seq 1) is written with the record.
+      'seq',
+      '1',
+      ...this.flatten(job),
+    );
+    await Promise.all([written, this.enqueue(job, 0)]);
     this.host!.onEvent({ jobId: id, seq: 1, type: 'state', data: queued, at: now });
-    await this.enqueue(job, 0);
     // Position is computed on read (GET /jobs/{id}); it costs a scan of the queue.
     return { job, created: true };
   }
@@ -440,41 +494,45 @@ export class RedisJobBackend implements JobBackend {
   }
 
   /** BullMQ processor: one attempt of one of our jobs, judged against its record. */
-  private async process(kind: JobKindDefinition, id: string): Promise<void> {
-    const job = await this.read(id);
-    if (!job || isTerminal(job.state)) return;
+  private async process(kind: JobKindDefinition, id: string, connection: Redis): Promise<void> {
     const now = Date.now();
+    // Read and start in one round trip (START); the record comes back as it was before.
+    const [code, seq, attempt, flat] = await (this.r() as RedisWithScripts).jobStart(
+      this.recordKey(id),
+      this.key(`ev:${id}`),
+      this.origin,
+      this.channel('events'),
+      JSON.stringify(this.instance),
+      String(now),
+      kind.idempotent ? '1' : '0',
+    );
+    if (code === -1 || code === 0) return;
+    const job = this.parse(flat)!;
+    if (code === 2) {
+      // The instance that ran it died (BullMQ found it stalled), and it may not run twice.
+      const problem = jobProblemOf(
+        new JobInterruptedError(
+          `The instance running this job stopped before it finished; kind ${job.kind} is not idempotent, so it was not run again`,
+        ),
+      );
+      const failed = await this.step(
+        id,
+        ['running'],
+        { state: 'failed', problem, finishedAt: now, updatedAt: now },
+        { type: 'state', data: { state: 'failed', attempts: job.attempts, problem } },
+        now,
+      );
+      if (failed.applied) this.host!.onAttemptEnded(kind.name, 'failed', 0);
+      return;
+    }
     if (job.state === 'running') {
-      // The instance that ran it died (BullMQ found it stalled).
-      if (!kind.idempotent) {
-        const problem = jobProblemOf(
-          new JobInterruptedError(
-            `The instance running this job stopped before it finished; kind ${job.kind} is not idempotent, so it was not run again`,
-          ),
-        );
-        const failed = await this.step(
-          id,
-          ['running'],
-          { state: 'failed', problem, finishedAt: now, updatedAt: now },
-          { type: 'state', data: { state: 'failed', attempts: job.attempts, problem } },
-          now,
-        );
-        if (failed.applied) this.host!.onAttemptEnded(kind.name, 'failed', 0);
-        return;
-      }
       this.logger.warn(
         { jobId: id, kind: kind.name },
         'job interrupted on another instance; running it again (idempotent kind)',
       );
     }
-    const attempt = job.attempts + 1;
-    const started = await this.step(
-      id,
-      ['queued', 'running'],
-      { state: 'running', attempts: attempt, startedAt: now, runningOn: this.instance, updatedAt: now },
-      { type: 'state', data: { state: 'running', attempts: attempt } },
-    );
-    if (!started.applied) return;
+    this.host!.onEvent({ jobId: id, seq, type: 'state', data: { state: 'running', attempts: attempt }, at: now });
+    const started = { cancelRequested: job.cancelRequested === true };
     this.host!.onAttemptStarted(kind.name, Math.max(0, now - Math.max(job.createdAt, job.runAfter ?? 0)));
     const running = new RunningAttempt({
       jobId: id,
@@ -482,7 +540,8 @@ export class RedisJobBackend implements JobBackend {
       payload: job.payload,
       caller: job.submittedBy,
       attempt,
-      progress: (p) => void this.reportProgress(id, p),
+      // On the worker's connection, like the attempt's end: Redis keeps them in order.
+      progress: (p) => void this.reportProgress(id, p, connection),
       runAs: (caller, fn) => this.host!.runAs(caller, fn),
       logFailure: (err) => this.logger.warn({ err, jobId: id, kind: kind.name }, 'job attempt failed'),
     });
@@ -491,11 +550,23 @@ export class RedisJobBackend implements JobBackend {
     if (started.cancelRequested) running.cancel();
     const result = await running.result;
     this.running.delete(id);
-    try {
-      await this.complete(job, kind, attempt, result, Date.now() - running.startedAt, running.cancelRequested);
-    } catch (err) {
-      this.logger.error({ err, jobId: id }, 'could not record the end of a job attempt');
-    }
+    // Not awaited: the end of the attempt is sent (synchronously, here) on the worker's connection,
+    // just ahead of BullMQ's completion of its job on that same connection, so Redis applies ours
+    // first and both travel in one round trip rather than two in a row, which held the worker's
+    // slot for one more round trip per job. A crash in between leaves the BullMQ job active: it
+    // is found stalled and START sees the record already ended. stop() waits for these writes.
+    const recorded: Promise<void> = this.complete(
+      job,
+      kind,
+      attempt,
+      result,
+      Date.now() - running.startedAt,
+      running.cancelRequested,
+      connection,
+    )
+      .catch((err: unknown) => this.logger.error({ err, jobId: id }, 'could not record the end of a job attempt'))
+      .finally(() => this.recording.delete(recorded));
+    this.recording.add(recorded);
   }
 
   private async complete(
@@ -505,13 +576,15 @@ export class RedisJobBackend implements JobBackend {
     r: AttemptResult,
     runMs: number,
     cancelRequested: boolean,
+    connection: Redis,
   ): Promise<void> {
     const id = job.id;
     const now = Date.now();
     let outcome: AttemptOutcome;
     if (r.kind === 'succeeded') {
       outcome = 'succeeded';
-      await this.step(
+      await this.stepOn(
+        connection,
         id,
         ['running'],
         {
@@ -527,7 +600,8 @@ export class RedisJobBackend implements JobBackend {
       );
     } else if (r.kind === 'cancelled') {
       outcome = 'cancelled';
-      await this.step(
+      await this.stepOn(
+        connection,
         id,
         ['running'],
         { state: 'cancelled', problem: r.problem, finishedAt: now, updatedAt: now },
@@ -537,7 +611,8 @@ export class RedisJobBackend implements JobBackend {
     } else if (r.kind === 'handed_back') {
       outcome = 'handed_back';
       const bullId = `${id}-h${now}`;
-      await this.step(
+      await this.stepOn(
+        connection,
         id,
         ['running'],
         { state: 'queued', attempts: attempt - 1, startedAt: undefined, updatedAt: now, bullId },
@@ -551,7 +626,8 @@ export class RedisJobBackend implements JobBackend {
         const delay = retryDelayMs(kind.retry, attempt);
         const runAfter = now + delay;
         const bullId = `${id}-a${attempt + 1}`;
-        await this.step(
+        await this.stepOn(
+          connection,
           id,
           ['running'],
           { state: 'queued', problem: r.problem, runAfter, updatedAt: now, bullId },
@@ -559,7 +635,8 @@ export class RedisJobBackend implements JobBackend {
         );
         await this.enqueue(job, delay, bullId);
       } else {
-        await this.step(
+        await this.stepOn(
+          connection,
           id,
           ['running'],
           { state: 'failed', problem: r.problem, finishedAt: now, updatedAt: now, runAfter: undefined },
@@ -571,10 +648,10 @@ export class RedisJobBackend implements JobBackend {
     this.host!.onAttemptEnded(kind.name, outcome, runMs);
   }
 
-  private async reportProgress(id: string, progress: JobProgress): Promise<void> {
+  private async reportProgress(id: string, progress: JobProgress, connection: Redis): Promise<void> {
     const clean = sanitizeProgress(progress);
     try {
-      await this.step(id, [], { progress: clean }, { type: 'progress', data: clean });
+      await this.stepOn(connection, id, [], { progress: clean }, { type: 'progress', data: clean });
     } catch (err) {
       this.logger.warn({ err, jobId: id }, 'could not record job progress');
     }
@@ -607,7 +684,19 @@ export class RedisJobBackend implements JobBackend {
    * A conditional state change with its event, publish and retention mark in one script call.
    * Resolves with whether it applied and whether a cancel was requested meanwhile.
    */
-  private async step(
+  private step(
+    id: string,
+    from: JobState[],
+    fields: Fields,
+    event?: { type: JobEvent['type']; data: JobEvent['data'] },
+    finishedAt?: number,
+  ): Promise<{ applied: boolean; cancelRequested: boolean }> {
+    return this.stepOn(this.r(), id, from, fields, event, finishedAt);
+  }
+
+  /** {@link step} on a given connection (one with our scripts). */
+  private async stepOn(
+    connection: Redis,
     id: string,
     from: JobState[],
     fields: Fields,
@@ -618,7 +707,7 @@ export class RedisJobBackend implements JobBackend {
     const body = event ? JSON.stringify({ jobId: id, type: event.type, data: event.data, at }) : '';
     const args: string[] = [];
     for (const [k, v] of Object.entries(fields)) args.push(k, v === undefined ? '' : JSON.stringify(v));
-    const [applied, seq, cancel] = await (this.r() as RedisWithScripts).jobStep(
+    const [applied, seq, cancel] = await (connection as RedisWithScripts).jobStep(
       this.recordKey(id),
       this.key(`ev:${id}`),
       this.key('finished'),
@@ -639,6 +728,8 @@ export class RedisJobBackend implements JobBackend {
       this.running.get(message)?.cancel();
       return;
     }
+    // Our own events come back too; they were dispatched when written: skip them unparsed.
+    if (message.startsWith(this.ownPrefix)) return;
     try {
       const wire = JSON.parse(message) as WireEvent;
       if (wire.o !== this.origin) this.host?.onEvent({ ...wire.e, seq: wire.s });
@@ -671,7 +762,17 @@ export class RedisJobBackend implements JobBackend {
   }
 
   private async read(id: string): Promise<JobRecord | undefined> {
-    const h = await this.r().hgetall(this.recordKey(id));
+    return this.toRecord(await this.r().hgetall(this.recordKey(id)));
+  }
+
+  /** A record from the flat field/value list a script returns (HGETALL's reply). */
+  private parse(flat: string[]): JobRecord | undefined {
+    const h: Record<string, string> = {};
+    for (let i = 0; i < flat.length; i += 2) h[flat[i]] = flat[i + 1];
+    return this.toRecord(h);
+  }
+
+  private toRecord(h: Record<string, string>): JobRecord | undefined {
     if (!h.base) return undefined;
     const job = { ...(JSON.parse(h.base) as JobRecord), payload: JSON.parse(h.payload ?? 'null') as unknown };
     for (const k of MUTABLE) if (h[k] !== undefined) (job as unknown as Record<string, unknown>)[k] = JSON.parse(h[k]);
@@ -699,7 +800,8 @@ export class RedisJobBackend implements JobBackend {
   private queue(kind: string): Queue {
     let q = this.queues.get(kind);
     if (!q) {
-      q = new Queue(kind, { connection: this.connection(), prefix: this.bullPrefix });
+      // The command connection, shared: submit() relies on the queue's commands following its own.
+      q = new Queue(kind, { connection: this.r(), prefix: this.bullPrefix });
       q.on('error', (err) => this.logger.warn({ err, kind }, 'job queue error'));
       this.queues.set(kind, q);
     }
@@ -732,4 +834,6 @@ type RedisWithScripts = Redis & {
   jobTransition(key: string, from: string, ...args: string[]): Promise<unknown>;
   jobAppendEvent(rec: string, list: string, body: string): Promise<unknown>;
   jobStep(rec: string, list: string, finished: string, ...args: string[]): Promise<[number, number, string]>;
+  jobStart(rec: string, list: string, ...args: string[]): Promise<[number, number, number, string[]]>;
+  jobSubmit(rec: string, list: string, all: string, tenant: string, ...args: string[]): Promise<number>;
 };

@@ -1,6 +1,8 @@
 import type { Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Counter } from 'prom-client';
 import { FennecError, type ErrorKind } from '../../platform/errors';
+import { LlmUnavailableError } from '../llm';
 import type { ChunkingOptions } from './chunking/chunk.types';
 import { chunkDocument } from './chunking/markdown-chunker';
 import type { RagEmbedder } from './rag-embedder';
@@ -27,6 +29,20 @@ export interface EmbeddingBackfillDeps {
 
 export type EmbeddingBackfillState = 'disabled' | 'waiting for llm' | 'idle' | 'running';
 
+/** Where a whole-backlog run ({@link RagEmbeddingBackfill.runAll}) stands. */
+export interface BackfillProgress {
+  /** Documents re-embedded by this run so far. */
+  reembedded: number;
+  /** Documents still lacking vectors of the target model (of every tenant), as last counted. */
+  remaining: number;
+}
+
+/** One bounded batch: documents re-embedded, and how many were due when it began. */
+interface BatchOutcome {
+  done: number;
+  due: number;
+}
+
 /** Failures caused by one document's content (the LLM refused it): skip it for a while, go on. */
 const DOCUMENT_FAILURES: ReadonlySet<ErrorKind> = new Set(['invalid', 'too_large']);
 const MAX_BACKOFF_MS = 3_600_000;
@@ -34,6 +50,8 @@ const MAX_BACKED_OFF_LISTED = 1_000;
 
 /** The store-wide claim (see {@link DocumentStore.exclusive}) one backfill run holds. */
 const BACKFILL_JOB = 'rag-embedding-backfill';
+/** A whole-backlog run waits this long before asking again for a claim another run holds. */
+const CLAIM_RETRY_MS = 250;
 
 const keyOf = (ref: StaleEmbeddingRef) => `${ref.tenant}\u0000${ref.id}`;
 
@@ -50,7 +68,8 @@ export class RagEmbeddingBackfill {
   private timer?: NodeJS.Timeout;
   private current?: Promise<number>;
   private stopped = false;
-  private abort?: AbortController;
+  /** Aborted by stop(): ends every run in flight (timer and whole-backlog runs). */
+  private stopping = new AbortController();
   /** Documents the LLM refused, by key: skipped until `retryAt` unless they change. */
   private readonly refused = new Map<string, { updatedAt: string; failures: number; retryAt: number }>();
 
@@ -65,6 +84,7 @@ export class RagEmbeddingBackfill {
 
   start(): void {
     this.stopped = false;
+    this.stopping = new AbortController();
     if (this.enabled) this.schedule();
   }
 
@@ -73,7 +93,7 @@ export class RagEmbeddingBackfill {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.abort?.abort();
+    this.stopping.abort(new Error('the RAG service is stopping'));
     await this.current;
   }
 
@@ -112,37 +132,85 @@ export class RagEmbeddingBackfill {
     this.timer.unref();
   }
 
+  /** A timer run: one bounded batch; a failing LLM ends it (logged), the next run retries. */
   private async run(): Promise<number> {
-    const { embedder, cache, logger } = this.deps;
-    if (this.stopped || !embedder.available()) return 0;
-    const abort = (this.abort = new AbortController());
-    const tenants = new Set<string>();
+    if (this.stopped || !this.deps.embedder.available()) return 0;
     let done = 0;
     try {
-      for (const ref of await this.due()) {
-        if (this.stopped || !embedder.available()) break;
+      await this.batch(this.stopping.signal, () => done++);
+    } catch (err) {
+      if (!this.stopped)
+        this.deps.logger.warn({ err, reembedded: done }, 're-embedding documents failed; retrying on the next run');
+    }
+    return done;
+  }
+
+  /**
+   * The whole backlog now (the `rag.reembed` job): bounded batches one after another until none
+   * is due, each under the same claim as the timer's runs (so they take turns, in this process and
+   * across instances). Reports after every document; throws when the LLM is unavailable or fails
+   * (the job's retry policy takes over) and when `signal` or stop() aborts it.
+   */
+  async runAll(signal: AbortSignal, report: (progress: BackfillProgress) => void): Promise<BackfillProgress> {
+    const both = AbortSignal.any([signal, this.stopping.signal]);
+    let reembedded = 0;
+    for (;;) {
+      both.throwIfAborted();
+      if (!this.deps.embedder.available()) {
+        throw new LlmUnavailableError('Re-embedding needs the LLM gateway, which is not available right now');
+      }
+      let { total: remaining } = await this.deps.store.listStaleEmbeddings(this.deps.embedder.targetModel(), 0);
+      report({ reembedded, remaining });
+      const outcome = await this.deps.store.exclusive(BACKFILL_JOB, () =>
+        this.batch(both, () =>
+          report({ reembedded: ++reembedded, remaining: (remaining = Math.max(0, remaining - 1)) }),
+        ),
+      );
+      if (outcome === undefined) {
+        // Another run (the timer's, or another instance's) holds the claim: wait for its turn.
+        await sleep(CLAIM_RETRY_MS, undefined, { signal: both });
+        continue;
+      }
+      // Nothing due, or nothing of what was due could be applied (replaced meanwhile, refused).
+      if (outcome.due === 0 || outcome.done === 0) break;
+    }
+    const { total } = await this.deps.store.listStaleEmbeddings(this.deps.embedder.targetModel(), 0);
+    return { reembedded, remaining: total };
+  }
+
+  /**
+   * One bounded batch under the claim: the oldest due documents, each re-embedded and written if
+   * unchanged; a document the LLM refuses is backed off and skipped. Other failures end the batch
+   * (thrown). Searches of the tenants written are invalidated either way.
+   */
+  private async batch(signal: AbortSignal, onDocument: () => void): Promise<BatchOutcome> {
+    const { embedder, cache, logger } = this.deps;
+    const tenants = new Set<string>();
+    let done = 0;
+    const due = await this.due();
+    try {
+      for (const ref of due) {
+        if (signal.aborted || !embedder.available()) break;
         try {
-          if (await this.reembed(ref, abort.signal)) {
+          if (await this.reembed(ref, signal)) {
             done++;
             tenants.add(ref.tenant);
+            onDocument();
           }
         } catch (err) {
-          if (this.stopped || !(err instanceof FennecError && DOCUMENT_FAILURES.has(err.kind))) throw err;
+          if (signal.aborted || !(err instanceof FennecError && DOCUMENT_FAILURES.has(err.kind))) throw err;
           const failures = (this.refused.get(keyOf(ref))?.failures ?? 0) + 1;
           const delay = Math.min(MAX_BACKOFF_MS, Math.max(1_000, this.options.intervalMs) * 2 ** failures);
           this.refused.set(keyOf(ref), { updatedAt: ref.updatedAt, failures, retryAt: Date.now() + delay });
           logger.warn({ err, tenant: ref.tenant, id: ref.id, retryInMs: delay }, 'the LLM refused to embed a document');
         }
       }
-    } catch (err) {
-      if (!this.stopped)
-        logger.warn({ err, reembedded: done }, 're-embedding documents failed; retrying on the next run');
     } finally {
       // Searches cached before these writes would miss the new vectors.
       for (const tenant of tenants) await cache.invalidate(tenant);
+      if (done > 0) logger.log({ documents: done }, 're-embedded documents');
     }
-    if (done > 0) logger.log({ documents: done }, 're-embedded documents');
-    return done;
+    return { done, due: due.length };
   }
 
   /** This run's documents: the oldest stale ones, minus those the LLM refused recently. */
@@ -175,7 +243,7 @@ export class RagEmbeddingBackfill {
       signal,
     );
     if (vectors.length !== chunks.length) throw new Error(`${vectors.length} vectors for ${chunks.length} chunks`);
-    if (this.stopped) return false;
+    if (signal.aborted) return false;
     const applied = await store.setEmbeddingsIfUnchanged(
       ref.tenant,
       ref.id,

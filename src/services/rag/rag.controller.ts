@@ -1,7 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { acceptJob, ApiJobSubmission, idempotencyKeyOf, type JobDto, JobsService } from '../../platform/jobs';
 import { ApiProblems } from '../../platform/openapi';
+import { Roles } from '../../platform/route-metadata';
 import { ServiceRoute } from '../../platform/registry';
 import { SseEndpoint, SseStreams } from '../../platform/streaming';
 import { type Caller, CurrentCaller } from '../../platform/context';
@@ -12,6 +14,7 @@ import { ListDocumentsQueryDto } from './dto/list-documents-query.dto';
 import { SearchRequestDto, SearchResponseDto } from './dto/search.dto';
 import { UpsertDocumentDto } from './dto/upsert-document.dto';
 import { type AnswerDone, answerEvents } from './rag-answer';
+import { RAG_REEMBED_JOB } from './rag-reembed.job';
 import { tenantOf } from './rag-tenant';
 import { RagService } from './rag.service';
 
@@ -22,6 +25,7 @@ export class RagController {
   constructor(
     private readonly rag: RagService,
     private readonly sse: SseStreams,
+    private readonly jobs: JobsService,
   ) {}
 
   @Post('documents')
@@ -102,5 +106,24 @@ export class RagController {
     return this.sse.stream(req, res, (signal) => answerEvents(llm, body.query, passages, signal, done, model), {
       doneData: done,
     });
+  }
+
+  @Post('reembed')
+  @Roles('admin')
+  @ApiOperation({
+    operationId: 'reembedRagDocuments',
+    summary:
+      'Re-embed now, as a job, every document (all tenants) lacking vectors of the configured model: 202 with the job; progress on /jobs/{id}/events, cancel with DELETE /jobs/{id}',
+  })
+  @ApiJobSubmission()
+  @ApiProblems(400, 401, 403, 429, 503)
+  async reembed(
+    @CurrentCaller() caller: Caller,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<JobDto> {
+    this.rag.requireEmbeddings();
+    const submitted = await this.jobs.submit(RAG_REEMBED_JOB, {}, caller, { idempotencyKey: idempotencyKeyOf(req) });
+    return acceptJob(res, submitted);
   }
 }

@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { join } from 'node:path';
 import { DataDirService, StorageModule } from '../../platform/storage';
 import { RagController } from './rag.controller';
+import { RagReembedJob } from './rag-reembed.job';
 import { ragConfig, type RagConfig } from './rag.config';
 import { RagService } from './rag.service';
 import { DOCUMENT_STORE, type DocumentStore } from './store/document-store';
@@ -30,6 +31,7 @@ function createDocumentStore(config: RagConfig, dataDir: DataDirService): Docume
   providers: [
     { provide: DOCUMENT_STORE, inject: [ragConfig.KEY, DataDirService], useFactory: createDocumentStore },
     RagService,
+    RagReembedJob,
   ],
   exports: [RagService],
 })

@@ -14,7 +14,7 @@ import { ragConfig, type RagConfig } from './rag.config';
 import { RagDocumentEmptyError, RagDocumentNotFoundError, RagDocumentTooLargeError } from './rag.errors';
 import type { StreamingLlm } from './rag-answer';
 import { RagEmbedder } from './rag-embedder';
-import { RagEmbeddingBackfill } from './rag-embedding-backfill';
+import { type BackfillProgress, RagEmbeddingBackfill } from './rag-embedding-backfill';
 import { RagSearchCache } from './rag-search-cache';
 import { DOCUMENT_STORE, type ChunkHit, type DocumentStore, type StoredDocument } from './store/document-store';
 import { reciprocalRankFusion } from './store/rank-fusion';
@@ -31,7 +31,9 @@ const HYBRID_CANDIDATES_PER_RESULT = 4;
  */
 @ManagedService({
   name: 'rag',
-  dependsOn: ['state', 'data-dir', { name: 'llm', optional: true }],
+  // Optional `jobs`: POST /v1/rag/reembed runs as a job when it is up (and the registry stops this
+  // service before it); documents and search do not need it.
+  dependsOn: ['state', 'data-dir', { name: 'llm', optional: true }, { name: 'jobs', optional: true }],
   critical: false,
   description: 'Document store and lexical/vector/hybrid search for RAG',
   startTimeoutMs: 60_000,
@@ -97,6 +99,21 @@ export class RagService implements ManagedLifecycle {
   async stop(): Promise<void> {
     await this.backfill.stop();
     await this.store.close();
+  }
+
+  /**
+   * Re-embeds every document lacking vectors of the target model now (the `rag.reembed` job),
+   * reporting per document; see {@link RagEmbeddingBackfill.runAll}.
+   */
+  reembedAll(signal: AbortSignal, report: (progress: BackfillProgress) => void): Promise<BackfillProgress> {
+    return this.backfill.runAll(signal, report);
+  }
+
+  /** LLM.UNAVAILABLE unless embeddings are configured (re-embedding could never run). */
+  requireEmbeddings(): void {
+    if (!this.embedder.configured) {
+      throw new LlmUnavailableError('Re-embedding needs the LLM gateway, which is not configured');
+    }
   }
 
   async checkHealth(): Promise<ServiceHealthReport> {

@@ -1,13 +1,16 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { type Caller, CurrentCaller } from '../../platform/context';
 import { abortOnDisconnect } from '../../platform/http';
+import { acceptJob, ApiJobSubmission, idempotencyKeyOf, type JobDto, JobsService } from '../../platform/jobs';
 import { ApiProblems } from '../../platform/openapi';
 import { ServiceRoute } from '../../platform/registry';
 import { SseEndpoint, SseStreams } from '../../platform/streaming';
 import { SummarizeBatchRequestDto } from './dto/summarize-batch-request.dto';
 import { SummarizeRequestDto } from './dto/summarize-request.dto';
 import { SummaryDto } from './dto/summary-response.dto';
+import { SUMMARIES_BATCH_JOB, type SummariesBatchPayload } from './summaries-batch.job';
 import { type BatchDone, summariseBatch } from './summarization-batch';
 import { SummarizationService } from './summarization.service';
 
@@ -18,6 +21,7 @@ export class SummarizationController {
   constructor(
     private readonly summaries: SummarizationService,
     private readonly sse: SseStreams,
+    private readonly jobs: JobsService,
   ) {}
 
   @Post()
@@ -37,7 +41,8 @@ export class SummarizationController {
   @HttpCode(200)
   @ApiOperation({
     operationId: 'createSummaryBatch',
-    summary: 'Summarise several texts; SSE `progress` event per document, then `done` with the tally',
+    summary:
+      'Summarise several texts while the client waits: SSE `progress` event per document, then `done` with the tally (POST /v1/summaries/batch/jobs runs it as a job)',
   })
   @SseEndpoint('`progress` per document ({ index, id, completed, total, status, result | error }), then `done`')
   @ApiProblems(400, 401, 403, 413, 429, 503)
@@ -58,5 +63,32 @@ export class SummarizationController {
         doneData: tally,
       },
     );
+  }
+
+  @Post('batch/jobs')
+  @ApiOperation({
+    operationId: 'submitSummaryBatchJob',
+    summary:
+      'Summarise several texts as a background job: 202 with the job at once; progress per document on /jobs/{id}/events, the summaries in its result; cancel with DELETE /jobs/{id}',
+  })
+  @ApiJobSubmission()
+  @ApiProblems(400, 401, 403, 413, 429, 503)
+  async submitBatch(
+    @Body() body: SummarizeBatchRequestDto,
+    @CurrentCaller() caller: Caller,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<JobDto> {
+    const { documents, ...options } = body;
+    // The same checks as the streaming route, so a bad batch is a 4xx now, not a failed job later.
+    this.summaries.validateBatch(
+      documents.map((d) => d.text),
+      options,
+    );
+    const payload: SummariesBatchPayload = { documents, options };
+    const submitted = await this.jobs.submit(SUMMARIES_BATCH_JOB, payload, caller, {
+      idempotencyKey: idempotencyKeyOf(req),
+    });
+    return acceptJob(res, submitted);
   }
 }

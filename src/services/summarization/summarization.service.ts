@@ -23,7 +23,12 @@ const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 *
  */
 @ManagedService({
   name: 'summarization',
-  dependsOn: [{ name: 'llm', optional: true }],
+  // Optional `jobs`: batches run as jobs when it is up (and the registry stops this service before
+  // it); single summaries and streamed batches do not need it.
+  dependsOn: [
+    { name: 'llm', optional: true },
+    { name: 'jobs', optional: true },
+  ],
   critical: false,
   description: 'Extractive (TextRank) and LLM-backed abstractive summaries',
 })
