@@ -298,8 +298,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Summarise several texts; SSE `progress` event per document, then `done` with the tally */
+        /** Summarise several texts while the client waits: SSE `progress` event per document, then `done` with the tally (POST /v1/summaries/batch/jobs runs it as a job) */
         post: operations["createSummaryBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/summaries/batch/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Summarise several texts as a background job: 202 with the job at once; progress per document on /jobs/{id}/events, the summaries in its result; cancel with DELETE /jobs/{id} */
+        post: operations["submitSummaryBatchJob"];
         delete?: never;
         options?: never;
         head?: never;
@@ -370,6 +387,23 @@ export interface paths {
         put?: never;
         /** Retrieve passages, then stream an LLM answer that cites them as [documentId:chunkIndex] (SSE) */
         post: operations["answerRag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rag/reembed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-embed now, as a job, every document (all tenants) lacking vectors of the configured model: 202 with the job; progress on /jobs/{id}/events, cancel with DELETE /jobs/{id} */
+        post: operations["reembedRagDocuments"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1655,6 +1689,84 @@ export interface components {
             ratio?: number;
             documents: components["schemas"]["BatchDocumentDto"][];
         };
+        JobProgressDto: {
+            /** @example 12 */
+            value: number;
+            /** @example 20 */
+            max?: number;
+            /** @example sampling */
+            stage?: string;
+            /** @example step 12 of 20 */
+            message?: string;
+            /** @description A small preview (data URL or text excerpt) */
+            preview?: string;
+        };
+        JobProblemDto: {
+            /** @example urn:fennec:problem:jobs.timeout */
+            type: string;
+            /** @example Gateway Timeout */
+            title: string;
+            /** @example 504 */
+            status: number;
+            /** @example The attempt ran longer than the 60 min timeout of kind comfy.workflow */
+            detail: string;
+            /** @example JOBS.TIMEOUT */
+            code: string;
+        };
+        JobDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example comfy.workflow */
+            kind: string;
+            /** @example default */
+            tenant: string;
+            /**
+             * @example running
+             * @enum {string}
+             */
+            state: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            /**
+             * @description Lower runs first
+             * @example 100
+             */
+            priority: number;
+            /**
+             * @description Attempts started so far
+             * @example 1
+             */
+            attempts: number;
+            /** @example 3 */
+            maxAttempts: number;
+            /**
+             * @description Jobs of the same kind ahead of this one (queued jobs only)
+             * @example 0
+             */
+            position?: number;
+            progress?: components["schemas"]["JobProgressDto"];
+            /** @description What the handler returned (succeeded jobs) */
+            result?: Record<string, never>;
+            /** @description Why it failed or was cancelled */
+            problem?: components["schemas"]["JobProblemDto"];
+            /** @description The instance running it, or that ran it last (`host:pid[:id]`) */
+            runningOn?: string;
+            /** @description A cancel was asked for while it was running */
+            cancelRequested?: boolean;
+            /** @description The Idempotency-Key it was submitted with */
+            idempotencyKey?: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** Format: date-time */
+            startedAt?: string;
+            /** Format: date-time */
+            finishedAt?: string;
+            /**
+             * Format: date-time
+             * @description A retry does not start before this
+             */
+            runAfter?: string;
+        };
         UpsertDocumentDto: {
             /**
              * @description Your id (upsert); omitted: a UUID is assigned
@@ -1995,84 +2107,6 @@ export interface components {
         IngestResponseDto: {
             /** @description One entry per uploaded image, in upload order */
             items: components["schemas"]["IngestResultDto"][];
-        };
-        JobProgressDto: {
-            /** @example 12 */
-            value: number;
-            /** @example 20 */
-            max?: number;
-            /** @example sampling */
-            stage?: string;
-            /** @example step 12 of 20 */
-            message?: string;
-            /** @description A small preview (data URL or text excerpt) */
-            preview?: string;
-        };
-        JobProblemDto: {
-            /** @example urn:fennec:problem:jobs.timeout */
-            type: string;
-            /** @example Gateway Timeout */
-            title: string;
-            /** @example 504 */
-            status: number;
-            /** @example The attempt ran longer than the 60 min timeout of kind comfy.workflow */
-            detail: string;
-            /** @example JOBS.TIMEOUT */
-            code: string;
-        };
-        JobDto: {
-            /** Format: uuid */
-            id: string;
-            /** @example comfy.workflow */
-            kind: string;
-            /** @example default */
-            tenant: string;
-            /**
-             * @example running
-             * @enum {string}
-             */
-            state: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-            /**
-             * @description Lower runs first
-             * @example 100
-             */
-            priority: number;
-            /**
-             * @description Attempts started so far
-             * @example 1
-             */
-            attempts: number;
-            /** @example 3 */
-            maxAttempts: number;
-            /**
-             * @description Jobs of the same kind ahead of this one (queued jobs only)
-             * @example 0
-             */
-            position?: number;
-            progress?: components["schemas"]["JobProgressDto"];
-            /** @description What the handler returned (succeeded jobs) */
-            result?: Record<string, never>;
-            /** @description Why it failed or was cancelled */
-            problem?: components["schemas"]["JobProblemDto"];
-            /** @description The instance running it, or that ran it last (`host:pid[:id]`) */
-            runningOn?: string;
-            /** @description A cancel was asked for while it was running */
-            cancelRequested?: boolean;
-            /** @description The Idempotency-Key it was submitted with */
-            idempotencyKey?: string;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** Format: date-time */
-            startedAt?: string;
-            /** Format: date-time */
-            finishedAt?: string;
-            /**
-             * Format: date-time
-             * @description A retry does not start before this
-             */
-            runAfter?: string;
         };
         BatchVariantDto: {
             /**
@@ -4783,6 +4817,113 @@ export interface operations {
             };
         };
     };
+    submitSummaryBatchJob: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Submitting again with the same key (per tenant) returns the first job instead of a new one */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SummarizeBatchRequestDto"];
+            };
+        };
+        responses: {
+            /** @description Accepted; follow it at `Location` (`/jobs/{id}`) and `/jobs/{id}/events` */
+            202: {
+                headers: {
+                    /** @description The job resource */
+                    Location?: string;
+                    /** @description `true` when the Idempotency-Key matched an earlier job */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
     listRagDocuments: {
         parameters: {
             query?: {
@@ -5291,6 +5432,91 @@ export interface operations {
             };
             /** @description Unsupported Media Type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    reembedRagDocuments: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Submitting again with the same key (per tenant) returns the first job instead of a new one */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted; follow it at `Location` (`/jobs/{id}`) and `/jobs/{id}/events` */
+            202: {
+                headers: {
+                    /** @description The job resource */
+                    Location?: string;
+                    /** @description `true` when the Idempotency-Key matched an earlier job */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
