@@ -56,6 +56,44 @@ describe(EmbeddedJobBackend.name, () => {
     await second.stop(0);
   });
 
+  it('should push progress to followers in the same tick as the report, and keep it across a restart', async () => {
+    const store = join(dir, 'jobs');
+    let report: ((value: number) => void) | undefined;
+    let release: (() => void) | undefined;
+    const stepper = toJobKindDefinition(
+      { name: 'stepper' },
+      (_p, ctx) =>
+        new Promise<string>((resolve) => {
+          report = (value) => ctx.progress({ value, max: 3 });
+          release = () => resolve('done');
+        }),
+      60_000,
+    );
+    const seen: number[] = [];
+    const host = hostWith([stepper]);
+    const backend = new EmbeddedJobBackend({ dir: store });
+    await backend.start({
+      ...host,
+      onEvent: (e) => {
+        if (e.type === 'progress') seen.push((e.data as { value: number }).value);
+      },
+    });
+    const { job } = await backend.submit({ kind: 'stepper', payload: {}, caller });
+    await eventually(async () => report !== undefined && (await backend.get(job.id))?.state === 'running');
+    report!(1);
+    expect(seen).toEqual([1]); // no await in between: not queued behind an fsync
+    report!(2);
+    expect(seen).toEqual([1, 2]);
+    release!();
+    await eventually(async () => (await backend.get(job.id))?.state === 'succeeded');
+    await backend.stop(0);
+    const again = new EmbeddedJobBackend({ dir: store });
+    await again.start(hostWith([stepper]));
+    expect((await again.get(job.id))?.progress).toMatchObject({ value: 2, max: 3 });
+    expect((await again.events(job.id, 0)).filter((e) => e.type === 'progress')).toHaveLength(2);
+    await again.stop(0);
+  });
+
   it('should re-queue an idempotent job a crash left running and fail one that is not idempotent', async () => {
     const store = join(dir, 'jobs');
     const hang = (name: string, idempotent: boolean) =>

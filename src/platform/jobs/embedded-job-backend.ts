@@ -73,6 +73,8 @@ export class EmbeddedJobBackend implements JobBackend {
   private readonly paused = new Set<string>();
   /** Changes are applied and logged one at a time, in order. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Changes waiting in or running through `queue`; progress skips the queue when it is 0. */
+  private queued = 0;
   private readonly running = new Map<string, RunningAttempt>();
   private readonly runningByKind = new Map<string, number>();
   /** Completion handlers of attempts that ended, not yet recorded. */
@@ -475,15 +477,34 @@ export class EmbeddedJobBackend implements JobBackend {
     });
   }
 
+  /**
+   * Progress is pushed to followers at once: it is recorded without an fsync (a crash may lose
+   * the latest progress, never a state change; the next state change's fsync makes it durable
+   * too) and, when no other change is in the queue, in the same tick as the report. Through the
+   * queue and an fsync each, a handler's progress reached an SSE client tens of ms late on a busy
+   * disk (docs/performance.md, "Progress latency").
+   */
   private reportProgress(id: string, progress: JobProgress): void {
     if (!this.log) return;
     const clean = sanitizeProgress(progress);
-    this.serialized(async () => {
+    const record = (): void => {
       if (!this.log || !this.jobs.has(id)) return;
       const event = this.nextEvent(id, 'progress', clean, Date.now());
-      await this.commit({ op: 'progress', id, progress: clean, event });
+      const op: JobOperation = { op: 'progress', id, progress: clean, event };
+      this.log.appendSync(op, { sync: false });
+      this.apply(op);
       this.host!.onEvent(event);
-    }).catch((err: unknown) => this.logger.error({ err, jobId: id }, 'could not record job progress'));
+    };
+    const failed = (err: unknown) => this.logger.error({ err, jobId: id }, 'could not record job progress');
+    if (this.queued === 0) {
+      try {
+        record();
+      } catch (err) {
+        failed(err);
+      }
+      return;
+    }
+    this.serialized(async () => record()).catch(failed);
   }
 
   /** Inside the queue: read-modify-write of one record, plus a `state` event when given. */
@@ -623,7 +644,8 @@ export class EmbeddedJobBackend implements JobBackend {
   }
 
   private serialized<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
+    this.queued++;
+    const run = this.queue.then(fn, fn).finally(() => this.queued--);
     this.queue = run.catch(() => undefined);
     return run;
   }

@@ -94,14 +94,16 @@ export class DurableLog<Op, Entry> {
    * Like {@link append}, but synchronous: the record is written (and fsynced) before this returns,
    * so changes made one after another in the same tick reach the file in that order with nothing
    * in between for a crash to cut into. Blocks the event loop for the write and fsync.
+   * `{ sync: false }` skips the fsync for a record that may be lost in a crash (progress): it is
+   * still written in order, and the next synced append or snapshot makes it durable too.
    */
-  appendSync(op: Op): void {
+  appendSync(op: Op, opts: { sync?: boolean } = {}): void {
     if (!this.handle) throw new Error('log is not open');
     const seq = this.seq + 1;
     const line = Buffer.from(`${JSON.stringify({ seq, op })}\n`);
     let written = 0;
     while (written < line.length) written += writeSync(this.handle.fd, line, written);
-    if (this.options.fsync) fdatasyncSync(this.handle.fd);
+    if (this.options.fsync && opts.sync !== false) fdatasyncSync(this.handle.fd);
     this.seq = seq;
     this.opsSinceSnapshot++;
   }
