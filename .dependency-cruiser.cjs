@@ -9,6 +9,7 @@
  */
 const PLATFORM_LAYERS = [
   ['config', 'context'],
+  ['tracing'],
   ['route-metadata', 'sensors'],
   ['metrics', 'logging', 'lifecycle'],
   ['errors'],

@@ -34,6 +34,8 @@ import { StreamingModule } from './streaming/streaming.module';
 import { UpstreamModule } from './upstream/upstream.module';
 import { StorageModule } from './storage/storage.module';
 import { JobsModule } from './jobs';
+import { tracingConfig, type TracingConfig } from './tracing/tracing.config';
+import { TracingModule } from './tracing/tracing.module';
 
 /**
  * The platform core, imported once by the application root. It loads and validates
@@ -49,7 +51,16 @@ function loadConfig() {
     isGlobal: true,
     cache: true,
     ignoreEnvFile: process.env.NODE_ENV === 'test',
-    load: [appConfig, httpConfig, loggingConfig, metricsConfig, healthConfig, lifecycleConfig, sensorsConfig],
+    load: [
+      appConfig,
+      httpConfig,
+      loggingConfig,
+      metricsConfig,
+      healthConfig,
+      lifecycleConfig,
+      sensorsConfig,
+      tracingConfig,
+    ],
     validate: validateEnvironment,
   });
   config.catch(() => undefined);
@@ -76,6 +87,7 @@ export class PlatformModule {
       module: PlatformModule,
       imports: [
         loadConfig(),
+        TracingModule,
         SensorsModule,
         LifecycleModule,
         HealthModule,
@@ -95,8 +107,9 @@ export class PlatformModule {
         { provide: PLATFORM_OPTIONS, useValue: options },
         {
           provide: ROOT_LOGGER,
-          inject: [loggingConfig.KEY],
-          useFactory: (logging: LoggingConfig) => createRootLogger(logging, options.logStream),
+          inject: [loggingConfig.KEY, tracingConfig.KEY],
+          useFactory: (logging: LoggingConfig, tracing: TracingConfig) =>
+            createRootLogger(logging, options.logStream, { traceFields: tracing.enabled }),
         },
         PlatformLogger,
         MetricsService,

@@ -1,0 +1,108 @@
+import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type Sampler,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { randomUUID } from 'node:crypto';
+import type { TracingConfig } from './tracing.config';
+
+/** Instrumentation scope of every span the platform makes. */
+const SCOPE = 'fennec-platform';
+
+/**
+ * The process's OpenTelemetry SDK. OpenTelemetry's API is process-global (one tracer provider,
+ * context manager and propagator per process), so this is too: the first app that starts with
+ * tracing on installs it, later apps of the same process (tests run two instances in one) share
+ * it, and the last one to stop flushes and removes it.
+ */
+interface Runtime {
+  provider: NodeTracerProvider;
+  users: number;
+}
+
+let runtime: Runtime | undefined;
+/**
+ * The tracer while tracing is on, else undefined. Every hook on a hot path reads this one variable
+ * first and does nothing more when it is undefined: with tracing off no span, context or exporter
+ * exists and no OpenTelemetry code runs.
+ */
+let tracer: Tracer | undefined;
+
+/** The platform's tracer while tracing is on. */
+export function activeTracer(): Tracer | undefined {
+  return tracer;
+}
+
+/** Starts the SDK (or joins the one this process already runs). */
+export function startTracing(config: TracingConfig): void {
+  if (!config.enabled || config.tracesUrl === undefined) return;
+  if (runtime) {
+    runtime.users++;
+    return;
+  }
+  const resource = resourceFromAttributes({ 'service.instance.id': randomUUID() })
+    // OTEL_RESOURCE_ATTRIBUTES, parsed by the SDK's own detector.
+    .merge(detectResources({ detectors: [envDetector] }))
+    .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName }));
+  const exporter = new OTLPTraceExporter({ url: config.tracesUrl });
+  const provider = new NodeTracerProvider({
+    resource,
+    sampler: samplerOf(config),
+    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: config.exportDelayMs })],
+  });
+  provider.register({
+    propagator: new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    }),
+  });
+  runtime = { provider, users: 1 };
+  tracer = provider.getTracer(SCOPE);
+}
+
+/** Leaves the SDK; the last user flushes the spans still buffered and removes it. */
+export async function stopTracing(): Promise<void> {
+  if (!runtime) return;
+  if (--runtime.users > 0) return;
+  const { provider } = runtime;
+  runtime = undefined;
+  tracer = undefined;
+  try {
+    await provider.shutdown();
+  } finally {
+    trace.disable();
+    context.disable();
+    propagation.disable();
+  }
+}
+
+/** Exports the spans ended so far (tests and shutdown). */
+export async function flushTracing(): Promise<void> {
+  await runtime?.provider.forceFlush();
+}
+
+function samplerOf(config: TracingConfig): Sampler {
+  const ratio = () => new TraceIdRatioBasedSampler(config.samplerRatio);
+  switch (config.sampler) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return ratio();
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: ratio() });
+  }
+}
