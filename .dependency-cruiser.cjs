@@ -12,7 +12,7 @@ const PLATFORM_LAYERS = [
   ['tracing'],
   ['route-metadata', 'sensors'],
   ['metrics', 'logging', 'lifecycle'],
-  ['errors'],
+  ['errors', 'scaling'],
   ['openapi', 'http'],
   ['registry', 'validation'],
   ['state', 'storage', 'health'],

@@ -36,6 +36,8 @@ import { StorageModule } from './storage/storage.module';
 import { JobsModule } from './jobs';
 import { tracingConfig, type TracingConfig } from './tracing/tracing.config';
 import { TracingModule } from './tracing/tracing.module';
+import { scalingConfig } from './scaling/scaling.config';
+import { ScalingModule } from './scaling/scaling.module';
 
 /**
  * The platform core, imported once by the application root. It loads and validates
@@ -60,6 +62,7 @@ function loadConfig() {
       lifecycleConfig,
       sensorsConfig,
       tracingConfig,
+      scalingConfig,
     ],
     validate: validateEnvironment,
   });
@@ -89,6 +92,7 @@ export class PlatformModule {
         loadConfig(),
         TracingModule,
         SensorsModule,
+        ScalingModule,
         LifecycleModule,
         HealthModule,
         HttpPipelineModule,

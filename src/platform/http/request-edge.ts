@@ -1,26 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request } from 'express';
-import type { Logger } from 'pino';
 import { attachContext, runInContext, RequestContext } from '../context/request-context';
 import { logCompletion } from '../logging/request-logging';
 import { assignRequestId } from '../logging/request-id';
-import type { MetricsService } from '../metrics/metrics.service';
 import { routeTemplate } from '../metrics/route-template';
-import type { InFlightRequests } from '../sensors/in-flight-requests';
+import type { RequestEdgeOptions } from './request-edge-options';
 import { tracedRequestEdge } from './traced-request-edge';
 
 /** nginx's convention for "client closed the connection before the answer was complete". */
 const CLIENT_CLOSED = 499;
 
-export interface RequestEdgeOptions {
-  root: Logger;
-  /** Write one line per completed request. */
-  logCompletions: boolean;
-  metrics: MetricsService;
-  inFlight: InFlightRequests;
-  /** OpenTelemetry is on: use the edge that also opens the HTTP server span. */
-  tracing?: boolean;
-}
+export type { RequestEdgeOptions } from './request-edge-options';
 
 type Req = IncomingMessage & { id?: string };
 

@@ -12,7 +12,7 @@ import { logCompletion } from '../logging/request-logging';
 import { assignRequestId } from '../logging/request-id';
 import { routeTemplate } from '../metrics/route-template';
 import { activeTracer, extractContext, runInSpan, SpanKind, SpanStatusCode } from '../tracing';
-import type { RequestEdgeOptions } from './request-edge';
+import type { RequestEdgeOptions } from './request-edge-options';
 
 const CLIENT_CLOSED = 499;
 

@@ -244,6 +244,7 @@ export class RedisJobBackend implements JobBackend {
       attempts: 0,
       maxAttempts: kind?.retry.attempts ?? 1,
       idempotencyKey: s.idempotencyKey,
+      traceparent: s.traceparent,
       createdAt: now,
       updatedAt: now,
     };
@@ -255,6 +256,7 @@ export class RedisJobBackend implements JobBackend {
       submittedBy: job.submittedBy,
       maxAttempts: job.maxAttempts,
       idempotencyKey: job.idempotencyKey,
+      traceparent: job.traceparent,
       createdAt: now,
     };
     await redis
@@ -482,6 +484,7 @@ export class RedisJobBackend implements JobBackend {
       payload: job.payload,
       caller: job.submittedBy,
       attempt,
+      traceparent: job.traceparent,
       progress: (p) => void this.reportProgress(id, p),
       runAs: (caller, fn) => this.host!.runAs(caller, fn),
       logFailure: (err) => this.logger.warn({ err, jobId: id, kind: kind.name }, 'job attempt failed'),

@@ -76,6 +76,11 @@ export function runInSpan<T>(span: Span | undefined, fn: () => T): T {
   return context.with(trace.setSpan(context.active(), span), fn);
 }
 
+/** The active context with `span` as its span (to inject a span that is not active). */
+export function contextWithSpan(span: Span): Context {
+  return trace.setSpan(context.active(), span);
+}
+
 /** Marks `span` failed with `err` (exception event, `error.type`) and ends it. */
 export function endWithError(span: Span, err: unknown): void {
   if (span.isRecording()) {
