@@ -150,9 +150,11 @@ describe('OpenTelemetry tracing (e2e)', () => {
       const res = await request(app.getHttpServer()).get('/metrics').set('authorization', ADMIN);
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toMatch(/^application\/openmetrics-text/);
-      const exemplars = (res.text as string)
+      const exemplars = res.text
         .split('\n')
-        .filter((l) => l.startsWith('http_server_request_duration_seconds_bucket') && l.includes('route="/v1/llm/chat"'))
+        .filter(
+          (l) => l.startsWith('http_server_request_duration_seconds_bucket') && l.includes('route="/v1/llm/chat"'),
+        )
         .filter((l) => l.includes(' # {'));
       expect(exemplars.some((l) => l.includes(`trace_id="${traceId}"`))).toBe(true);
     });
@@ -214,7 +216,9 @@ describe('OpenTelemetry tracing (e2e)', () => {
         .set('traceparent', `00-${sampledByCaller}-${hex(8)}-01`);
       await flushTracing();
       await eventually(() => collector.trace(sampledByCaller).length > 0, { what: 'the caller-sampled trace' });
-      const roots = collector.spans.filter((s) => s.kind === SERVER && s.name === 'GET /health/live' && !s.parentSpanId);
+      const roots = collector.spans.filter(
+        (s) => s.kind === SERVER && s.name === 'GET /health/live' && !s.parentSpanId,
+      );
       const ratio = roots.length / N;
       // Binomial(400, 0.25): sd ≈ 0.022; ±0.1 is more than 4 sd.
       expect(ratio).toBeGreaterThan(0.15);

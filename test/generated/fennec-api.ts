@@ -2043,7 +2043,7 @@ export interface components {
         };
         AlertActionDto: {
             /** @enum {string} */
-            action: "restart" | "isolate" | "notify";
+            action: "restart" | "isolate" | "notify" | "scale_up";
             /** Format: date-time */
             at: string;
             ok: boolean;
@@ -2096,7 +2096,7 @@ export interface components {
             /** @enum {string} */
             level: "INFO" | "WARNING" | "ERROR" | "CRITICAL";
             /** @enum {string} */
-            action: "restart" | "isolate" | "notify";
+            action: "restart" | "isolate" | "notify" | "scale_up";
         };
         AutomationRuleDto: {
             /**
@@ -2110,7 +2110,7 @@ export interface components {
             /** @enum {string} */
             level: "INFO" | "WARNING" | "ERROR" | "CRITICAL";
             /** @enum {string} */
-            action: "restart" | "isolate" | "notify";
+            action: "restart" | "isolate" | "notify" | "scale_up";
             /** @example 300000 */
             cooldownMs: number;
             escalate?: components["schemas"]["RuleEscalationDto"];
@@ -2132,7 +2132,7 @@ export interface components {
             /** @enum {string} */
             level: "INFO" | "WARNING" | "ERROR" | "CRITICAL";
             /** @enum {string} */
-            action: "restart" | "isolate" | "notify";
+            action: "restart" | "isolate" | "notify" | "scale_up";
             /** @example 300000 */
             cooldownMs: number;
             escalate?: components["schemas"]["RuleEscalationDto"];

@@ -8,7 +8,15 @@ import {
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import { Agent, type Dispatcher, request } from 'undici';
-import { activeTracer, contextWithSpan, endWithError, injectTraceHeaders, type Span, SpanKind, startSpan } from '../tracing';
+import {
+  activeTracer,
+  contextWithSpan,
+  endWithError,
+  injectTraceHeaders,
+  type Span,
+  SpanKind,
+  startSpan,
+} from '../tracing';
 import { AttemptFailure } from './attempt-failure';
 import { guardBody } from './guarded-body';
 import type { InstanceHealth } from './instance-health';
@@ -122,7 +130,10 @@ export class AttemptRunner {
       span?.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.statusCode);
       if (verdict.failed) {
         res.body.on('error', () => undefined).destroy();
-        const error = new UpstreamBadResponseError(`Upstream "${this.poolName}" answered with an error`, res.statusCode);
+        const error = new UpstreamBadResponseError(
+          `Upstream "${this.poolName}" answered with an error`,
+          res.statusCode,
+        );
         release(error);
         this.health.recordFailure(instance, 'status_5xx');
         throw new AttemptFailure(error, true);
