@@ -127,6 +127,35 @@ describe('OpenTelemetry tracing (e2e)', () => {
       });
     });
 
+    it('should make an SSE answer a span that ends with the stream, inside the request’s span', async () => {
+      const traceId = hex(16);
+      const res = await request(app.getHttpServer())
+        .post('/v1/llm/chat')
+        .set({ authorization: AUTH, traceparent: `00-${traceId}-${hex(8)}-01` })
+        .send({ model: 'llama3.2:3b', messages: [{ role: 'user', content: 'a b c' }], stream: true })
+        .buffer(true)
+        .parse((r, done) => {
+          let text = '';
+          r.on('data', (c: Buffer) => (text += c.toString()));
+          r.on('end', () => done(null, text));
+        });
+      expect(res.status).toBe(200);
+      await flushTracing();
+      const spans = await eventually(
+        () => {
+          const t = collector.trace(traceId);
+          return t.some((s) => s.name === 'sse stream') && t.some((s) => s.kind === SERVER) ? t : undefined;
+        },
+        { what: 'the stream span' },
+      );
+      const server = spans.find((s) => s.kind === SERVER)!;
+      const stream = spans.find((s) => s.name === 'sse stream')!;
+      expect(stream.parentSpanId).toBe(server.spanId);
+      expect(stream.attributes).toMatchObject({ 'fennec.stream.protocol': 'sse', 'fennec.stream.end_reason': 'done' });
+      const genAi = spans.find((s) => s.name === 'chat llama3.2:3b')!;
+      expect(genAi.attributes['gen_ai.usage.output_tokens']).toEqual(expect.any(Number));
+    });
+
     it('should put trace_id and span_id on the request lines while requestId stays', async () => {
       const traceId = hex(16);
       const res = await chat(app, { traceparent: `00-${traceId}-${hex(8)}-01`, 'x-request-id': 'trace-log-1' });
