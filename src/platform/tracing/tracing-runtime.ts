@@ -1,6 +1,9 @@
 import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -27,6 +30,8 @@ const SCOPE = 'fennec-platform';
 interface Runtime {
   provider: NodeTracerProvider;
   users: number;
+  /** Removes the Redis and PostgreSQL client patches. */
+  unpatch: () => void;
 }
 
 let runtime: Runtime | undefined;
@@ -64,17 +69,45 @@ export function startTracing(config: TracingConfig): void {
       propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
     }),
   });
-  runtime = { provider, users: 1 };
+  runtime = { provider, users: 1, unpatch: instrumentClients(provider) };
   tracer = provider.getTracer(SCOPE);
+}
+
+/**
+ * Redis (ioredis) and PostgreSQL (pg) spans from the official instrumentations, for commands run
+ * inside a trace (`requireParentSpan`: BullMQ's polling and pub/sub outside any request stay out).
+ * They patch the client classes' prototypes when the module is required; the app loaded both
+ * before this runs, so each is required once more here, which makes the instrumentation's require
+ * hook patch the module already loaded, and with it every client made before. (Jest's module
+ * loader bypasses that hook: the spans show in a real process, test/tracing-process.e2e-spec.ts.)
+ */
+function instrumentClients(provider: NodeTracerProvider): () => void {
+  const unregister = registerInstrumentations({
+    tracerProvider: provider,
+    instrumentations: [
+      new IORedisInstrumentation({ requireParentSpan: true }),
+      new PgInstrumentation({ requireParentSpan: true }),
+    ],
+  });
+  for (const name of ['ioredis', 'pg']) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the require is the point (see above)
+      require(name);
+    } catch {
+      // Not installed: nothing to patch.
+    }
+  }
+  return unregister;
 }
 
 /** Leaves the SDK; the last user flushes the spans still buffered and removes it. */
 export async function stopTracing(): Promise<void> {
   if (!runtime) return;
   if (--runtime.users > 0) return;
-  const { provider } = runtime;
+  const { provider, unpatch } = runtime;
   runtime = undefined;
   tracer = undefined;
+  unpatch();
   try {
     await provider.shutdown();
   } finally {
