@@ -14,7 +14,7 @@
  * `node_modules` link) its Fennec is counted too, so "tracing off costs nothing" (target within
  * 1 %) is measured against the code before, in the same run.
  * Env: BENCH_REQUESTS (2000), BENCH_WARMUP (6000), BENCH_PATH, BENCH_FENNEC_ENV (see fennec-env),
- * BENCH_TRACING (1; 0 skips the tracing run), BENCH_BASELINE_DIR.
+ * BENCH_TRACING (1; 0 skips the tracing run), BENCH_BASELINE_DIR, BENCH_BARE (1; 0 skips bare NestJS).
  * Needs valgrind (Debian package `valgrind`); takes 3–8 minutes.
  */
 import { createServer } from 'node:http';
@@ -35,15 +35,18 @@ async function main(): Promise<void> {
   }
   const options = { requests: REQUESTS, warmup: WARMUP };
   const headers = { 'x-api-key': BENCH_KEY };
-  const bare = await countInstructions(
-    'bare',
-    'bench/servers/bare-server.ts',
-    { NODE_ENV: 'production' },
-    '/bench/ping?name=fennec',
-    headers,
-    options,
-  );
-  print(bare);
+  const bare =
+    process.env.BENCH_BARE === '0'
+      ? undefined
+      : await countInstructions(
+          'bare',
+          'bench/servers/bare-server.ts',
+          { NODE_ENV: 'production' },
+          '/bench/ping?name=fennec',
+          headers,
+          options,
+        );
+  if (bare) print(bare);
   const fennec = await countInstructions(
     'fennec',
     'bench/servers/fennec-server.ts',
@@ -53,10 +56,12 @@ async function main(): Promise<void> {
     options,
   );
   print(fennec);
-  console.log(`\nadded by the Fennec stack: ${fmt(fennec.perRequest - bare.perRequest)} instructions/request`);
-  console.log(
-    `ratio bare/fennec instructions per request: ${(bare.perRequest / fennec.perRequest).toFixed(3)} (target >= 0.75)`,
-  );
+  if (bare) {
+    console.log(`\nadded by the Fennec stack: ${fmt(fennec.perRequest - bare.perRequest)} instructions/request`);
+    console.log(
+      `ratio bare/fennec instructions per request: ${(bare.perRequest / fennec.perRequest).toFixed(3)} (target >= 0.75)`,
+    );
+  }
 
   const baselineDir = process.env.BENCH_BASELINE_DIR;
   if (baselineDir) {
