@@ -9,9 +9,10 @@
  */
 const PLATFORM_LAYERS = [
   ['config', 'context'],
+  ['tracing'],
   ['route-metadata', 'sensors'],
   ['metrics', 'logging', 'lifecycle'],
-  ['errors'],
+  ['errors', 'scaling'],
   ['openapi', 'http'],
   ['registry', 'validation'],
   ['state', 'storage', 'health'],

@@ -19,8 +19,10 @@ const swc = [
 const common = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit|jose|fast-bmp|iobuffer|music-metadata|win-guid|media-typer)/)',
+    '/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras|@borewit|jose|fast-bmp|iobuffer|music-metadata|win-guid|media-typer|@opentelemetry/otlp-exporter-base)/)',
   ],
+  // @opentelemetry/otlp-exporter-base loads node:http with `import()`, which Jest's CommonJS
+  // runtime refuses without --experimental-vm-modules: the transform turns it into require().
   // music-metadata and file-type export only `import`/`module-sync` entries, which Jest's CommonJS
   // resolver does not match: point at the entry Node itself loads with require() (the transform
   // above compiles it). content-type: see the interop file.

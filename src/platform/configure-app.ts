@@ -15,6 +15,7 @@ import { httpConfig, type HttpConfig } from './http/http.config';
 import { InFlightRequests } from './sensors/in-flight-requests';
 import { requestEdge } from './http/request-edge';
 import { securityHeaders } from './http/security-headers';
+import { tracingConfig, type TracingConfig } from './tracing/tracing.config';
 
 /** Response headers browsers may read cross-origin (rate-limit headers per named throttler). */
 const EXPOSED_HEADERS = [
@@ -40,6 +41,7 @@ export function configurePlatformApp(app: NestExpressApplication, info: OpenApiI
       logCompletions: app.get<LoggingConfig>(loggingConfig.KEY).httpRequests,
       metrics: app.get(MetricsService),
       inFlight: app.get(InFlightRequests),
+      tracing: app.get<TracingConfig>(tracingConfig.KEY).enabled,
     }),
   );
   app.disable('x-powered-by');

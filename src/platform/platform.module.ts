@@ -34,6 +34,10 @@ import { StreamingModule } from './streaming/streaming.module';
 import { UpstreamModule } from './upstream/upstream.module';
 import { StorageModule } from './storage/storage.module';
 import { JobsModule } from './jobs';
+import { tracingConfig, type TracingConfig } from './tracing/tracing.config';
+import { TracingModule } from './tracing/tracing.module';
+import { scalingConfig } from './scaling/scaling.config';
+import { ScalingModule } from './scaling/scaling.module';
 
 /**
  * The platform core, imported once by the application root. It loads and validates
@@ -49,7 +53,17 @@ function loadConfig() {
     isGlobal: true,
     cache: true,
     ignoreEnvFile: process.env.NODE_ENV === 'test',
-    load: [appConfig, httpConfig, loggingConfig, metricsConfig, healthConfig, lifecycleConfig, sensorsConfig],
+    load: [
+      appConfig,
+      httpConfig,
+      loggingConfig,
+      metricsConfig,
+      healthConfig,
+      lifecycleConfig,
+      sensorsConfig,
+      tracingConfig,
+      scalingConfig,
+    ],
     validate: validateEnvironment,
   });
   config.catch(() => undefined);
@@ -76,7 +90,9 @@ export class PlatformModule {
       module: PlatformModule,
       imports: [
         loadConfig(),
+        TracingModule,
         SensorsModule,
+        ScalingModule,
         LifecycleModule,
         HealthModule,
         HttpPipelineModule,
@@ -95,8 +111,9 @@ export class PlatformModule {
         { provide: PLATFORM_OPTIONS, useValue: options },
         {
           provide: ROOT_LOGGER,
-          inject: [loggingConfig.KEY],
-          useFactory: (logging: LoggingConfig) => createRootLogger(logging, options.logStream),
+          inject: [loggingConfig.KEY, tracingConfig.KEY],
+          useFactory: (logging: LoggingConfig, tracing: TracingConfig) =>
+            createRootLogger(logging, options.logStream, { traceFields: tracing.enabled }),
         },
         PlatformLogger,
         MetricsService,

@@ -2743,7 +2743,7 @@ export interface components {
         };
         AlertActionDto: {
             /** @enum {string} */
-            action: "restart" | "isolate" | "notify";
+            action: "restart" | "isolate" | "notify" | "scale_up";
             /** Format: date-time */
             at: string;
             ok: boolean;
@@ -2796,7 +2796,7 @@ export interface components {
             /** @enum {string} */
             level: "INFO" | "WARNING" | "ERROR" | "CRITICAL";
             /** @enum {string} */
-            action: "restart" | "isolate" | "notify";
+            action: "restart" | "isolate" | "notify" | "scale_up";
         };
         AutomationRuleDto: {
             /**
@@ -2810,7 +2810,7 @@ export interface components {
             /** @enum {string} */
             level: "INFO" | "WARNING" | "ERROR" | "CRITICAL";
             /** @enum {string} */
-            action: "restart" | "isolate" | "notify";
+            action: "restart" | "isolate" | "notify" | "scale_up";
             /** @example 300000 */
             cooldownMs: number;
             escalate?: components["schemas"]["RuleEscalationDto"];
@@ -2832,7 +2832,7 @@ export interface components {
             /** @enum {string} */
             level: "INFO" | "WARNING" | "ERROR" | "CRITICAL";
             /** @enum {string} */
-            action: "restart" | "isolate" | "notify";
+            action: "restart" | "isolate" | "notify" | "scale_up";
             /** @example 300000 */
             cooldownMs: number;
             escalate?: components["schemas"]["RuleEscalationDto"];

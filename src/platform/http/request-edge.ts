@@ -1,23 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request } from 'express';
-import type { Logger } from 'pino';
 import { attachContext, runInContext, RequestContext } from '../context/request-context';
 import { logCompletion } from '../logging/request-logging';
 import { assignRequestId } from '../logging/request-id';
-import type { MetricsService } from '../metrics/metrics.service';
 import { routeTemplate } from '../metrics/route-template';
-import type { InFlightRequests } from '../sensors/in-flight-requests';
+import type { RequestEdgeOptions } from './request-edge-options';
+import { tracedRequestEdge } from './traced-request-edge';
 
 /** nginx's convention for "client closed the connection before the answer was complete". */
 const CLIENT_CLOSED = 499;
 
-export interface RequestEdgeOptions {
-  root: Logger;
-  /** Write one line per completed request. */
-  logCompletions: boolean;
-  metrics: MetricsService;
-  inFlight: InFlightRequests;
-}
+export type { RequestEdgeOptions } from './request-edge-options';
 
 type Req = IncomingMessage & { id?: string };
 
@@ -36,7 +29,13 @@ type Req = IncomingMessage & { id?: string };
  * here rather than in an interceptor on purpose: interceptors run after guards, so they would
  * never see a 401, a 429 or a 404 for an unknown route, which are the answers operators count.
  */
-export function requestEdge({ root, logCompletions, metrics, inFlight }: RequestEdgeOptions) {
+export function requestEdge(options: RequestEdgeOptions) {
+  // Chosen once here, so with tracing off no request pays even a check for it.
+  if (options.tracing) return tracedRequestEdge(options, plainRequestEdge(options));
+  return plainRequestEdge(options);
+}
+
+function plainRequestEdge({ root, logCompletions, metrics, inFlight }: RequestEdgeOptions) {
   return (req: Req, res: ServerResponse, next: () => void): void => {
     const started = performance.now();
     inFlight.enter();

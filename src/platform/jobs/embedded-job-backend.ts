@@ -149,6 +149,7 @@ export class EmbeddedJobBackend implements JobBackend {
         attempts: 0,
         maxAttempts: kind?.retry.attempts ?? 1,
         idempotencyKey: s.idempotencyKey,
+        traceparent: s.traceparent,
         createdAt: now,
         updatedAt: now,
       });
@@ -399,6 +400,7 @@ export class EmbeddedJobBackend implements JobBackend {
       payload: job.payload,
       caller: job.submittedBy,
       attempt,
+      traceparent: job.traceparent,
       progress: (p) => this.reportProgress(job.id, p),
       runAs: (caller, fn) => this.host!.runAs(caller, fn),
       logFailure: (err) => this.logger.warn({ err, jobId: job.id, kind: job.kind }, 'job attempt failed'),

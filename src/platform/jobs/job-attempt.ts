@@ -1,4 +1,5 @@
 import { FennecError } from '../errors';
+import { activeTracer, extractContext, SpanKind, withSpan } from '../tracing';
 import { jobProblemOf } from './job-problem';
 import type { JobCaller, JobKindDefinition, JobProblem, JobProgress } from './job.types';
 import { JobCancelledError, JobTimeoutError } from './jobs.errors';
@@ -24,6 +25,8 @@ export interface AttemptInput {
   payload: unknown;
   caller: JobCaller;
   attempt: number;
+  /** The submitter's W3C trace context: the attempt's span continues that trace. */
+  traceparent?: string;
   progress(progress: JobProgress): void;
   runAs<T>(caller: JobCaller, fn: () => T): T;
   /** Logs a handler failure that is not a domain error. */
@@ -79,18 +82,20 @@ export class RunningAttempt {
     const { input } = this;
     const signal = this.controller.signal;
     try {
-      const result = await input.runAs(input.caller, () =>
-        input.kind.handler(input.payload, {
-          jobId: input.jobId,
-          kind: input.kind.name,
-          attempt: input.attempt,
-          caller: input.caller,
-          tenant: input.caller.tenant,
-          signal,
-          progress: (p) => {
-            if (!this.settled) input.progress(p);
-          },
-        }),
+      const result = await this.traced(() =>
+        input.runAs(input.caller, () =>
+          input.kind.handler(input.payload, {
+            jobId: input.jobId,
+            kind: input.kind.name,
+            attempt: input.attempt,
+            caller: input.caller,
+            tenant: input.caller.tenant,
+            signal,
+            progress: (p) => {
+              if (!this.settled) input.progress(p);
+            },
+          }),
+        ),
       );
       if (this.cancelled) this.finish({ kind: 'cancelled', problem: cancelledProblem() });
       else this.finish({ kind: 'succeeded', result: result ?? null });
@@ -101,6 +106,29 @@ export class RunningAttempt {
         this.finish({ kind: 'failed', problem: jobProblemOf(err), timedOut: false });
       }
     }
+  }
+
+  /**
+   * With tracing on, the attempt is a `job {kind}` span in the submitter's trace (from the stored
+   * `traceparent`, whichever instance runs it), never in the trace of whatever woke the queue.
+   */
+  private traced<T>(fn: () => Promise<T>): Promise<T> {
+    if (activeTracer() === undefined) return fn();
+    const { input } = this;
+    return withSpan(
+      `job ${input.kind.name}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: extractContext(input.traceparent === undefined ? {} : { traceparent: input.traceparent }),
+        attributes: {
+          'fennec.job.id': input.jobId,
+          'fennec.job.kind': input.kind.name,
+          'fennec.job.attempt': input.attempt,
+          'fennec.tenant': input.caller.tenant,
+        },
+      },
+      fn,
+    );
   }
 
   private timeOut(): void {

@@ -9,6 +9,8 @@ export interface JobSubmission {
   idempotencyKey?: string;
   /** Overrides the kind's priority (lower runs first). */
   priority?: number;
+  /** W3C trace context of the submitter (tracing on): the run joins the submitter's trace. */
+  traceparent?: string;
 }
 
 export interface JobListQuery {

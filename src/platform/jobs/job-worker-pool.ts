@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Piscina } from 'piscina';
-import { isAbsolute } from 'node:path';
+import { basename, isAbsolute } from 'node:path';
+import { withSpan } from '../tracing';
 import { jobsConfig, type JobsConfig } from './jobs.config';
 import { JobCancelledError } from './jobs.errors';
 
@@ -30,7 +31,10 @@ export class JobWorkerPool {
   async run<R = unknown>(filename: string, input: unknown, signal?: AbortSignal): Promise<R> {
     if (!isAbsolute(filename)) throw new TypeError(`worker filename must be absolute: ${filename}`);
     try {
-      return (await this.pool(filename).run(input, { signal })) as R;
+      // The thread's task as a span of the job's trace (the worker thread itself runs no SDK).
+      return (await withSpan(`job.worker ${basename(filename)}`, {}, () =>
+        this.pool(filename).run(input, { signal }),
+      )) as R;
     } catch (err) {
       if (signal?.aborted)
         throw signal.reason instanceof Error ? signal.reason : new JobCancelledError('The job was cancelled');

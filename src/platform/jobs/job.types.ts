@@ -65,6 +65,8 @@ export interface JobRecord {
   runAfter?: number;
   /** Jobs of the same kind ahead of this one (queued jobs only). */
   position?: number;
+  /** The submitter's W3C trace context (tracing on); internal, not part of the API view. */
+  traceparent?: string;
 }
 
 /** One event in a job's history; `seq` increases per job and is the SSE event id. */

@@ -5,11 +5,13 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Caller } from '../context';
 import { CallerResolver } from '../security';
+import { activeTracer, extractContext, type Span, SpanKind, startSpan } from '../tracing';
 import { jobProblemOf } from './job-problem';
 import type { JobEvent, JobStateEventData } from './job.types';
 import { jobsConfig, type JobsConfig } from './jobs.config';
 import { InvalidJobQueryError } from './jobs.errors';
 import { endsJob, JobsService } from './jobs.service';
+import { JobsMetrics } from './jobs.metrics';
 
 type AuthedRequest = IncomingMessage & { caller?: Caller };
 type VerifyInfo = { req: IncomingMessage };
@@ -39,9 +41,11 @@ export class JobsEventsGateway implements OnGatewayInit, OnGatewayConnection {
     private readonly jobs: JobsService,
     private readonly moduleRef: ModuleRef,
     @Inject(jobsConfig.KEY) private readonly config: JobsConfig,
+    private readonly metrics: JobsMetrics,
   ) {}
 
   afterInit(server: WebSocketServer): void {
+    this.metrics.readWebSocketsFrom(() => server.clients.size);
     const resolver = this.moduleRef.get(CallerResolver, { strict: false });
     // ws reads `verifyClient` at every upgrade: authenticating there answers bad credentials with
     // a plain HTTP 401 before any socket exists (the gateway options are static, the resolver is not).
@@ -64,7 +68,16 @@ export class JobsEventsGateway implements OnGatewayInit, OnGatewayConnection {
       client.close(1008, 'unauthenticated');
       return;
     }
-    new JobsSocketSession(client, caller, this.jobs, this.config, this.logger).start();
+    // With tracing on, the connection is a span (continuing the upgrade's traceparent) that ends with it.
+    const span =
+      activeTracer() === undefined
+        ? undefined
+        : startSpan('websocket /jobs/ws', {
+            kind: SpanKind.SERVER,
+            parent: extractContext(req.headers),
+            attributes: { 'fennec.stream.protocol': 'websocket', 'fennec.tenant': caller.tenant },
+          });
+    new JobsSocketSession(client, caller, this.jobs, this.config, this.logger, span).start();
   }
 }
 
@@ -83,6 +96,7 @@ class JobsSocketSession {
     private readonly jobs: JobsService,
     private readonly config: JobsConfig,
     private readonly logger: Logger,
+    private readonly span?: Span,
   ) {}
 
   start(): void {
@@ -202,5 +216,6 @@ class JobsSocketSession {
     clearInterval(this.heartbeat);
     for (const ctl of this.followed.values()) ctl.abort();
     this.unsubscribeAll?.();
+    this.span?.end();
   }
 }

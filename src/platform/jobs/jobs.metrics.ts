@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { MetricsService } from '../metrics';
+import { ScalingSignals } from '../scaling';
 import type { AttemptOutcome, JobKindStats } from './job-backend';
 
 const SECONDS_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200, 14400];
@@ -14,11 +15,17 @@ export class JobsMetrics {
   private readonly retries: Counter<'kind'>;
   private readonly cancellations: Counter<'kind'>;
   private stats: () => Promise<JobKindStats[]> = () => Promise.resolve([]);
+  private webSockets: () => number = () => 0;
 
-  constructor(metrics: MetricsService) {
+  constructor(metrics: MetricsService, scaling: ScalingSignals) {
     const registers = [metrics.registry];
     // Gauges read the backend when scraped (cluster-wide on Redis), not per event.
     const read = () => this.stats().catch(() => [] as JobKindStats[]);
+    scaling.addClusterSignal({
+      name: 'jobs_backlog',
+      perReplica: scaling.config.jobsBacklogPerReplica,
+      read: async () => (await this.stats()).reduce((n, s) => n + s.queued, 0),
+    });
     new Gauge({
       name: metrics.name('jobs_queued'),
       help: 'Jobs waiting to run, by kind',
@@ -37,6 +44,28 @@ export class JobsMetrics {
       async collect() {
         this.reset();
         for (const s of await read()) this.set({ kind: s.kind }, s.running);
+      },
+    });
+    // Scaling signals: how long the oldest due job has waited, and open WebSocket connections.
+    new Gauge({
+      name: metrics.name('jobs_oldest_queued_age_seconds'),
+      help: 'Age of the oldest queued job that is due (not waiting for a retry backoff), by kind; 0 when none',
+      labelNames: ['kind'],
+      registers,
+      async collect() {
+        this.reset();
+        const now = Date.now();
+        for (const s of await read())
+          this.set({ kind: s.kind }, s.oldestQueuedAt === undefined ? 0 : Math.max(0, now - s.oldestQueuedAt) / 1000);
+      },
+    });
+    const sockets = () => this.webSockets();
+    new Gauge({
+      name: metrics.name('websocket_connections'),
+      help: 'WebSocket connections open on this instance (jobs events at /jobs/ws)',
+      registers,
+      collect() {
+        this.set(sockets());
       },
     });
     this.waitSeconds = new Histogram({
@@ -76,6 +105,11 @@ export class JobsMetrics {
   /** Where the queued/running gauges read from. */
   readStatsFrom(stats: () => Promise<JobKindStats[]>): void {
     this.stats = stats;
+  }
+
+  /** Where the WebSocket connections gauge reads from (the jobs gateway's server). */
+  readWebSocketsFrom(count: () => number): void {
+    this.webSockets = count;
   }
 
   started(kind: string, waitMs: number): void {

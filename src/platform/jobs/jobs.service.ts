@@ -3,6 +3,7 @@ import { FennecError } from '../errors';
 import { ManagedService, type ManagedLifecycle, type ServiceHealthReport } from '../registry';
 import { hasRole } from '../context';
 import { CallerContext } from '../security';
+import { currentTraceparent } from '../tracing';
 import type { AttemptOutcome, JobBackend, JobBackendHost, JobPage } from './job-backend';
 import { JOB_BACKEND } from './job-backend';
 import { decodeCursor } from './job-cursor';
@@ -163,7 +164,10 @@ export class JobsService implements ManagedLifecycle {
       );
     }
     const submitter: JobCaller = { id: caller.id, kind: caller.kind, roles: caller.roles, tenant: caller.tenant };
-    return this.guard(() => this.backend.submit({ kind, payload, caller: submitter, ...options }));
+    const traceparent = currentTraceparent();
+    return this.guard(() =>
+      this.backend.submit({ kind, payload, caller: submitter, ...options, ...(traceparent && { traceparent }) }),
+    );
   }
 
   /** The job if `caller` may see it (its tenant's, or any for admins), else JOBS.NOT_FOUND. */

@@ -300,6 +300,7 @@ export class RedisJobBackend implements JobBackend {
       attempts: 0,
       maxAttempts: kind?.retry.attempts ?? 1,
       idempotencyKey: s.idempotencyKey,
+      traceparent: s.traceparent,
       createdAt: now,
       updatedAt: now,
     };
@@ -311,6 +312,7 @@ export class RedisJobBackend implements JobBackend {
       submittedBy: job.submittedBy,
       maxAttempts: job.maxAttempts,
       idempotencyKey: job.idempotencyKey,
+      traceparent: job.traceparent,
       createdAt: now,
     };
     // The record and the BullMQ job in one round trip: the queue sends its commands on this same
@@ -540,6 +542,7 @@ export class RedisJobBackend implements JobBackend {
       payload: job.payload,
       caller: job.submittedBy,
       attempt,
+      traceparent: job.traceparent,
       // On the worker's connection, like the attempt's end: Redis keeps them in order.
       progress: (p) => void this.reportProgress(id, p, connection),
       runAs: (caller, fn) => this.host!.runAs(caller, fn),

@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { traceLogFields } from '../tracing/spans';
 import type { LoggingConfig } from './logging.config';
 import { redactSecrets, SECRET_SERIALIZERS } from './redaction';
 
@@ -10,7 +11,11 @@ export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
  * derive from it. JSON goes through an asynchronous destination (a synchronous write per line is
  * the largest single cost on the request path); `pretty` runs pino-pretty in a worker thread.
  */
-export function createRootLogger(config: LoggingConfig, stream?: DestinationStream): Logger {
+export function createRootLogger(
+  config: LoggingConfig,
+  stream?: DestinationStream,
+  { traceFields = false }: { traceFields?: boolean } = {},
+): Logger {
   const options: pino.LoggerOptions = {
     level: config.level,
     serializers: { ...SECRET_SERIALIZERS, err: pino.stdSerializers.err },
@@ -18,6 +23,9 @@ export function createRootLogger(config: LoggingConfig, stream?: DestinationStre
     formatters: { level: (label) => ({ level: label }), log: redactSecrets },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
+  // With tracing on, every line written inside a span carries its trace_id and span_id; with it
+  // off no mixin is installed, so a line costs what it did before.
+  if (traceFields) options.mixin = () => traceLogFields() ?? {};
   if (stream) return pino(options, stream);
   if (config.format === 'pretty') {
     return pino({

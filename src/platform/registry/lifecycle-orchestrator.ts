@@ -5,6 +5,7 @@ import { SerialQueue } from './serial-queue';
 import type { ServiceGraph, ServiceNode } from './service-graph';
 import { isUp, type ServiceLastError, type ServiceSnapshot, type ServiceStateChange } from './service-snapshot';
 import { withTimeout } from './with-timeout';
+import { withSpan } from '../tracing';
 
 /** Hooks the orchestrator calls as things happen; the registry turns them into logs, events, metrics. */
 export interface OrchestratorHooks {
@@ -234,7 +235,9 @@ export class LifecycleOrchestrator {
         const started = Date.now();
         try {
           if (e.instance.start)
-            await withTimeout(() => e.instance.start!(), def.startTimeoutMs, `start of '${def.name}'`);
+            await withSpan(`registry.start ${def.name}`, { attributes: { 'fennec.service': def.name } }, () =>
+              withTimeout(() => e.instance.start!(), def.startTimeoutMs, `start of '${def.name}'`),
+            );
         } catch (err) {
           const cause = message(err);
           e.startDurationMs = Date.now() - started;
@@ -269,7 +272,10 @@ export class LifecycleOrchestrator {
         this.transition(e, 'STOPPING');
         const started = Date.now();
         try {
-          if (e.instance.stop) await withTimeout(() => e.instance.stop!(), def.stopTimeoutMs, `stop of '${def.name}'`);
+          if (e.instance.stop)
+            await withSpan(`registry.stop ${def.name}`, { attributes: { 'fennec.service': def.name } }, () =>
+              withTimeout(() => e.instance.stop!(), def.stopTimeoutMs, `stop of '${def.name}'`),
+            );
           e.stoppedAt = new Date();
           e.stopDurationMs = e.stoppedAt.getTime() - started;
           this.transition(e, 'STOPPED');

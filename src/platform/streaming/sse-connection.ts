@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ProblemDetails } from '../errors/problem-details';
+import { type Span, startSpan } from '../tracing';
 import { formatSseFrame } from './sse-frame';
 import type { SseOverflowPolicy } from './streaming.config';
 import type { StreamEndReason, StreamingMetrics } from './streaming.metrics';
@@ -51,6 +52,8 @@ export class SseConnection {
   private writableWaiters?: (() => void)[];
   private readonly openedAt = performance.now();
   private endReason: StreamEndReason = 'disconnect';
+  /** The stream's span (tracing on): from `open` until the stream ends. */
+  private span?: Span;
 
   /**
    * `onEnd` (optional) runs first when the stream ends; the owner of many connections passes one
@@ -89,6 +92,7 @@ export class SseConnection {
     });
     this.res.on('close', () => this.finish());
     this.metrics.open.inc();
+    this.span = startSpan('sse stream', { attributes: { 'fennec.stream.protocol': 'sse' } });
     this.write(`retry: ${this.options.retryMs}\n\n`, 0);
   }
 
@@ -224,5 +228,10 @@ export class SseConnection {
     for (const fn of cleanups) safely(fn);
     this.metrics.open.dec();
     this.metrics.ended(this.endReason, (performance.now() - this.openedAt) / 1000);
+    if (this.span) {
+      this.span.setAttribute('fennec.stream.end_reason', this.endReason);
+      if (this.dropped > 0) this.span.setAttribute('fennec.stream.dropped_events', this.dropped);
+      this.span.end();
+    }
   }
 }

@@ -1,5 +1,22 @@
 import { isBrokenCircuitError, isIsolatedCircuitError } from 'cockatiel';
+import {
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_RESEND_COUNT,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+} from '@opentelemetry/semantic-conventions';
 import { Agent, type Dispatcher, request } from 'undici';
+import {
+  activeTracer,
+  contextWithSpan,
+  endWithError,
+  injectTraceHeaders,
+  type Span,
+  SpanKind,
+  startSpan,
+} from '../tracing';
 import { AttemptFailure } from './attempt-failure';
 import { guardBody } from './guarded-body';
 import type { InstanceHealth } from './instance-health';
@@ -70,27 +87,34 @@ export class AttemptRunner {
       () => controller.abort(new UpstreamTimeoutError(`Upstream "${this.poolName}" did not finish in time`, 'total')),
       timeouts.totalMs,
     );
+    const limit = this.options.maxConcurrentPerInstance;
+    const url = instance.resolve(req.path);
+    // The attempt's client span (tracing on): from sending until the body is read or the attempt fails.
+    const span = activeTracer() === undefined ? undefined : this.clientSpan(instance, url, method, attemptNo);
     let released = false;
-    const release = () => {
+    const release = (err?: unknown) => {
       if (released) return;
       released = true;
       clearTimeout(firstByteTimer);
       clearTimeout(totalTimer);
       req.signal?.removeEventListener('abort', onCallerAbort);
       instance.outstanding--;
-      this.metrics.outstanding(this.poolName, instance.id, instance.outstanding);
+      this.metrics.outstanding(this.poolName, instance.id, instance.outstanding, limit);
+      if (span === undefined) return;
+      if (err === undefined) span.end();
+      else endWithError(span, err);
     };
 
     instance.outstanding++;
-    this.metrics.outstanding(this.poolName, instance.id, instance.outstanding);
+    this.metrics.outstanding(this.poolName, instance.id, instance.outstanding, limit);
     this.metrics.request(this.poolName, instance.id);
     const started = performance.now();
     let response: Dispatcher.ResponseData | undefined;
     try {
       const verdict = await instance.breaker.execute(async (): Promise<BreakerVerdict> => {
-        response = await request(instance.resolve(req.path), {
+        response = await request(url, {
           method: method as Dispatcher.HttpMethod,
-          headers: headersFor(req),
+          headers: headersFor(req, span),
           body: bodyFor(req.body),
           signal: controller.signal,
           dispatcher: this.agent,
@@ -103,14 +127,16 @@ export class AttemptRunner {
       clearTimeout(firstByteTimer);
       this.metrics.latency(this.poolName, instance.id, (performance.now() - started) / 1000);
       const res = response!;
+      span?.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.statusCode);
       if (verdict.failed) {
         res.body.on('error', () => undefined).destroy();
-        release();
-        this.health.recordFailure(instance, 'status_5xx');
-        throw new AttemptFailure(
-          new UpstreamBadResponseError(`Upstream "${this.poolName}" answered with an error`, res.statusCode),
-          true,
+        const error = new UpstreamBadResponseError(
+          `Upstream "${this.poolName}" answered with an error`,
+          res.statusCode,
         );
+        release(error);
+        this.health.recordFailure(instance, 'status_5xx');
+        throw new AttemptFailure(error, true);
       }
       this.health.recordSuccess(instance);
       const errorOf = guardBody(res.body, {
@@ -122,9 +148,29 @@ export class AttemptRunner {
       return new UpstreamResponse(res.statusCode, headersOf(res.headers), instance.id, attemptNo, res.body, errorOf);
     } catch (err) {
       if (err instanceof AttemptFailure) throw err;
-      release();
-      throw this.classify(err, controller.signal, instance);
+      const failure = this.classify(err, controller.signal, instance);
+      release(failure instanceof AttemptFailure ? failure.error : failure);
+      throw failure;
     }
+  }
+
+  private clientSpan(instance: UpstreamInstance, u: URL, method: string, attemptNo: number): Span | undefined {
+    return startSpan(method, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        [ATTR_HTTP_REQUEST_METHOD]: method,
+        [ATTR_SERVER_ADDRESS]: u.hostname,
+        [ATTR_SERVER_PORT]: Number(u.port) || (u.protocol === 'https:' ? 443 : 80),
+        // Origin and path only: a query string may carry a credential.
+        [ATTR_URL_FULL]: u.origin + u.pathname,
+        ...(attemptNo > 1 && { [ATTR_HTTP_REQUEST_RESEND_COUNT]: attemptNo - 1 }),
+        'fennec.upstream.pool': this.poolName,
+        'fennec.upstream.instance': instance.id,
+        'fennec.upstream.attempt': attemptNo,
+        'fennec.upstream.breaker_state': instance.breakerState,
+        'fennec.upstream.outstanding': instance.outstanding,
+      },
+    });
   }
 
   /** Closes idle connections and aborts open ones. */
@@ -163,9 +209,11 @@ export class AttemptRunner {
   }
 }
 
-function headersFor(req: UpstreamRequest): Record<string, string> {
+function headersFor(req: UpstreamRequest, span: Span | undefined): Record<string, string> {
   const headers: Record<string, string> = { ...req.headers };
   if (req.requestId !== undefined) headers['x-request-id'] = req.requestId;
+  // W3C trace context of this attempt's client span, so the upstream's spans join the trace.
+  if (span !== undefined) injectTraceHeaders(headers, contextWithSpan(span));
   const body = req.body;
   if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
     headers['content-type'] ??= 'application/json';

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FennecError } from '../errors/fennec-error';
+import { activeTracer, type Span, SpanKind, withSpan } from '../tracing';
 import { AttemptFailure } from './attempt-failure';
 import type { AttemptRunner } from './attempt-runner';
 import type { RandomSource } from './strategies/balancer';
@@ -28,7 +29,17 @@ export class UpstreamFailover {
     private readonly random: RandomSource,
   ) {}
 
-  async request(req: UpstreamRequest): Promise<UpstreamResponse> {
+  /** With tracing on, the call is one `upstream {pool}` span; each attempt is a client span inside it. */
+  request(req: UpstreamRequest): Promise<UpstreamResponse> {
+    if (activeTracer() === undefined) return this.run(req, undefined);
+    return withSpan(
+      `upstream ${this.poolName}`,
+      { kind: SpanKind.INTERNAL, attributes: { 'fennec.upstream.pool': this.poolName } },
+      (span) => this.run(req, span),
+    );
+  }
+
+  private async run(req: UpstreamRequest, span: Span | undefined): Promise<UpstreamResponse> {
     const method = (req.method ?? 'GET').toUpperCase();
     const idempotent = req.idempotent ?? SAFE_METHODS.has(method);
     const { maxAttempts, deadlineMs } = this.options.retry;
@@ -50,6 +61,7 @@ export class UpstreamFailover {
         break;
       }
       tried.add(instance);
+      span?.setAttribute('fennec.upstream.attempts', attempt);
       try {
         return await this.attempts.attempt(instance, req, method, attempt);
       } catch (err) {
@@ -62,6 +74,7 @@ export class UpstreamFailover {
       const delay = Math.floor(this.random() * cap);
       if (Date.now() + delay >= deadline) break;
       this.metrics.retry(this.poolName);
+      span?.addEvent('retry', { 'fennec.upstream.attempt': attempt + 1, 'fennec.upstream.backoff_ms': delay });
       try {
         await sleep(delay, undefined, { signal: req.signal });
       } catch {

@@ -13,7 +13,8 @@ export interface UpstreamMetricsSink {
   ejection(pool: string, instance: string): void;
   retry(pool: string): void;
   breakerState(pool: string, instance: string, state: BreakerStateName): void;
-  outstanding(pool: string, instance: string, value: number): void;
+  /** Calls in flight on an instance, and its bulkhead (maxConcurrentPerInstance) when known. */
+  outstanding(pool: string, instance: string, value: number, limit?: number): void;
   probe(pool: string, instance: string, status: ProbeStatus): void;
   /** One attempt sent to a probe-failing instance because no instance passed its probe. */
   panic(pool: string): void;
@@ -42,6 +43,7 @@ export class UpstreamMetrics implements UpstreamMetricsSink {
   private readonly retries: Counter<'pool'>;
   private readonly breaker: Gauge<'pool' | 'instance'>;
   private readonly inFlight: Gauge<'pool' | 'instance'>;
+  private readonly bulkheadLimit: Gauge<'pool' | 'instance'>;
   private readonly probeHealthy: Gauge<'pool' | 'instance'>;
   private readonly panics: Counter<'pool'>;
 
@@ -90,6 +92,13 @@ export class UpstreamMetrics implements UpstreamMetricsSink {
       labelNames: ['pool', 'instance'],
       registers,
     });
+    // With upstream_outstanding_requests, the saturation signal an autoscaler reads: in use / limit.
+    this.bulkheadLimit = new Gauge({
+      name: name('upstream_bulkhead_limit'),
+      help: 'Calls an upstream instance may have in flight at once (its bulkhead, maxConcurrentPerInstance)',
+      labelNames: ['pool', 'instance'],
+      registers,
+    });
     this.probeHealthy = new Gauge({
       name: name('upstream_probe_healthy'),
       help: 'Last active probe of an instance: 1 passed, 0 failed (absent until first probed)',
@@ -122,8 +131,9 @@ export class UpstreamMetrics implements UpstreamMetricsSink {
   breakerState(pool: string, instance: string, state: BreakerStateName): void {
     this.breaker.set({ pool, instance }, BREAKER_STATE_VALUE[state]);
   }
-  outstanding(pool: string, instance: string, value: number): void {
+  outstanding(pool: string, instance: string, value: number, limit?: number): void {
     this.inFlight.set({ pool, instance }, value);
+    if (limit !== undefined) this.bulkheadLimit.set({ pool, instance }, limit);
   }
   probe(pool: string, instance: string, status: ProbeStatus): void {
     if (status === 'unknown') this.probeHealthy.remove({ pool, instance });
@@ -135,6 +145,7 @@ export class UpstreamMetrics implements UpstreamMetricsSink {
   forget(pool: string, instance: string): void {
     this.breaker.remove({ pool, instance });
     this.inFlight.remove({ pool, instance });
+    this.bulkheadLimit.remove({ pool, instance });
     this.probeHealthy.remove({ pool, instance });
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { FennecError } from '../../platform/errors';
+import { endGenAiSpan, endWithError, runInSpan, type Span, startGenAiSpan } from '../../platform/tracing';
 import {
   type UpstreamPool,
   type UpstreamResponse,
@@ -20,6 +21,13 @@ export interface LlmCallOptions {
 }
 
 export type OllamaOperation = 'chat' | 'generate' | 'embed' | 'show' | 'tags' | 'version';
+
+/** GenAI semantic-convention operation names of the calls that run a model. */
+const GEN_AI_OPERATIONS: Partial<Record<OllamaOperation, string>> = {
+  chat: 'chat',
+  generate: 'text_completion',
+  embed: 'embeddings',
+};
 
 /**
  * Called by {@link OllamaRelay.relay} per line: its bytes as Ollama sent them (with the `\n`) and
@@ -122,6 +130,9 @@ function parseLine(raw: string): OllamaChunk {
  */
 @Injectable()
 export class OllamaRelay {
+  /** The GenAI span of a model call (tracing on), ended when its answer has been read. */
+  private readonly genAiSpans = new WeakMap<UpstreamResponse, Span>();
+
   constructor(
     private readonly gateway: LlmGateway,
     private readonly metrics: LlmMetrics,
@@ -145,23 +156,31 @@ export class OllamaRelay {
       if (err instanceof UpstreamUnavailableError) this.metrics.calls.inc({ operation, outcome: 'unavailable' });
       throw err;
     }
+    const span = this.genAiSpan(operation, body);
     let res: UpstreamResponse;
     try {
-      res = await pool.request({
-        method: body === undefined ? 'GET' : 'POST',
-        path,
-        body,
-        // Ollama calls change nothing, so one that failed with a 5xx may go to another instance.
-        idempotent: true,
-        signal: options.signal,
-        requestId: options.requestId,
-      });
+      res = await runInSpan(span, () =>
+        pool.request({
+          method: body === undefined ? 'GET' : 'POST',
+          path,
+          body,
+          // Ollama calls change nothing, so one that failed with a 5xx may go to another instance.
+          idempotent: true,
+          signal: options.signal,
+          requestId: options.requestId,
+        }),
+      );
     } catch (err) {
       this.metrics.calls.inc({ operation, outcome: err instanceof UpstreamCallAbortedError ? 'aborted' : 'error' });
+      if (span) endWithError(span, err);
       throw err;
     }
     this.gateway.markUp(res.instance);
-    if (res.ok) return res;
+    if (res.ok) {
+      if (span) this.genAiSpans.set(res, span);
+      return res;
+    }
+    if (span) endWithError(span, new LlmRequestRejectedError(`Ollama answered ${res.status}`));
     this.metrics.calls.inc({ operation, outcome: 'rejected' });
     const message = await errorMessageOf(res);
     if (res.status === 404) throw new LlmModelNotFoundError(message ?? 'Model not found on Ollama');
@@ -175,9 +194,11 @@ export class OllamaRelay {
       const out = await res.json<T>();
       this.metrics.calls.inc({ operation, outcome: 'ok' });
       this.countTokens(out as OllamaChunk);
+      this.endGenAi(res, out as OllamaChunk);
       return out;
     } catch (err) {
       this.metrics.calls.inc({ operation, outcome: 'error' });
+      this.endGenAi(res, undefined, err);
       throw asStreamError(err);
     }
   }
@@ -257,6 +278,7 @@ export class OllamaRelay {
         if (chunk.done) {
           finished = true;
           this.countTokens(chunk);
+          this.endGenAi(res, chunk);
           this.metrics.calls.inc({ operation, outcome: 'ok' });
         }
         return forward(raw, () => chunk);
@@ -265,7 +287,11 @@ export class OllamaRelay {
         throw new UpstreamBadResponseError('Ollama ended the stream before its final chunk');
     } catch (err) {
       this.metrics.calls.inc({ operation, outcome: err instanceof UpstreamCallAbortedError ? 'aborted' : 'error' });
+      this.endGenAi(res, undefined, err);
       throw asStreamError(err);
+    } finally {
+      // A consumer that stopped early: the span ends with what was read.
+      this.endGenAi(res, undefined);
     }
   }
 
@@ -274,6 +300,34 @@ export class OllamaRelay {
     const tags = await this.json<OllamaTagsResponse>('tags', '/api/tags', undefined, options);
     if (!this.policy.restrictsModels()) return tags;
     return { ...tags, models: tags.models.filter((m) => this.policy.allows(m.name)) };
+  }
+
+  private genAiSpan(operation: OllamaOperation, body: object | undefined): Span | undefined {
+    const name = GEN_AI_OPERATIONS[operation];
+    const model = (body as { model?: unknown } | undefined)?.model;
+    if (name === undefined || typeof model !== 'string') return undefined;
+    const opts = (body as { options?: { num_predict?: unknown; temperature?: unknown } }).options;
+    return startGenAiSpan({
+      operation: name,
+      provider: 'ollama',
+      model,
+      maxTokens: typeof opts?.num_predict === 'number' ? opts.num_predict : undefined,
+      temperature: typeof opts?.temperature === 'number' ? opts.temperature : undefined,
+    });
+  }
+
+  /** Ends the call's GenAI span with Ollama's token counts (once; later calls do nothing). */
+  private endGenAi(res: UpstreamResponse, chunk: OllamaChunk | undefined, err?: unknown): void {
+    const span = this.genAiSpans.get(res);
+    if (span === undefined) return;
+    this.genAiSpans.delete(res);
+    if (err !== undefined) return endWithError(span, err);
+    endGenAiSpan(span, {
+      inputTokens: chunk?.prompt_eval_count,
+      outputTokens: chunk?.eval_count,
+      responseModel: chunk?.model,
+      finishReason: chunk?.done_reason,
+    });
   }
 
   private countTokens(chunk: OllamaChunk): void {

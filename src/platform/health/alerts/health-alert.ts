@@ -1,7 +1,7 @@
 export const ALERT_LEVELS = ['INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
 export type AlertLevel = (typeof ALERT_LEVELS)[number];
 
-export const AUTOMATION_ACTIONS = ['restart', 'isolate', 'notify'] as const;
+export const AUTOMATION_ACTIONS = ['restart', 'isolate', 'notify', 'scale_up'] as const;
 export type AutomationAction = (typeof AUTOMATION_ACTIONS)[number];
 
 /** An action an alert's firing led to, and how it went. */

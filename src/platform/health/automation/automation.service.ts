@@ -18,6 +18,7 @@ import { ServiceHealthChecker } from '../checks/service-health-checker.service';
 import { AutomationRuleDto } from '../dto/automation-rule.dto';
 import { healthConfig, type HealthConfig } from '../health.config';
 import { LifecyclePhaseService } from '../../lifecycle/lifecycle-phase.service';
+import { ScalingSignals } from '../../scaling/scaling-signals.service';
 import { HealthHistory } from '../monitor/health-history';
 import { HealthMonitorService } from '../monitor/health-monitor.service';
 import type { AutomationRule } from './automation-rule';
@@ -27,7 +28,8 @@ import { type ActionExecutor, RuleEngine, type ServiceObservation } from './rule
  * Automation rules (from HEALTH_AUTOMATION_RULES, changeable at runtime) evaluated every
  * HEALTH_AUTOMATION_INTERVAL_MS against the services' health, check figures and trends. Actions act:
  * `restart` restarts the service through the registry, `isolate` takes it OUT_OF_SERVICE, `notify`
- * POSTs the alert to HEALTH_ALERT_WEBHOOK_URL.
+ * POSTs the alert to HEALTH_ALERT_WEBHOOK_URL, `scale_up` raises `fennec_desired_replicas` by one
+ * for SCALING_RAISE_HOLD_MS (an autoscaler reading it adds the replica).
  */
 @Injectable()
 export class AutomationService
@@ -47,6 +49,7 @@ export class AutomationService
     private readonly history: HealthHistory,
     private readonly monitor: HealthMonitorService,
     private readonly lifecycle: LifecyclePhaseService,
+    private readonly scaling: ScalingSignals,
     alerts: HealthAlertsService,
     @Inject(healthConfig.KEY) private readonly config: HealthConfig,
   ) {
@@ -104,6 +107,13 @@ export class AutomationService
         this.registry.setOutOfService(service, `isolated by rule ${alert.rule ?? alert.key}`);
         this.checker.invalidate(service);
         return { ok: true, detail: 'OUT_OF_SERVICE' };
+      case 'scale_up': {
+        const r = await this.scaling.raise(`rule ${alert.rule ?? alert.key} on ${service}`);
+        return {
+          ok: true,
+          detail: `fennec_desired_replicas ${r.desiredReplicas}${r.capped ? ' (already at SCALING_MAX_REPLICAS)' : ''}`,
+        };
+      }
       case 'notify': {
         const outcome = await this.webhook.send({
           alert: HealthAlertsService.toDto(alert),

@@ -1,0 +1,3 @@
+export * from './scaling.config';
+export * from './scaling-signals.service';
+export * from './scaling.module';
