@@ -31,6 +31,6 @@ function createDocumentStore(config: RagConfig, dataDir: DataDirService): Docume
     { provide: DOCUMENT_STORE, inject: [ragConfig.KEY, DataDirService], useFactory: createDocumentStore },
     RagService,
   ],
-  exports: [RagService],
+  exports: [RagService, DOCUMENT_STORE],
 })
 export class RagModule {}
