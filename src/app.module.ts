@@ -3,6 +3,7 @@ import { PlatformModule } from './platform/platform.module';
 import type { PlatformOptions } from './platform/platform.options';
 import { ImagesModule } from './services/images/images.module';
 import { LlmModule } from './services/llm/llm.module';
+import { ProjectionsModule } from './services/projections/projections.module';
 import { RagModule } from './services/rag/rag.module';
 import { SummarizationModule } from './services/summarization/summarization.module';
 import { TtsModule } from './services/tts/tts.module';
@@ -13,7 +14,15 @@ export class AppModule {
   static forRoot(options: PlatformOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot(options), LlmModule, SummarizationModule, RagModule, ImagesModule, TtsModule],
+      imports: [
+        PlatformModule.forRoot(options),
+        LlmModule,
+        SummarizationModule,
+        RagModule,
+        ImagesModule,
+        TtsModule,
+        ProjectionsModule,
+      ],
     };
   }
 }

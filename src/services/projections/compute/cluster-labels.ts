@@ -41,7 +41,10 @@ export function labelClusters(texts: string[], clusterOf: ArrayLike<number>, k: 
       const idf = Math.log((1 + k) / (1 + clustersWith.get(term)!));
       scored.push({ term, score: (n / Math.max(1, totals[c])) * idf });
     }
-    scored.sort((a, b) => b.score - a.score || (m.get(b.term)! - m.get(a.term)!) || a.term.localeCompare(b.term));
-    return scored.filter((s) => s.score > 0).slice(0, top).map((s) => s.term);
+    scored.sort((a, b) => b.score - a.score || m.get(b.term)! - m.get(a.term)! || a.term.localeCompare(b.term));
+    return scored
+      .filter((s) => s.score > 0)
+      .slice(0, top)
+      .map((s) => s.term);
   });
 }

@@ -93,8 +93,7 @@ export function computeProjection(
     maxPoints: input.qualityMaxPoints,
     seed: input.seed,
   });
-  const variance =
-    input.method === 'pca' ? explainedVariance(input.data, input.n, input.dim, coords, d) : undefined;
+  const variance = input.method === 'pca' ? explainedVariance(input.data, input.n, input.dim, coords, d) : undefined;
   const t2 = performance.now();
   let clusterOf: Int32Array | undefined;
   let clusterTerms: string[][] | undefined;
