@@ -164,7 +164,7 @@ export class ProjectionsService implements ManagedLifecycle {
     if (!projection.result) {
       throw new ProjectionNotReadyError(`Projection ${id} is ${projection.status}; a plot needs a finished one`);
     }
-    return { projection, result: projection.result as ProjectionResult };
+    return { projection, result: projection.result };
   }
 
   private async job(id: string, caller: Caller): Promise<JobRecord | undefined> {

@@ -34,7 +34,7 @@ export class ProjectionsSettings {
   @IsInt()
   @Min(10)
   @Max(10_000)
-  qualityMaxPoints: number = 1_000;
+  qualityMaxPoints: number = 500;
 
   /** How long a projection (and its cache entry) is kept after it was created, in ms. */
   @IsInt()
