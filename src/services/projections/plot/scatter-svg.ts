@@ -56,9 +56,13 @@ export function scatterSvg(input: ScatterInput): string {
   const ys = input.points.map((p) => p.y);
   const [minX, maxX] = [Math.min(...xs), Math.max(...xs)];
   const [minY, maxY] = [Math.min(...ys), Math.max(...ys)];
-  const sx = (v: number) => area.x + (maxX > minX ? ((v - minX) / (maxX - minX)) * area.w : area.w / 2);
+  // Points are kept `inset` inside the frame so none sits on it, and labels stay readable.
+  const inset = 24;
+  const inner = { x: area.x + inset, y: area.y + inset, w: area.w - 2 * inset, h: area.h - 2 * inset };
+  const sx = (v: number) => inner.x + (maxX > minX ? ((v - minX) / (maxX - minX)) * inner.w : inner.w / 2);
   // SVG's y grows downwards; the plot's upwards.
-  const sy = (v: number) => area.y + area.h - (maxY > minY ? ((v - minY) / (maxY - minY)) * area.h : area.h / 2);
+  const sy = (v: number) => inner.y + inner.h - (maxY > minY ? ((v - minY) / (maxY - minY)) * inner.h : inner.h / 2);
+  const clampX = (v: number) => Math.min(Math.max(v, area.x + 70), area.x + area.w - 70);
   const colour = (c?: number) => (c === undefined ? UNCLUSTERED : PALETTE[c % PALETTE.length]);
   const radius = input.points.length > 5_000 ? 1.5 : input.points.length > 1_000 ? 2.5 : 4;
   const out: string[] = [];
@@ -79,8 +83,8 @@ export function scatterSvg(input: ScatterInput): string {
   for (const c of clusters) {
     const members = input.points.filter((p) => p.cluster === c.id);
     if (members.length === 0 || c.terms.length === 0) continue;
-    const cx = sx(members.reduce((s, p) => s + p.x, 0) / members.length);
-    const cy = sy(members.reduce((s, p) => s + p.y, 0) / members.length);
+    const cx = clampX(sx(members.reduce((s, p) => s + p.x, 0) / members.length));
+    const cy = Math.max(sy(members.reduce((s, p) => s + p.y, 0) / members.length), area.y + 16);
     out.push(
       `<text x="${fmt(cx)}" y="${fmt(cy)}" font-size="13" font-weight="bold" text-anchor="middle" fill="#111" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeXml(c.terms.slice(0, 2).join(', '))}</text>`,
     );
