@@ -12,6 +12,7 @@
  */
 import { Matrix, PCA } from '@saehrimnir/druidjs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { UMAP } from 'umap-js';
 import type { JobContext } from '../src/platform/jobs';
@@ -132,6 +133,10 @@ async function main() {
   console.log(
     `node ${process.version}, ${pcaRows} × ${DIM} PCA, ${umapRows} × ${DIM} UMAP${epochs ? ` (${epochs} epochs)` : ''}`,
   );
+
+  // The loop's delay with nothing to do: what the machine's scheduling alone costs (a shared VM).
+  const idle = await lagDuring(() => sleep(5_000));
+  console.log(`idle event loop for 5 s: p99 ${idle.p99.toFixed(1)} ms, max ${idle.max.toFixed(1)} ms`);
 
   // Fennec's path first, then the direct call, with a full GC between: the direct call's garbage
   // (hundreds of MB of matrices) would otherwise be collected during Fennec's run and show as lag.

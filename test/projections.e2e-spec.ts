@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import sharp from 'sharp';
 import request from 'supertest';
 import { JobWorkerPool } from '../src/platform/jobs';
@@ -57,10 +58,10 @@ describe('Projections (e2e)', () => {
   let fake: FakeOllama;
   let dataDir: string;
 
-  const finished = async (id: string, auth = ACME) =>
+  const finished = async (id: string, auth = ACME, on?: NestExpressApplication) =>
     eventually(
       async () => {
-        const res = await http(app, auth).get(`/v1/projections/${id}`);
+        const res = await http(on ?? app, auth).get(`/v1/projections/${id}`);
         return ['succeeded', 'failed', 'cancelled'].includes(res.body.status) && res;
       },
       { timeoutMs: 120_000, what: `projection ${id} to finish` },
@@ -305,5 +306,54 @@ describe('Projections (e2e)', () => {
     expect(none.status).toBe(202);
     const failed = await finished(none.body.id, GLOBEX);
     expect(failed.body).toMatchObject({ status: 'failed', problem: { code: 'PROJECTIONS.TOO_FEW_POINTS' } });
+  });
+
+  describe('on the PostgreSQL store', () => {
+    const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+    const schema = `projections_e2e_${process.pid}`;
+    let pgApp: NestExpressApplication;
+
+    beforeAll(async () => {
+      pgApp = await createTestApp({
+        env: { DATABASE_URL: PG_URL, RAG_DATABASE_SCHEMA: schema },
+        ...withLlmClient(new OllamaLlmClient(fake.url)),
+      });
+      for (const topic of ['space', 'music'] as Topic[])
+        for (let i = 0; i < 15; i++)
+          await http(pgApp).post('/v1/rag/documents', {
+            id: `${topic}-${i}`,
+            text: text(topic, i),
+            metadata: { topic },
+          });
+    });
+    afterAll(async () => {
+      await pgApp.close();
+      const client = new Client({ connectionString: PG_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    });
+
+    it('should project the chunks stored in PostgreSQL, filtered, cached and marked stale on change', async () => {
+      const body = { method: 'pca', sample: { size: 100, seed: 2 }, params: { clusters: 2 } };
+      const submit = await http(pgApp).post('/v1/projections', body);
+      expect(submit.status).toBe(202);
+      const { body: done } = await finished(submit.body.id, ACME, pgApp);
+      expect(done.result.candidates).toBe(30);
+      const points = done.result.points as Point[];
+      expect(points).toHaveLength(30);
+      for (const c of done.result.clusters as { id: number }[]) {
+        const members = points.filter((p) => p.cluster === c.id);
+        expect(new Set(members.map(topicOf)).size).toBe(1);
+      }
+      const filtered = await http(pgApp).post('/v1/projections', { ...body, filter: { topic: 'music' } });
+      expect((await finished(filtered.body.id, ACME, pgApp)).body.result.candidates).toBe(15);
+      expect((await http(pgApp).post('/v1/projections', body)).body).toMatchObject({
+        id: submit.body.id,
+        cached: true,
+      });
+      await http(pgApp).delete('/v1/rag/documents/space-0');
+      expect((await http(pgApp).get(`/v1/projections/${submit.body.id}`)).body.stale).toBe(true);
+    });
   });
 });
