@@ -7,7 +7,8 @@
  * result stored — against the library called directly on the same rows in this thread (druid
  * `PCA.transform`, umap-js `fit`), in the same run. Prints each ratio (target ≤ 1.2) and the
  * event loop's p99 delay while Fennec's path runs (target ≤ 50 ms), measured with
- * `monitorEventLoopDelay` (and, for contrast, while the library runs on the loop).
+ * `monitorEventLoopDelay`, next to the idle loop's own delay on this machine. Each side runs twice,
+ * in ABBA order; times are means.
  * The rows are synthetic unit vectors around 12 centres (clustered, like real embeddings).
  */
 import { Matrix, PCA } from '@saehrimnir/druidjs';
@@ -122,7 +123,7 @@ function report(
   );
   console.log(
     `  event-loop delay during Fennec's run: p99 ${fennecRun.p99.toFixed(1)} ms, max ${fennecRun.max.toFixed(1)} ms ` +
-      `(target p99 ≤ 50 ms) ${fennecRun.p99 <= 50 ? 'OK' : 'MISSED'}; the direct call holds the loop for all of its ${(direct.ms / 1000).toFixed(1)} s`,
+      `(target p99 ≤ 50 ms) ${fennecRun.p99 <= 50 ? 'OK' : 'MISSED'}; a direct call holds the loop for all of its ${(direct.ms / 1000).toFixed(1)} s`,
   );
 }
 
@@ -134,29 +135,57 @@ async function main() {
     `node ${process.version}, ${pcaRows} × ${DIM} PCA, ${umapRows} × ${DIM} UMAP${epochs ? ` (${epochs} epochs)` : ''}`,
   );
 
+  gc();
   // The loop's delay with nothing to do: what the machine's scheduling alone costs (a shared VM).
   const idle = await lagDuring(() => sleep(5_000));
   console.log(`idle event loop for 5 s: p99 ${idle.p99.toFixed(1)} ms, max ${idle.max.toFixed(1)} ms`);
 
-  // Fennec's path first, then the direct call, with a full GC between: the direct call's garbage
-  // (hundreds of MB of matrices) would otherwise be collected during Fennec's run and show as lag.
+  // ABBA order (Fennec, direct, direct, Fennec), a full GC before each run: the first large run in
+  // a process is slower whichever side it is (measured: 24–28 s, then 6–9 s, for 15,000 × 768 PCA),
+  // and one side's garbage would otherwise be collected during the other's run.
   const pcaData = normalised(pcaRows);
-  gc();
-  const pcaFennec = await fennec('pca', pcaData, pcaRows, {});
-  gc();
-  const pcaDirect = await timed(() => {
-    const rows = Array.from({ length: pcaRows }, (_, i) => Float64Array.from(pcaData.subarray(i * DIM, (i + 1) * DIM)));
-    return new PCA(Matrix.from(rows), { d: 2, seed: SEED }).transform();
-  });
-  report(`PCA ${pcaRows} × ${DIM}`, pcaFennec, pcaDirect);
-  gc();
+  const pca = await abba(
+    () => fennec('pca', pcaData, pcaRows, {}),
+    () =>
+      timed(() => {
+        const rows = Array.from({ length: pcaRows }, (_, i) =>
+          Float64Array.from(pcaData.subarray(i * DIM, (i + 1) * DIM)),
+        );
+        return new PCA(Matrix.from(rows), { d: 2, seed: SEED }).transform();
+      }),
+  );
+  report(`PCA ${pcaRows} × ${DIM}`, pca.fennec, pca.direct);
 
   const umapData = normalised(umapRows);
-  gc();
-  const umapF = await fennec('umap', umapData, umapRows, epochs ? { epochs } : {});
-  gc();
-  const umapD = await timed(() => umapDirect(umapData, umapRows, epochs));
-  report(`UMAP ${umapRows} × ${DIM}`, umapF, umapD);
+  const umap = await abba(
+    () => fennec('umap', umapData, umapRows, epochs ? { epochs } : {}),
+    () => timed(() => umapDirect(umapData, umapRows, epochs)),
+  );
+  report(`UMAP ${umapRows} × ${DIM}`, umap.fennec, umap.direct);
+}
+
+type FennecRun = Awaited<ReturnType<typeof fennec>>;
+
+/** Runs F, D, D, F; Fennec's time is the mean of its two runs, its loop delay the worse of the two. */
+async function abba(f: () => Promise<FennecRun>, d: () => Promise<{ ms: number }>) {
+  const runs: { fennec: FennecRun[]; direct: { ms: number }[] } = { fennec: [], direct: [] };
+  for (const side of ['f', 'd', 'd', 'f']) {
+    gc();
+    if (side === 'f') runs.fennec.push(await f());
+    else runs.direct.push(await d());
+    const last = side === 'f' ? runs.fennec.at(-1)! : runs.direct.at(-1)!;
+    console.log(`  ${side === 'f' ? 'Fennec' : 'direct'}: ${(last.ms / 1000).toFixed(2)} s`);
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return {
+    fennec: {
+      ms: mean(runs.fennec.map((r) => r.ms)),
+      p99: Math.max(...runs.fennec.map((r) => r.p99)),
+      max: Math.max(...runs.fennec.map((r) => r.max)),
+      progress: runs.fennec[0].progress,
+    },
+    direct: { ms: mean(runs.direct.map((r) => r.ms)) },
+  };
 }
 
 /** Wall time of a synchronous call (it holds the event loop for all of it). */
