@@ -1,5 +1,5 @@
 /**
- * npm run bench:projections [-- --pca ROWS --umap ROWS --dim DIM --epochs N]
+ * npm run bench:projections [-- --pca ROWS --umap ROWS --dim DIM --epochs N]   (ROWS 0 skips that method)
  *
  * PCA (default 50,000 × 768) and UMAP (default 5,000 × 768) through Fennec's path — the
  * `projections.compute` job handler: seeded reservoir sample streamed from a document store, the
@@ -143,25 +143,29 @@ async function main() {
   // ABBA order (Fennec, direct, direct, Fennec), a full GC before each run: the first large run in
   // a process is slower whichever side it is (measured: 24–28 s, then 6–9 s, for 15,000 × 768 PCA),
   // and one side's garbage would otherwise be collected during the other's run.
-  const pcaData = normalised(pcaRows);
-  const pca = await abba(
-    () => fennec('pca', pcaData, pcaRows, {}),
-    () =>
-      timed(() => {
-        const rows = Array.from({ length: pcaRows }, (_, i) =>
-          Float64Array.from(pcaData.subarray(i * DIM, (i + 1) * DIM)),
-        );
-        return new PCA(Matrix.from(rows), { d: 2, seed: SEED }).transform();
-      }),
-  );
-  report(`PCA ${pcaRows} × ${DIM}`, pca.fennec, pca.direct);
+  if (pcaRows > 0) {
+    const pcaData = normalised(pcaRows);
+    const pca = await abba(
+      () => fennec('pca', pcaData, pcaRows, {}),
+      () =>
+        timed(() => {
+          const rows = Array.from({ length: pcaRows }, (_, i) =>
+            Float64Array.from(pcaData.subarray(i * DIM, (i + 1) * DIM)),
+          );
+          return new PCA(Matrix.from(rows), { d: 2, seed: SEED }).transform();
+        }),
+    );
+    report(`PCA ${pcaRows} × ${DIM}`, pca.fennec, pca.direct);
+  }
 
-  const umapData = normalised(umapRows);
-  const umap = await abba(
-    () => fennec('umap', umapData, umapRows, epochs ? { epochs } : {}),
-    () => timed(() => umapDirect(umapData, umapRows, epochs)),
-  );
-  report(`UMAP ${umapRows} × ${DIM}`, umap.fennec, umap.direct);
+  if (umapRows > 0) {
+    const umapData = normalised(umapRows);
+    const umap = await abba(
+      () => fennec('umap', umapData, umapRows, epochs ? { epochs } : {}),
+      () => timed(() => umapDirect(umapData, umapRows, epochs)),
+    );
+    report(`UMAP ${umapRows} × ${DIM}`, umap.fennec, umap.direct);
+  }
 }
 
 type FennecRun = Awaited<ReturnType<typeof fennec>>;
