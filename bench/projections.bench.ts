@@ -84,7 +84,8 @@ async function lagDuring<T>(fn: () => Promise<T>): Promise<{ value: T; ms: numbe
 async function fennec(method: ProjectionMethod, data: Float32Array, n: number, params: object) {
   const workers = new JobWorkerPool({ workerThreads: 1 } as JobsConfig);
   const runtime = { get: () => new ProjectionsSettings() } as unknown as RuntimeConfigService;
-  const job = new ProjectionJob(rowsStore(data, n), new MemoryStateStore(), workers, runtime);
+  const state = new MemoryStateStore();
+  const job = new ProjectionJob(rowsStore(data, n), state, workers, runtime);
   let progress = 0;
   const ctx: JobContext = {
     jobId: `bench-${method}`,
@@ -98,6 +99,13 @@ async function fennec(method: ProjectionMethod, data: Float32Array, n: number, p
   try {
     const run = await lagDuring(() =>
       job.run({ tenant: 'bench', request: { method, dimensions: 2, sample: { size: n, seed: SEED }, params } }, ctx),
+    );
+    const stored = await state.get(`projections:bench:result:bench-${method}`);
+    const { timings } = JSON.parse(stored!) as { timings: Record<string, number> };
+    console.log(
+      `    job timings: ${Object.entries(timings)
+        .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`)
+        .join(', ')}`,
     );
     return { ...run, progress };
   } finally {
