@@ -8,7 +8,7 @@
  * `PCA.transform`, umap-js `fit`), in the same run. Prints each ratio (target ≤ 1.2) and the
  * event loop's p99 delay while Fennec's path runs (target ≤ 50 ms), measured with
  * `monitorEventLoopDelay`, next to the idle loop's own delay on this machine. Each side runs twice,
- * in ABBA order; times are means.
+ * in ABBA order after one discarded warm-up run of each; times are means.
  * The rows are synthetic unit vectors around 12 centres (clustered, like real embeddings).
  */
 import { Matrix, PCA } from '@saehrimnir/druidjs';
@@ -178,9 +178,15 @@ async function main() {
 
 type FennecRun = Awaited<ReturnType<typeof fennec>>;
 
-/** Runs F, D, D, F; Fennec's time is the mean of its two runs, its loop delay the worse of the two. */
+/** Warms up, then runs F, D, D, F; Fennec's time is the mean of its two runs, its loop delay the worse of the two. */
 async function abba(f: () => Promise<FennecRun>, d: () => Promise<{ ms: number }>) {
   const runs: { fennec: FennecRun[]; direct: { ms: number }[] } = { fennec: [], direct: [] };
+  // One discarded run of each side first: the first large run in a process pays for growing it.
+  for (const side of ['f', 'd']) {
+    gc();
+    const warm = side === 'f' ? await f() : await d();
+    console.log(`  (warm-up, not counted) ${side === 'f' ? 'Fennec' : 'direct'}: ${(warm.ms / 1000).toFixed(2)} s`);
+  }
   for (const side of ['f', 'd', 'd', 'f']) {
     gc();
     if (side === 'f') runs.fennec.push(await f());
