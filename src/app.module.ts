@@ -6,6 +6,7 @@ import { ComfyModule } from './services/comfy/comfy.module';
 import { DiffusionModule } from './services/diffusion/diffusion.module';
 import { ImagesModule } from './services/images/images.module';
 import { LlmModule } from './services/llm/llm.module';
+import { ProjectionsModule } from './services/projections/projections.module';
 import { RagModule } from './services/rag/rag.module';
 import { SummarizationModule } from './services/summarization/summarization.module';
 import { TtsModule } from './services/tts/tts.module';
@@ -26,6 +27,7 @@ export class AppModule {
         TtsModule,
         DiffusionModule,
         ComfyModule,
+        ProjectionsModule,
       ],
     };
   }

@@ -33,6 +33,6 @@ function createDocumentStore(config: RagConfig, dataDir: DataDirService): Docume
     RagService,
     RagReembedJob,
   ],
-  exports: [RagService],
+  exports: [RagService, DOCUMENT_STORE],
 })
 export class RagModule {}

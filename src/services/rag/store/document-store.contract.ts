@@ -299,5 +299,65 @@ export function describeDocumentStoreContract(name: string, open: () => Promise<
       await expect(store.exclusive(job, () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
       expect(await store.exclusive(job, async () => 'again')).toBe('again');
     });
+
+    it('should scan embedded chunks by tenant and filter, in document then chunk order', async () => {
+      const long = 'Alpha beta gamma delta. '.repeat(12);
+      await put('b', long, { metadata: { team: 'x' }, vectors: [[1, 0, 0, 0]], title: 'B' });
+      await put('a', 'Short text about apples.', { metadata: { team: 'x' }, vectors: [[0, 3, 4, 0]] });
+      await put('c', 'No vectors here.', { metadata: { team: 'x' } });
+      await put('d', 'Other team.', { metadata: { team: 'y' }, vectors: [[0, 0, 0, 1]] });
+      await put('a', 'Another tenant.', { metadata: { team: 'x' }, vectors: [[1, 0, 0, 0]] }, `${tenant}-other`);
+      const scanned = [];
+      for await (const c of store.scanEmbeddings(tenant, { team: 'x' })) scanned.push(c);
+      const bChunks = (await store.get(tenant, 'b'))!.chunkCount;
+      expect(bChunks).toBeGreaterThan(1);
+      expect(scanned.map((c) => `${c.documentId}#${c.chunkIndex}`)).toEqual([
+        'a#0',
+        ...Array.from({ length: bChunks }, (_, i) => `b#${i}`),
+      ]);
+      expect(scanned[0]).toMatchObject({
+        text: 'Short text about apples.',
+        metadata: { team: 'x' },
+        embeddingModel: 'toy',
+      });
+      expect(Array.from(scanned[0].embedding)).toEqual([0, expect.closeTo(0.6, 5), expect.closeTo(0.8, 5), 0]);
+      expect(scanned[1].title).toBe('B');
+      const all = [];
+      for await (const c of store.scanEmbeddings(tenant)) all.push(c.documentId);
+      expect(new Set(all)).toEqual(new Set(['a', 'b', 'd']));
+      const none = [];
+      for await (const c of store.scanEmbeddings(`${tenant}-nobody`)) none.push(c);
+      expect(none).toEqual([]);
+    });
+
+    it('should change the corpus version with the documents and their embeddings, and only with them', async () => {
+      const empty = await store.corpusVersion(tenant);
+      await put('a', 'First document.');
+      const v1 = await store.corpusVersion(tenant);
+      expect(v1).not.toBe(empty);
+      expect(await store.corpusVersion(tenant)).toBe(v1);
+      await put(
+        'a',
+        'First document.',
+        { metadata: { team: 'x' }, vectors: [[1, 0, 0, 0]], title: 'a' },
+        `${tenant}-other`,
+      );
+      expect(await store.corpusVersion(tenant)).toBe(v1);
+      await put('b', 'Second document.');
+      const v2 = await store.corpusVersion(tenant);
+      expect(v2).not.toBe(v1);
+      const b = (await store.get(tenant, 'b'))!;
+      const { chunks } = makeDocument('b', b.text, { vectors: [[0, 1, 0, 0]] });
+      expect(await store.setEmbeddingsIfUnchanged(tenant, 'b', b.updatedAt, 'other-model', chunks)).toBe(true);
+      const v3 = await store.corpusVersion(tenant);
+      expect(v3).not.toBe(v2);
+      await store.delete(tenant, 'b');
+      const v4 = await store.corpusVersion(tenant);
+      // The same documents at the same versions as before 'b' came: the same corpus, the same marker.
+      expect(v4).toBe(v1);
+      expect(new Set([v1, v2, v3]).size).toBe(3);
+      await subject.reopen().then((s) => (store = s));
+      expect(await store.corpusVersion(tenant)).toBe(v4);
+    });
   });
 }

@@ -42,6 +42,19 @@ export interface StaleEmbeddingRef {
   updatedAt: string;
 }
 
+/** A chunk with its embedding, as {@link DocumentStore.scanEmbeddings} yields it (projections, analysis). */
+export interface EmbeddedChunkRef {
+  documentId: string;
+  chunkIndex: number;
+  text: string;
+  title?: string;
+  metadata: Metadata;
+  /** Model the vector came from (the document's `embeddingModel`). */
+  embeddingModel?: string;
+  /** Unit length, as stored. */
+  embedding: Float32Array;
+}
+
 export interface SearchOptions {
   topK: number;
   /** Every key must equal the document's metadata value. */
@@ -84,6 +97,18 @@ export interface DocumentStore {
     model: string,
     chunks: StoredChunk[],
   ): Promise<boolean>;
+  /**
+   * Every chunk of `tenant` that has an embedding and whose document's metadata matches `filter`
+   * (as in search), in a stable order (document id, then chunk index), a page at a time so that
+   * callers can sample a large corpus without holding it.
+   */
+  scanEmbeddings(tenant: string, filter?: Metadata): AsyncIterable<EmbeddedChunkRef>;
+  /**
+   * An opaque marker of the tenant's corpus, a digest of its documents' ids, versions and
+   * embedding models: it changes when a document is added, replaced, deleted or re-embedded, is
+   * the same for the same documents (across restarts too), and caches of derived data compare it.
+   */
+  corpusVersion(tenant: string): Promise<string>;
   /** Counts for health and benchmarks. */
   stats(): Promise<{ documents: number; chunks: number; tenants: number }>;
   /**

@@ -1,8 +1,10 @@
 import MiniSearch from 'minisearch';
+import { createHash } from 'node:crypto';
 import type { Chunk } from '../chunking/chunk.types';
 import type {
   ChunkHit,
   DocumentStore,
+  EmbeddedChunkRef,
   DocumentSummary,
   Metadata,
   SearchOptions,
@@ -214,6 +216,39 @@ export class EmbeddedDocumentStore implements DocumentStore {
         b.score - a.score || a.chunk.documentId.localeCompare(b.chunk.documentId) || a.chunk.index - b.chunk.index,
     );
     return scored.slice(0, options.topK).map((s) => this.hit(data, s.chunk, s.score));
+  }
+
+  async *scanEmbeddings(tenant: string, filter?: Metadata): AsyncIterable<EmbeddedChunkRef> {
+    const data = this.tenants.get(tenant);
+    if (!data) return;
+    const ids = [...data.documents.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const id of ids) {
+      // Read at each step: a document deleted meanwhile is skipped, not yielded half.
+      const doc = data.documents.get(id);
+      if (!doc || !matches(doc.metadata, filter)) continue;
+      for (let index = 0; index < doc.chunkCount; index++) {
+        const c = data.chunks.get(chunkId(id, index));
+        if (!c?.vector) continue;
+        yield {
+          documentId: id,
+          chunkIndex: index,
+          text: c.text,
+          ...(doc.title !== undefined ? { title: doc.title } : {}),
+          metadata: doc.metadata,
+          ...(doc.embeddingModel !== undefined ? { embeddingModel: doc.embeddingModel } : {}),
+          embedding: c.vector.slice(),
+        };
+      }
+    }
+  }
+
+  async corpusVersion(tenant: string): Promise<string> {
+    const hash = createHash('sha256');
+    const docs = [...(this.tenants.get(tenant)?.documents.values() ?? [])].sort((a, b) =>
+      a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    );
+    for (const d of docs) hash.update(`${d.id}\u0000${d.updatedAt}\u0000${d.embeddingModel ?? ''}\u0000`);
+    return hash.digest('hex').slice(0, 32);
   }
 
   async stats(): Promise<{ documents: number; chunks: number; tenants: number }> {

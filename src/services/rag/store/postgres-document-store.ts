@@ -3,6 +3,8 @@ import type {
   ChunkHit,
   DocumentStore,
   DocumentSummary,
+  EmbeddedChunkRef,
+  Metadata,
   SearchOptions,
   StaleEmbeddingRef,
   StoredChunk,
@@ -27,6 +29,8 @@ const MIGRATION_LOCK = 0x7a6_f00d;
  * {@link MIGRATION_LOCK}: PostgreSQL keeps the two key spaces apart.
  */
 const JOB_LOCK_CLASS = 0x46_454e_43; // "FENC"
+/** Chunks per query of {@link PostgresDocumentStore.scanEmbeddings}. */
+const SCAN_PAGE = 500;
 
 interface DocumentRow {
   id: string;
@@ -309,6 +313,45 @@ export class PostgresDocumentStore implements DocumentStore {
     } finally {
       client.release(unusable);
     }
+  }
+
+  /** Keyset pages of {@link SCAN_PAGE} chunks, so a large corpus streams through without being held. */
+  async *scanEmbeddings(tenant: string, filter?: Metadata): AsyncIterable<EmbeddedChunkRef> {
+    let after: [string, number] = ['', -1];
+    for (;;) {
+      const { rows } = await this.db().query<ChunkRow & { embedding_model: string | null }>(
+        `SELECT c.document_id, c.idx, c.body, c.embedding, d.title, d.metadata, d.embedding_model
+         FROM ${this.t.chunks} c JOIN ${this.t.docs} d ON d.tenant = c.tenant AND d.id = c.document_id
+         WHERE c.tenant = $1 AND c.embedding IS NOT NULL AND ($2::jsonb IS NULL OR d.metadata @> $2::jsonb)
+           AND (c.document_id COLLATE "C" > $3::text OR (c.document_id = $3::text AND c.idx > $4::int))
+         ORDER BY c.document_id COLLATE "C", c.idx LIMIT ${SCAN_PAGE}`,
+        [tenant, filter ? JSON.stringify(filter) : null, after[0], after[1]],
+      );
+      for (const r of rows) {
+        yield {
+          documentId: r.document_id,
+          chunkIndex: r.idx,
+          text: r.body,
+          ...(r.title !== null ? { title: r.title } : {}),
+          metadata: r.metadata,
+          ...(r.embedding_model !== null ? { embeddingModel: r.embedding_model } : {}),
+          embedding: Float32Array.from(r.embedding!),
+        };
+      }
+      if (rows.length < SCAN_PAGE) return;
+      const last = rows[rows.length - 1];
+      after = [last.document_id, last.idx];
+    }
+  }
+
+  async corpusVersion(tenant: string): Promise<string> {
+    const { rows } = await this.db().query<{ v: string | null }>(
+      `SELECT md5(string_agg(id || chr(1) || to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')
+                             || chr(1) || coalesce(embedding_model, ''), chr(2) ORDER BY id COLLATE "C")) AS v
+       FROM ${this.t.docs} WHERE tenant = $1`,
+      [tenant],
+    );
+    return rows[0].v ?? 'empty';
   }
 
   async stats(): Promise<{ documents: number; chunks: number; tenants: number }> {
