@@ -825,6 +825,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's tenant's projections, newest first, without points */
+        get: operations["listProjections"];
+        put?: never;
+        /** Project the caller's tenant's RAG chunk embeddings (PCA, UMAP, t-SNE): 202 with the job, or 200 with a cached projection of the same corpus */
+        post: operations["createProjection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projections/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A projection: status and progress, then points, clusters and quality */
+        get: operations["getProjection"];
+        put?: never;
+        post?: never;
+        /** Delete a projection (cancelling its job if unfinished) */
+        delete: operations["deleteProjection"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projections/{id}/plot.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Scatter plot of a finished projection, coloured by cluster, with a legend (SVG) */
+        get: operations["getProjectionPlotSvg"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projections/{id}/plot.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same plot rendered to PNG */
+        get: operations["getProjectionPlotPng"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -2544,6 +2614,184 @@ export interface components {
         ComfyQueueDto: {
             instances: components["schemas"]["ComfyInstanceQueueDto"][];
         };
+        ProjectionPointDto: {
+            metadata: {
+                [key: string]: string | number | boolean;
+            };
+            /** @description `<documentId>#<chunkIndex>`, as RAG search cites chunks. */
+            chunkId: string;
+            documentId: string;
+            chunkIndex: number;
+            x: number;
+            y: number;
+            /** @description Present in 3-d projections. */
+            z?: number;
+            /** @description Index into `clusters`, when clusters were asked for. */
+            cluster?: number;
+            title?: string;
+            /** @description The chunk's first characters. */
+            excerpt: string;
+        };
+        ProjectionClusterDto: {
+            id: number;
+            size: number;
+            /** @description Most distinctive terms (TF-IDF against the other clusters), best first. */
+            terms: string[];
+        };
+        ExplainedVarianceDto: {
+            /** @description Share of the sample's total variance along each axis. */
+            perComponent: number[];
+            /** @description Their sum: the share the projection keeps. */
+            total: number;
+        };
+        KnnPreservationDto: {
+            /** @description Neighbours compared per point. */
+            k: number;
+            /** @description Points compared (a seeded subsample of at most `qualityMaxPoints`). */
+            evaluatedPoints: number;
+            /** @description Mean share of each point's k nearest neighbours (embedding space) kept among its k nearest in the projection; 1 = all. */
+            score: number;
+            /** @description What a random layout scores on average (k / (m − 1)). */
+            randomBaseline: number;
+        };
+        ProjectionQualityDto: {
+            /** @description PCA only. */
+            explainedVariance?: components["schemas"]["ExplainedVarianceDto"];
+            knnPreservation: components["schemas"]["KnnPreservationDto"];
+        };
+        ProjectionTimingsDto: {
+            sampleMs: number;
+            projectMs: number;
+            qualityMs: number;
+            clusterMs: number;
+        };
+        ProjectionResultDto: {
+            /** @description Corpus version the sample was read at. */
+            corpusVersion: string;
+            /** @description Embedded chunks that matched the filter (the sample was drawn from them). */
+            candidates: number;
+            /** @description Matching chunks left out: their vectors have another length than the first one's (another model). */
+            skippedOtherDimensions: number;
+            embeddingDimensions: number;
+            points: components["schemas"]["ProjectionPointDto"][];
+            clusters?: components["schemas"]["ProjectionClusterDto"][];
+            quality: components["schemas"]["ProjectionQualityDto"];
+            timings: components["schemas"]["ProjectionTimingsDto"];
+            finishedAt: string;
+        };
+        ProjectionSampleSpecDto: {
+            size: number;
+            seed: number;
+        };
+        ProjectionParamsDto: {
+            /** @description UMAP: neighbours of the fuzzy graph (default 15). */
+            neighbors?: number;
+            /** @description UMAP: minimum distance between points in the layout (default 0.1). */
+            minDist?: number;
+            /** @description UMAP: optimisation epochs (default: umap-js's choice, 500 under 10,000 points). */
+            epochs?: number;
+            /** @description t-SNE: perplexity (default 30, at most a third of the sample). */
+            perplexity?: number;
+            /** @description t-SNE: learning rate (default 10). */
+            learningRate?: number;
+            /** @description t-SNE: iterations (default 300). */
+            iterations?: number;
+            /** @description Every method: k-means clusters (in the embedding space), labelled by their distinctive terms; 0: none. */
+            clusters?: number;
+            /** @description Every method: neighbours compared by the kNN-preservation score (default 10). */
+            qualityK?: number;
+        };
+        ProjectionDto: {
+            /**
+             * Format: uuid
+             * @description Also the id of the job that computes it (`/jobs/{id}`).
+             */
+            id: string;
+            /**
+             * @description The job's state; `expired` when the job record is gone and no result was stored.
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "expired";
+            /** @enum {string} */
+            method: "pca" | "umap" | "tsne";
+            /** @enum {number} */
+            dimensions: 2 | 3;
+            filter?: {
+                [key: string]: string | number | boolean;
+            };
+            /** @description True when a POST found this finished (or running) projection in the cache. */
+            cached?: boolean;
+            result?: components["schemas"]["ProjectionResultDto"];
+            sample: components["schemas"]["ProjectionSampleSpecDto"];
+            params: components["schemas"]["ProjectionParamsDto"];
+            /** @description The tenant's corpus changed since the sample was read (or, unfinished, since submission). */
+            stale: boolean;
+            createdAt: string;
+            progress?: components["schemas"]["JobProgressDto"];
+            problem?: components["schemas"]["JobProblemDto"];
+            /** @description Points in the result. */
+            pointCount?: number;
+        };
+        ProjectionSampleDto: {
+            /** @description Chunks to sample at most (default: the service's `defaultSampleSize`, capped per method). */
+            size?: number;
+            /** @description Seed of the random sample and of the method (same seed, same corpus: same projection). */
+            seed?: number;
+        };
+        CreateProjectionDto: {
+            /**
+             * @example umap
+             * @enum {string}
+             */
+            method: "pca" | "umap" | "tsne";
+            /**
+             * @default 2
+             * @enum {number}
+             */
+            dimensions: 2 | 3;
+            /**
+             * @description Only chunks of documents whose metadata has all these values (as in RAG search)
+             * @example {
+             *       "team": "hr"
+             *     }
+             */
+            filter?: {
+                [key: string]: string | number | boolean;
+            };
+            sample?: components["schemas"]["ProjectionSampleDto"];
+            params?: components["schemas"]["ProjectionParamsDto"];
+        };
+        ProjectionSummaryDto: {
+            /**
+             * Format: uuid
+             * @description Also the id of the job that computes it (`/jobs/{id}`).
+             */
+            id: string;
+            /**
+             * @description The job's state; `expired` when the job record is gone and no result was stored.
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "expired";
+            /** @enum {string} */
+            method: "pca" | "umap" | "tsne";
+            /** @enum {number} */
+            dimensions: 2 | 3;
+            filter?: {
+                [key: string]: string | number | boolean;
+            };
+            sample: components["schemas"]["ProjectionSampleSpecDto"];
+            params: components["schemas"]["ProjectionParamsDto"];
+            /** @description The tenant's corpus changed since the sample was read (or, unfinished, since submission). */
+            stale: boolean;
+            createdAt: string;
+            progress?: components["schemas"]["JobProgressDto"];
+            problem?: components["schemas"]["JobProblemDto"];
+            /** @description Points in the result. */
+            pointCount?: number;
+        };
+        ProjectionListDto: {
+            items: components["schemas"]["ProjectionSummaryDto"][];
+        };
         IndicatorHealthDto: {
             /**
              * @example UP
@@ -3309,6 +3557,26 @@ export interface components {
         LlmConfigPatch: {
             /** @default [] */
             allowedModels: unknown[] | null;
+        };
+        /**
+         * projections settings (merge patch)
+         * @description JSON merge patch of the `projections` settings; `null` clears a runtime value.
+         */
+        ProjectionsConfigPatch: {
+            /** @default 1000 */
+            defaultSampleSize: number | null;
+            /** @default 200 */
+            maxListed: number | null;
+            /** @default 50000 */
+            maxPointsPca: number | null;
+            /** @default 5000 */
+            maxPointsTsne: number | null;
+            /** @default 5000 */
+            maxPointsUmap: number | null;
+            /** @default 500 */
+            qualityMaxPoints: number | null;
+            /** @default 604800000 */
+            retentionMs: number | null;
         };
         /**
          * tts settings (merge patch)
@@ -8018,6 +8286,556 @@ export interface operations {
             };
         };
     };
+    listProjections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectionListDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    createProjection: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Submitting again with the same key (per tenant) returns the first job instead of a new one */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateProjectionDto"];
+            };
+        };
+        responses: {
+            /** @description Cache hit: the same request over the same corpus is already done or under way */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectionDto"];
+                };
+            };
+            /** @description Accepted; follow it at `Location` (`/jobs/{id}`) and `/jobs/{id}/events` */
+            202: {
+                headers: {
+                    /** @description The job resource */
+                    Location?: string;
+                    /** @description `true` when the Idempotency-Key matched an earlier job */
+                    "Idempotent-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    getProjection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The projection's id (the id of the job that computed it). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectionDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    deleteProjection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The projection's id (the id of the job that computed it). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    getProjectionPlotSvg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The projection's id (the id of the job that computed it). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plot */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
+    getProjectionPlotPng: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The projection's id (the id of the job that computed it). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plot */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemSchema"];
+                };
+            };
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
@@ -9824,7 +10642,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CaptionsConfigPatch"] | components["schemas"]["DiffusionConfigPatch"] | components["schemas"]["FlagsConfigPatch"] | components["schemas"]["ImagesConfigPatch"] | components["schemas"]["LlmConfigPatch"] | components["schemas"]["TtsConfigPatch"];
+                "application/json": components["schemas"]["CaptionsConfigPatch"] | components["schemas"]["DiffusionConfigPatch"] | components["schemas"]["FlagsConfigPatch"] | components["schemas"]["ImagesConfigPatch"] | components["schemas"]["LlmConfigPatch"] | components["schemas"]["ProjectionsConfigPatch"] | components["schemas"]["TtsConfigPatch"];
             };
         };
         responses: {
