@@ -173,6 +173,21 @@ describe('OpenTelemetry tracing (e2e)', () => {
       expect(bad.body).toMatchObject({ requestId: 'trace-problem-1' });
     });
 
+    it('should carry an unsampled trace to the upstream without exporting it or putting its ids on the log lines', async () => {
+      const traceId = hex(16);
+      const res = await chat(app, { traceparent: `00-${traceId}-${hex(8)}-00`, 'x-request-id': 'unsampled-1' });
+      expect(res.status).toBe(200);
+      // The caller's decision travels on (flags 00) through the one AsyncLocalStorage both contexts share.
+      expect(fake.requests.at(-1)?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
+      const line = await eventually(() => logs.forRequest('unsampled-1').find((l) => l.msg === 'request completed'), {
+        what: 'the completion line',
+      });
+      expect(line.trace_id).toBeUndefined();
+      expect(line.requestId).toBe('unsampled-1');
+      await flushTracing();
+      expect(collector.trace(traceId)).toEqual([]);
+    });
+
     it('should serve OpenMetrics with trace ids as exemplars on the request duration histogram', async () => {
       const traceId = hex(16);
       await chat(app, { traceparent: `00-${traceId}-${hex(8)}-01` });

@@ -7,11 +7,19 @@ import {
   ATTR_URL_PATH,
   ATTR_URL_SCHEME,
 } from '@opentelemetry/semantic-conventions';
-import { attachContext, RequestContext, runInContext } from '../context/request-context';
+import { attachContext, RequestContext, runInContextAndTrace } from '../context/request-context';
 import { logCompletion } from '../logging/request-logging';
 import { assignRequestId } from '../logging/request-id';
 import { routeTemplate } from '../metrics/route-template';
-import { activeTracer, extractContext, runInSpan, SpanKind, SpanStatusCode } from '../tracing';
+import {
+  activeTracer,
+  contextWithSpan,
+  extractContext,
+  ROOT_CONTEXT,
+  runInSpan,
+  SpanKind,
+  SpanStatusCode,
+} from '../tracing';
 import type { RequestEdgeOptions } from './request-edge-options';
 
 const CLIENT_CLOSED = 499;
@@ -42,19 +50,23 @@ export function tracedRequestEdge(
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const span = tracer.startSpan(
-      method,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          [ATTR_HTTP_REQUEST_METHOD]: method,
-          [ATTR_URL_PATH]: q === -1 ? url : url.slice(0, q),
-          [ATTR_URL_SCHEME]: 'http',
-          'fennec.request_id': id,
-        },
-      },
-      extractContext(req.headers),
-    );
+    const parent =
+      // Without trace headers there is nothing to continue: skip the propagators' parsing.
+      req.headers.traceparent === undefined && req.headers.baggage === undefined
+        ? ROOT_CONTEXT
+        : extractContext(req.headers);
+    // The attributes are set once the sampler has said to record: building and sanitising them
+    // is wasted on the requests not sampled. The samplers Fennec configures (always on/off, trace
+    // id ratio, parent-based) decide on the trace id and parent alone, so this changes no decision.
+    const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+    if (span.isRecording()) {
+      span.setAttributes({
+        [ATTR_HTTP_REQUEST_METHOD]: method,
+        [ATTR_URL_PATH]: q === -1 ? url : url.slice(0, q),
+        [ATTR_URL_SCHEME]: 'http',
+        'fennec.request_id': id,
+      });
+    }
     res.once('close', () => {
       inFlight.leave();
       const ms = performance.now() - started;
@@ -68,9 +80,14 @@ export function tracedRequestEdge(
         if (req.caller) span.setAttribute('fennec.tenant', req.caller.tenant);
         if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
       }
-      if (logCompletions) runInSpan(span, () => logCompletion(root, id, req, res, ms));
+      if (logCompletions) {
+        // Only a sampled request's lines carry trace fields (traceLogFields), so only it needs the span active.
+        if (span.isRecording()) runInSpan(span, () => logCompletion(root, id, req, res, ms));
+        else logCompletion(root, id, req, res, ms);
+      }
       span.end();
     });
-    runInSpan(span, () => runInContext(ctx, next));
+    // One entry into the one AsyncLocalStorage for both the request context and the span.
+    runInContextAndTrace(ctx, contextWithSpan(span, parent), next);
   };
 }

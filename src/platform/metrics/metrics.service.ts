@@ -57,13 +57,14 @@ export class MetricsService {
 
   /** Records one request; `span` (its server span, tracing on) becomes the bucket's exemplar when sampled. */
   observeHttpRequest(method: string, route: string, statusCode: number, seconds: number, span?: Span): void {
-    if (this.exemplars) {
-      const sc = span?.spanContext();
+    // Only a sampled span becomes an exemplar; every other request takes the cached child below.
+    const sc = this.exemplars ? span?.spanContext() : undefined;
+    if (sc !== undefined && sc.traceFlags & 1) {
       this.httpDuration.observe({
         labels: { method, route, status_code: String(statusCode) },
         value: seconds,
         // prom-client's typings reuse the metric's label names for exemplar labels; any name is valid.
-        exemplarLabels: (sc && sc.traceFlags & 1 ? { trace_id: sc.traceId, span_id: sc.spanId } : {}) as never,
+        exemplarLabels: { trace_id: sc.traceId, span_id: sc.spanId } as never,
       });
       return;
     }

@@ -8,11 +8,12 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
 } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import { activeTracer } from './tracing-runtime';
 
-export { SpanKind, SpanStatusCode };
+export { ROOT_CONTEXT, SpanKind, SpanStatusCode };
 export type { Attributes, Context, Span };
 
 /** Options of {@link withSpan}. */
@@ -76,9 +77,9 @@ export function runInSpan<T>(span: Span | undefined, fn: () => T): T {
   return context.with(trace.setSpan(context.active(), span), fn);
 }
 
-/** The active context with `span` as its span (to inject a span that is not active). */
-export function contextWithSpan(span: Span): Context {
-  return trace.setSpan(context.active(), span);
+/** `parent` (default: the active context) with `span` as its span (to inject or enter a span that is not active). */
+export function contextWithSpan(span: Span, parent: Context = context.active()): Context {
+  return trace.setSpan(parent, span);
 }
 
 /** Marks `span` failed with `err` (exception event, `error.type`) and ends it. */
@@ -120,10 +121,15 @@ export function extractContext(carrier: Record<string, string | string[] | undef
   return propagation.extract(ROOT_CONTEXT, carrier);
 }
 
-/** `trace_id` / `span_id` of the active span for a log line; undefined outside a trace. */
+/**
+ * `trace_id` / `span_id` of the active span for a log line; undefined outside a trace and in a
+ * trace that is not sampled (its spans are never exported, so the ids would point at nothing, and
+ * leaving them out spares most lines the work: the log mixin runs for every line).
+ */
 export function traceLogFields(): { trace_id: string; span_id: string; trace_flags: string } | undefined {
   const span = trace.getSpan(context.active());
   if (span === undefined) return undefined;
   const sc = span.spanContext();
-  return { trace_id: sc.traceId, span_id: sc.spanId, trace_flags: sc.traceFlags === 1 ? '01' : '00' };
+  if ((sc.traceFlags & TraceFlags.SAMPLED) === 0) return undefined;
+  return { trace_id: sc.traceId, span_id: sc.spanId, trace_flags: '01' };
 }

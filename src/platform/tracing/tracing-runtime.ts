@@ -16,6 +16,7 @@ import {
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { randomUUID } from 'node:crypto';
+import { PlatformContextManager } from './platform-context-manager';
 import type { TracingConfig } from './tracing.config';
 
 /** Instrumentation scope of every span the platform makes. */
@@ -65,6 +66,8 @@ export function startTracing(config: TracingConfig): void {
     spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: config.exportDelayMs })],
   });
   provider.register({
+    // The platform's AsyncLocalStorage rather than a second one (see PlatformContextManager).
+    contextManager: new PlatformContextManager(),
     propagator: new CompositePropagator({
       propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
     }),
