@@ -63,7 +63,7 @@ describe('Diffusion gateway over two fake AUTOMATIC1111 instances (e2e)', () => 
   });
   afterEach(() => {
     for (const c of clients.splice(0)) c.close();
-    for (const f of fakes) f.set({ stepMs: 3, failCount: 0 });
+    for (const f of fakes) f.set({ stepMs: 3, failCount: 0, holdUntilPolls: 0 });
   });
   afterAll(async () => {
     await app.close();
@@ -84,6 +84,8 @@ describe('Diffusion gateway over two fake AUTOMATIC1111 instances (e2e)', () => 
   });
 
   it('should run one prompt as a job with progress events and put its images in the image store', async () => {
+    // Sampling outlasts a progress poll however loaded the machine is.
+    for (const f of fakes) f.set({ holdUntilPolls: 1 });
     const res = await http()
       .post('/v1/diffusion/jobs')
       .set('authorization', AUTH)
