@@ -33,8 +33,9 @@ export const DIFFUSION_POOL = 'diffusion';
 @ManagedService({
   name: DIFFUSION_SERVICE,
   critical: false,
-  // jobs: the generations run as platform jobs; images: every output goes to the image store.
-  dependsOn: ['upstreams', 'jobs', 'images'],
+  // jobs: the generations run as platform jobs; images: every output goes to the image store;
+  // comfy (optional): /v1/images/generations may be routed to a ComfyUI template.
+  dependsOn: ['upstreams', 'jobs', 'images', { name: 'comfy', optional: true }],
   config: DiffusionSettings,
   description: 'Diffusion gateway: AUTOMATIC1111 / Forge instances, one generation each at a time, as jobs',
   healthTtlMs: 1_000,
