@@ -195,7 +195,7 @@ export class ImagesGenerationsController {
       signal,
     );
     const dims = (name: string, given?: number) =>
-      given ?? (typeof declared[name]?.default === 'number' ? (declared[name].default as number) : undefined);
+      given ?? (typeof declared[name]?.default === 'number' ? declared[name].default : undefined);
     return {
       width: 'width' in declared ? dims('width', r.width) : undefined,
       height: 'height' in declared ? dims('height', r.height) : undefined,
