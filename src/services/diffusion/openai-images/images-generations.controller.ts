@@ -208,7 +208,9 @@ export class ImagesGenerationsController {
     const cancelAll = () => {
       for (const id of ids) void this.jobs.cancel(id, caller).catch(() => undefined);
     };
-    signal.addEventListener('abort', cancelAll, { once: true });
+    // The client may have gone while the jobs were being submitted.
+    if (signal.aborted) cancelAll();
+    else signal.addEventListener('abort', cancelAll, { once: true });
     try {
       return await Promise.all(ids.map((id) => this.await<T>(id, caller, signal)));
     } catch (err) {
