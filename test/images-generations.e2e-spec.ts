@@ -145,17 +145,25 @@ describe('The diffusion routes without an upstream (e2e)', () => {
       .expect(503);
     expect(native.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(native.headers['retry-after']).toBeDefined();
+    expect(native.body).toMatchObject({ status: 503, code: 'DIFFUSION.UNAVAILABLE' });
+    expect(native.body.detail).toMatch(/DIFFUSION_URLS/);
+    await request(app.getHttpServer()).get('/v1/diffusion/models').set('authorization', auth).expect(503);
     const compat = await request(app.getHttpServer())
       .post('/v1/images/generations')
       .set('authorization', auth)
       .send({ prompt: 'x' })
       .expect(503);
     expect(compat.body.error).toMatchObject({ type: 'server_error' });
+    expect(compat.body.error.message).toMatch(/DIFFUSION_URLS/);
     const services = await request(app.getHttpServer())
       .get('/services/diffusion')
       .set('authorization', bearer(TEST_AUTH.operator))
       .expect(200);
-    expect(services.body.state).toBe('FAILED');
+    expect(services.body.state).toBe('RUNNING');
+    expect(services.body.health).toMatchObject({
+      status: 'DOWN',
+      reason: 'no diffusion instance configured (DIFFUSION_URLS)',
+    });
     await request(app.getHttpServer()).get('/v1/images').set('authorization', auth).expect(200);
   });
 });

@@ -731,7 +731,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** OpenAI-compatible image generation on the diffusion instances; images also land in the image store */
+        /** OpenAI-compatible image generation on the diffusion instances or a configured ComfyUI template; images also land in the image store */
         post: operations["openAiCreateImage"];
         delete?: never;
         options?: never;

@@ -1,11 +1,11 @@
-import { IsBoolean, IsIn, IsInt, IsUrl, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 import { defineEnvNamespace, EnvBoolean, EnvInt, EnvList } from '../../platform/config';
 import { UPSTREAM_STRATEGIES, type UpstreamStrategyName } from '../../platform/upstream';
 
 class DiffusionEnv {
   /**
    * AUTOMATIC1111 / Forge web UIs started with `--api`, comma-separated. Empty: the `diffusion`
-   * service does not start and its routes answer 503.
+   * service runs DOWN and its routes answer 503.
    */
   @EnvList()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] }, { each: true })
@@ -85,6 +85,24 @@ class DiffusionEnv {
   @IsInt()
   @Min(1)
   DIFFUSION_REQUESTS_PER_MINUTE: number = 60;
+
+  /**
+   * ComfyUI template (e.g. `text2img`) that serves `POST /v1/images/generations` instead of the
+   * AUTOMATIC1111 / Forge instances, for every model not routed by IMAGES_GENERATIONS_COMFY_MODELS
+   * (a checkpoint named as the model goes to the template's `checkpoint` parameter). Empty: the
+   * diffusion instances serve them.
+   */
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]*$/)
+  IMAGES_GENERATIONS_COMFY_TEMPLATE: string = '';
+
+  /**
+   * `model=template` pairs, comma-separated (e.g. `sdxl-comfy=text2img,poster=my-poster`):
+   * `POST /v1/images/generations` requests naming such a model run that ComfyUI template.
+   */
+  @EnvList()
+  @Matches(/^[^=\s]+=[A-Za-z0-9._:-]+$/, { each: true, message: 'each entry must be model=template' })
+  IMAGES_GENERATIONS_COMFY_MODELS: string[] = [];
 }
 
 export const diffusionConfig = defineEnvNamespace('diffusion', DiffusionEnv, (env) => ({
@@ -101,5 +119,12 @@ export const diffusionConfig = defineEnvNamespace('diffusion', DiffusionEnv, (en
   maxImagesPerPrompt: env.DIFFUSION_MAX_IMAGES_PER_PROMPT,
   maxPrompts: env.DIFFUSION_MAX_PROMPTS,
   requestsPerMinute: env.DIFFUSION_REQUESTS_PER_MINUTE,
+  comfyTemplate: env.IMAGES_GENERATIONS_COMFY_TEMPLATE || undefined,
+  comfyTemplatesByModel: new Map(
+    env.IMAGES_GENERATIONS_COMFY_MODELS.map((pair) => {
+      const at = pair.indexOf('=');
+      return [pair.slice(0, at), pair.slice(at + 1)] as const;
+    }),
+  ),
 }));
 export type DiffusionConfig = ReturnType<typeof diffusionConfig>;

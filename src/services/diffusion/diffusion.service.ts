@@ -27,13 +27,15 @@ export const DIFFUSION_POOL = 'diffusion';
  * interrupt are pinned to the instance it runs on. Jobs wait in the platform queue (their
  * `position` is the queue position); the job kind runs as many at once as there are instances.
  *
- * Without DIFFUSION_URLS the service fails to start (it is not critical): its routes answer 503.
+ * Without DIFFUSION_URLS the service still starts and reports DOWN ("no diffusion instance
+ * configured"); its routes answer 503 and everything else works.
  */
 @ManagedService({
   name: DIFFUSION_SERVICE,
   critical: false,
-  // jobs: the generations run as platform jobs; images: every output goes to the image store.
-  dependsOn: ['upstreams', 'jobs', 'images'],
+  // jobs: the generations run as platform jobs; images: every output goes to the image store;
+  // comfy (optional): /v1/images/generations may be routed to a ComfyUI template.
+  dependsOn: ['upstreams', 'jobs', 'images', { name: 'comfy', optional: true }],
   config: DiffusionSettings,
   description: 'Diffusion gateway: AUTOMATIC1111 / Forge instances, one generation each at a time, as jobs',
   healthTtlMs: 1_000,
@@ -65,7 +67,12 @@ export class DiffusionGateway implements ManagedLifecycle {
 
   async start(): Promise<void> {
     const { instances, strategy, generationTimeoutMs, healthIntervalMs } = this.config;
-    if (instances.length === 0) throw new Error('DIFFUSION_URLS names no AUTOMATIC1111 / Forge instance');
+    this.catalog.clear();
+    if (instances.length === 0) {
+      this.running = true;
+      this.logger.warn('DIFFUSION_URLS is empty: the diffusion routes answer 503');
+      return;
+    }
     this.pool =
       this.pools.get(DIFFUSION_POOL) ??
       this.pools.create(DIFFUSION_POOL, {
@@ -79,7 +86,6 @@ export class DiffusionGateway implements ManagedLifecycle {
     this.prober = new A1111Prober(instances, this.pool, Math.min(5_000, healthIntervalMs));
     await this.prober.start(healthIntervalMs);
     this.running = true;
-    this.catalog.clear();
     if (!this.prober.anyUp()) {
       this.logger.warn(
         { instances: instances.length },
@@ -100,6 +106,9 @@ export class DiffusionGateway implements ManagedLifecycle {
     const busy = this.pool?.snapshot().instances.filter((i) => i.outstanding > 0).length ?? 0;
     const up = instances.filter((i) => i.up).length;
     const details = { up, total: instances.length, busy, instances };
+    if (this.config.instances.length === 0) {
+      return Promise.resolve({ status: 'DOWN', reason: 'no diffusion instance configured (DIFFUSION_URLS)', details });
+    }
     if (up === 0) return Promise.resolve({ status: 'DOWN', reason: 'no diffusion instance reachable', details });
     if (up < instances.length) {
       return Promise.resolve({ status: 'DEGRADED', reason: `${instances.length - up} instance(s) down`, details });
@@ -110,12 +119,17 @@ export class DiffusionGateway implements ManagedLifecycle {
   /**
    * The pool, when some instance can serve.
    *
-   * @throws DiffusionUnavailableError the service is not running
+   * @throws DiffusionUnavailableError the service is not running, or no instance is configured
    * @throws UpstreamUnavailableError no instance is reachable right now (503 with Retry-After)
    */
   servingPool(): UpstreamPool {
-    if (!this.running || this.pool === undefined)
-      throw new DiffusionUnavailableError('The diffusion service is not running');
+    if (!this.running) throw new DiffusionUnavailableError('The diffusion service is not running');
+    if (this.pool === undefined) {
+      throw new DiffusionUnavailableError(
+        'No AUTOMATIC1111 / Forge instance is configured for the diffusion service (DIFFUSION_URLS)',
+        { retryAfterSeconds: 30 },
+      );
+    }
     if (!this.prober?.anyUp()) {
       throw new UpstreamUnavailableError('No diffusion instance is reachable right now', {
         retryAfterSeconds: Math.max(1, Math.ceil(this.config.healthIntervalMs / 1000)),

@@ -1,21 +1,24 @@
-import { Body, Controller, HttpCode, Inject, Post, Req, UseFilters } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Optional, Post, Req, UseFilters } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { type Caller, CurrentCaller } from '../../../platform/context';
 import { FennecError, type ErrorKind } from '../../../platform/errors';
 import { abortOnDisconnect } from '../../../platform/http';
-import { JobsService, type JobProblem } from '../../../platform/jobs';
+import { type JobRecord, JobsService, type JobProblem } from '../../../platform/jobs';
 import { ServiceRoute } from '../../../platform/registry';
 import { FlagOnlyInput } from '../../../platform/security';
+import { COMFY_JOBS, type ComfyJobResult, type ComfyJobsSubmitter } from '../../comfy';
 import { IMAGE_STORE, type ImageStore, ImageSignedUrls } from '../../images';
 import { OpenAiErrorFilter } from '../../llm';
 import type { GenerationJobResult } from '../diffusion-generation.job';
 import { GenerationRateLimit } from '../diffusion-route-limits';
 import { DiffusionSubmitter } from '../diffusion-submitter';
 import { DIFFUSION_SERVICE, DiffusionGateway } from '../diffusion.service';
-import { parseImageGenerationRequest, stepsForQuality } from './image-generation-request';
+import { DiffusionUnavailableError } from '../diffusion.errors';
+import { type ImageGenerationRequest, parseImageGenerationRequest, stepsForQuality } from './image-generation-request';
 
 const IMAGES_BODY = {
   schema: {
@@ -55,10 +58,13 @@ const KIND_BY_STATUS: Record<number, ErrorKind> = {
 };
 
 /**
- * OpenAI-compatible `POST /v1/images/generations`, served by the diffusion gateway: the request
- * becomes one `diffusion.generate` job (its `n` images in one batch on one instance), the answer
- * waits for it and carries the stored images as base64 or as signed, expiring URLs of the image
- * store. A client that goes away cancels the job. Errors in OpenAI's dialect.
+ * OpenAI-compatible `POST /v1/images/generations`, served by the diffusion gateway or, for the
+ * models IMAGES_GENERATIONS_COMFY_MODELS / IMAGES_GENERATIONS_COMFY_TEMPLATE route there, by a
+ * ComfyUI template. On the gateway the request becomes one `diffusion.generate` job (its `n`
+ * images in one batch on one instance); on ComfyUI one `comfy.workflow` job (`n` as the template's
+ * `batchSize`, or `n` jobs when it has none). The answer waits for the jobs and carries the stored
+ * images as base64 or as signed, expiring URLs of the image store. A client that goes away cancels
+ * the jobs. Errors in OpenAI's dialect.
  */
 @ApiTags('diffusion-openai')
 @ServiceRoute(DIFFUSION_SERVICE)
@@ -72,6 +78,7 @@ export class ImagesGenerationsController {
     private readonly jobs: JobsService,
     private readonly signedUrls: ImageSignedUrls,
     @Inject(IMAGE_STORE) private readonly images: ImageStore,
+    @Optional() @Inject(COMFY_JOBS) private readonly comfy?: ComfyJobsSubmitter,
   ) {}
 
   @Post()
@@ -79,31 +86,41 @@ export class ImagesGenerationsController {
   @GenerationRateLimit()
   @ApiOperation({
     operationId: 'openAiCreateImage',
-    summary: 'OpenAI-compatible image generation on the diffusion instances; images also land in the image store',
+    summary:
+      'OpenAI-compatible image generation on the diffusion instances or a configured ComfyUI template; images also land in the image store',
   })
   @ApiBody(IMAGES_BODY)
   @ApiOkResponse({ description: '{ created, data: [{ b64_json } | { url }], output_format, quality, size }' })
   async create(@Body() body: unknown, @CurrentCaller() caller: Caller, @Req() req: Request) {
     const r = parseImageGenerationRequest(body);
     const settings = this.gateway.settings();
-    const size = this.gateway.config.maxSize;
-    const width = r.width ?? Math.min(1024, size);
-    const height = r.height ?? Math.min(1024, size);
-    const [submitted] = await this.submitter.submit(
-      {
-        prompts: [{ prompt: r.prompt }],
-        model: r.model,
-        steps: stepsForQuality(r.quality, settings.qualitySteps, settings.defaultSteps),
-        width,
-        height,
-        batch_size: r.n,
-      },
-      'sequence',
-      caller,
-    );
-    const result = await this.await(submitted.job.id, caller, abortOnDisconnect(req));
+    const signal = abortOnDisconnect(req);
+    const template = this.comfyTemplateFor(r.model);
+    let width: number | undefined;
+    let height: number | undefined;
+    let images: { id: string }[];
+    if (template !== undefined) {
+      ({ width, height, images } = await this.generateOnComfy(template, r, caller, signal));
+    } else {
+      const size = this.gateway.config.maxSize;
+      width = r.width ?? Math.min(1024, size);
+      height = r.height ?? Math.min(1024, size);
+      const [submitted] = await this.submitter.submit(
+        {
+          prompts: [{ prompt: r.prompt }],
+          model: r.model,
+          steps: stepsForQuality(r.quality, settings.qualitySteps, settings.defaultSteps),
+          width,
+          height,
+          batch_size: r.n,
+        },
+        'sequence',
+        caller,
+      );
+      const [result] = await this.awaitAll<GenerationJobResult>([submitted.job.id], caller, signal);
+      images = result.items.flatMap((i) => i.images);
+    }
     const responseFormat = r.responseFormat ?? settings.defaultResponseFormat;
-    const images = result.items.flatMap((i) => i.images);
     const origin = `${req.protocol}://${req.get('host')}`;
     const data = await Promise.all(
       images.map(async (image) => {
@@ -120,24 +137,97 @@ export class ImagesGenerationsController {
       data,
       output_format: r.outputFormat,
       quality: r.quality,
-      size: `${width}x${height}`,
+      size: width === undefined || height === undefined ? 'auto' : `${width}x${height}`,
       background: 'opaque',
     };
   }
 
-  /** Follows the job to its end; the client leaving cancels it. */
-  private async await(id: string, caller: Caller, signal: AbortSignal): Promise<GenerationJobResult> {
-    const onAbort = () => void this.jobs.cancel(id, caller).catch(() => undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
+  /** The ComfyUI template configured for a request's model, if any. */
+  private comfyTemplateFor(model: string | undefined): string | undefined {
+    const { comfyTemplatesByModel, comfyTemplate } = this.gateway.config;
+    return (model === undefined ? undefined : comfyTemplatesByModel.get(model)) ?? comfyTemplate;
+  }
+
+  /**
+   * Runs the request as `comfy.workflow` jobs of a template: OpenAI's fields go to the template's
+   * named parameters it has (`prompt`, `width`/`height` from `size`, `steps` from `quality`,
+   * `batchSize` from `n`, a fresh `seed`, a checkpoint named as the model to `checkpoint`).
+   */
+  private async generateOnComfy(
+    template: string,
+    r: ImageGenerationRequest,
+    caller: Caller,
+    signal: AbortSignal,
+  ): Promise<{ width?: number; height?: number; images: { id: string }[] }> {
+    if (!this.comfy) {
+      throw new DiffusionUnavailableError(
+        `Image generation for this model is configured on ComfyUI template ${template}, but the comfy service is not part of this app`,
+      );
+    }
+    const declared = await this.comfy.templateParams(caller.tenant, template);
+    const params: Record<string, unknown> = { prompt: r.prompt };
+    const set = (name: string, value: unknown) => {
+      if (value !== undefined && name in declared) params[name] = value;
+    };
+    set('width', r.width);
+    set('height', r.height);
+    if (r.quality !== 'auto') {
+      const fallback = typeof declared.steps?.default === 'number' ? declared.steps.default : 20;
+      set('steps', stepsForQuality(r.quality, this.gateway.settings().qualitySteps, fallback));
+    }
+    if (r.model !== undefined && !this.gateway.config.comfyTemplatesByModel.has(r.model)) set('checkpoint', r.model);
+    const batched = 'batchSize' in declared;
+    if (batched) set('batchSize', r.n);
+    // Without a seed parameter every job of the template would draw the same image.
+    const seed = () => ('seed' in declared ? { seed: randomInt(0, 2 ** 32) } : {});
+    const jobs: JobRecord[] = [];
     try {
-      for await (const _event of this.jobs.follow(id, caller, 0, signal)) {
-        // Only the end matters here; progress is for /jobs/{id}/events followers.
+      for (let i = 0; i < (batched ? 1 : r.n); i++) {
+        jobs.push(await this.comfy.submitTemplate(template, { ...params, ...seed() }, caller));
       }
+    } catch (err) {
+      for (const job of jobs) void this.jobs.cancel(job.id, caller).catch(() => undefined);
+      throw err;
+    }
+    const results = await this.awaitAll<ComfyJobResult>(
+      jobs.map((j) => j.id),
+      caller,
+      signal,
+    );
+    const dims = (name: string, given?: number) =>
+      given ?? (typeof declared[name]?.default === 'number' ? declared[name].default : undefined);
+    return {
+      width: 'width' in declared ? dims('width', r.width) : undefined,
+      height: 'height' in declared ? dims('height', r.height) : undefined,
+      images: results.flatMap((res) => res.images),
+    };
+  }
+
+  /** Follows the jobs to their end; the client leaving, or one of them failing, cancels the rest. */
+  private async awaitAll<T>(ids: string[], caller: Caller, signal: AbortSignal): Promise<T[]> {
+    const cancelAll = () => {
+      for (const id of ids) void this.jobs.cancel(id, caller).catch(() => undefined);
+    };
+    // The client may have gone while the jobs were being submitted.
+    if (signal.aborted) cancelAll();
+    else signal.addEventListener('abort', cancelAll, { once: true });
+    try {
+      return await Promise.all(ids.map((id) => this.await<T>(id, caller, signal)));
+    } catch (err) {
+      cancelAll();
+      throw err;
     } finally {
-      signal.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', cancelAll);
+    }
+  }
+
+  /** Follows one job to its end. */
+  private async await<T>(id: string, caller: Caller, signal: AbortSignal): Promise<T> {
+    for await (const _event of this.jobs.follow(id, caller, 0, signal)) {
+      // Only the end matters here; progress is for /jobs/{id}/events followers.
     }
     const job = await this.jobs.get(id, caller);
-    if (job.state === 'succeeded') return job.result as GenerationJobResult;
+    if (job.state === 'succeeded') return job.result as T;
     if (job.problem) throw new GenerationJobProblem(job.problem);
     throw new GenerationJobProblem({
       type: 'about:blank',
