@@ -4,6 +4,9 @@
  */
 declare module '@saehrimnir/druidjs' {
   export class Matrix {
+    /** rows × cols of zeros, row-major in `values`. */
+    constructor(rows: number, cols: number);
+    get values(): Float64Array;
     static from(a: Matrix | Float64Array[] | number[][]): Matrix;
     get shape(): number[];
     to2dArray(): Float64Array[];

@@ -22,3 +22,9 @@ export function projectionWorkerFile(): string {
   writeFileSync(loader, `require(${JSON.stringify(hook)});\nmodule.exports = require(${JSON.stringify(source)});\n`);
   return (resolved = loader);
 }
+
+/**
+ * A task that only starts a worker thread and loads the method libraries (the worker file's
+ * imports), sent while the job streams its sample so that this start-up overlaps the sampling.
+ */
+export const WARM_UP_TASK = { warmUp: true } as const;

@@ -6,7 +6,7 @@ import { STATE_STORE, type StateStore } from '../../platform/state';
 import { DOCUMENT_STORE, type DocumentStore } from '../rag';
 import type { ProjectionComputeInput, ProjectionComputeOutput } from './compute/projection-compute.types';
 import { ProjectionStore } from './projection-store';
-import { projectionWorkerFile } from './projection-worker-file';
+import { projectionWorkerFile, WARM_UP_TASK } from './projection-worker-file';
 import { sampleEmbeddings } from './projection-sampler';
 import type { ProjectionJobPayload, ProjectionPoint, ProjectionResult } from './projection.types';
 import { ProjectionTooFewPointsError } from './projections.errors';
@@ -44,6 +44,8 @@ export class ProjectionJob implements JobKindHandler<ProjectionJobPayload, { poi
   async run({ tenant, request }: ProjectionJobPayload, ctx: JobContext): Promise<{ points: number }> {
     ctx.progress({ value: 0, stage: 'sampling', message: 'reading chunk embeddings' });
     const t0 = performance.now();
+    // The thread starts and loads the libraries while this thread streams the sample.
+    const warmUp = this.workers.run(projectionWorkerFile(), WARM_UP_TASK, ctx.signal).catch(() => undefined);
     const corpusVersion = await this.documents.corpusVersion(tenant);
     const sample = await sampleEmbeddings(this.documents, tenant, {
       filter: request.filter,
@@ -73,6 +75,7 @@ export class ProjectionJob implements JobKindHandler<ProjectionJobPayload, { poi
       qualityMaxPoints: this.settings().qualityMaxPoints,
       progressChannel: `fennec-projection-${ctx.jobId}-${ctx.attempt}`,
     };
+    await warmUp;
     const output = await this.inWorker(input, ctx);
     const d = request.dimensions;
     const points: ProjectionPoint[] = sample.chunks.map((c, i) => ({
@@ -87,6 +90,9 @@ export class ProjectionJob implements JobKindHandler<ProjectionJobPayload, { poi
       metadata: c.metadata,
       excerpt: c.text.slice(0, EXCERPT_CHARS),
     }));
+    // One pass for all cluster sizes (not a filter over the points per cluster).
+    const clusterSizes = new Array<number>(output.clusterTerms?.length ?? 0).fill(0);
+    if (output.clusterOf) for (const c of output.clusterOf) clusterSizes[c]++;
     const result: ProjectionResult = {
       corpusVersion,
       candidates: sample.candidates,
@@ -97,7 +103,7 @@ export class ProjectionJob implements JobKindHandler<ProjectionJobPayload, { poi
         ? {
             clusters: output.clusterTerms.map((terms, id) => ({
               id,
-              size: points.filter((p) => p.cluster === id).length,
+              size: clusterSizes[id],
               terms,
             })),
           }

@@ -1,5 +1,6 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import { computeProjection } from './compute/projection-compute';
+import { WARM_UP_TASK } from './projection-worker-file';
 import type {
   ComputeProgress,
   ProjectionComputeInput,
@@ -15,7 +16,11 @@ const PROGRESS_INTERVAL_MS = 250;
  * transfer list, so a MessagePort cannot be handed over, while a named channel reaches the
  * submitting thread without one.
  */
-export default function runProjectionTask(input: ProjectionComputeInput): ProjectionComputeOutput {
+export default function runProjectionTask(
+  input: ProjectionComputeInput | typeof WARM_UP_TASK,
+): ProjectionComputeOutput | undefined {
+  // Starting the thread and loading the libraries is all a warm-up task asks for (projection.job.ts).
+  if ('warmUp' in input) return undefined;
   const channel = input.progressChannel ? new BroadcastChannel(input.progressChannel) : undefined;
   let last = 0;
   let lastStage = '';

@@ -11,13 +11,16 @@ export interface KnnPreservation {
   randomBaseline: number;
 }
 
+/** Points up to which all pairwise distances are kept in a table (2,000: 2 × 32 MB). */
+const PAIRWISE_MAX = 2_000;
+
 /**
  * kNN preservation (the neighbourhood-hit idea behind trustworthiness): for each of `m` points,
  * the share of its k nearest neighbours among those `m` points in the original space that stay
  * among its k nearest in the projection. Brute force is O(m² · dim), so at most `maxPoints`
- * points (a seeded subsample) are compared: 1,000 × 768 is about 0.8 G multiply-adds.
+ * points (a seeded subsample) are compared, each pair once: 1,000 × 768 is about 0.4 G multiply-adds.
  * Hand-written: druid's kNN structures answer queries one at a time through Matrix rows, which is
- * slower here than two flat loops over Float32Arrays, and the metric is a few lines.
+ * slower here than flat loops over gathered Float64 rows, and the metric is a few lines.
  */
 export function knnPreservation(
   data: Float32Array,
@@ -25,36 +28,58 @@ export function knnPreservation(
   dim: number,
   coords: Float64Array,
   d: number,
-  options: { k: number; maxPoints: number; seed: number },
+  options: { k: number; maxPoints: number; seed: number; pairwiseMax?: number },
 ): KnnPreservation {
   const indices = subsample(n, options.maxPoints, options.seed);
   const m = indices.length;
   const k = Math.min(options.k, m - 1);
   if (k < 1) return { k: 0, evaluatedPoints: m, score: 1, randomBaseline: 1 };
-  const high = new Float64Array(m);
-  const low = new Float64Array(m);
+  // The compared rows gathered once (contiguous, Float64). Up to PAIRWISE_MAX points each pairwise
+  // distance is computed once for both points of the pair and kept in an m × m table (half the
+  // multiply-adds); beyond, the table would not fit comfortably (10,000 points: 1.6 GB), so each
+  // point's distances are computed in a row and dropped.
+  const rowsHigh = new Float64Array(m * dim);
+  const rowsLow = new Float64Array(m * d);
+  for (let a = 0; a < m; a++) {
+    rowsHigh.set(data.subarray(indices[a] * dim, (indices[a] + 1) * dim), a * dim);
+    rowsLow.set(coords.subarray(indices[a] * d, (indices[a] + 1) * d), a * d);
+  }
+  const distance = (rows: Float64Array, width: number, a: number, b: number) => {
+    let s = 0;
+    for (let j = 0, oa = a * width, ob = b * width; j < width; j++) {
+      const diff = rows[oa + j] - rows[ob + j];
+      s += diff * diff;
+    }
+    return s;
+  };
+  const pairwise = m <= (options.pairwiseMax ?? PAIRWISE_MAX);
+  const high = new Float64Array(pairwise ? m * m : m);
+  const low = new Float64Array(pairwise ? m * m : m);
+  if (pairwise)
+    for (let a = 0; a < m; a++) {
+      for (let b = a + 1; b < m; b++) {
+        high[a * m + b] = high[b * m + a] = distance(rowsHigh, dim, a, b);
+        low[a * m + b] = low[b * m + a] = distance(rowsLow, d, a, b);
+      }
+      high[a * m + a] = Infinity;
+      low[a * m + a] = Infinity;
+    }
   let sum = 0;
   for (let a = 0; a < m; a++) {
-    const ia = indices[a];
-    for (let b = 0; b < m; b++) {
-      const ib = indices[b];
-      let s = 0;
-      for (let j = 0; j < dim; j++) {
-        const diff = data[ia * dim + j] - data[ib * dim + j];
-        s += diff * diff;
+    let highRow: Float64Array;
+    let lowRow: Float64Array;
+    if (pairwise) {
+      highRow = high.subarray(a * m, (a + 1) * m);
+      lowRow = low.subarray(a * m, (a + 1) * m);
+    } else {
+      for (let b = 0; b < m; b++) {
+        high[b] = b === a ? Infinity : distance(rowsHigh, dim, a, b);
+        low[b] = b === a ? Infinity : distance(rowsLow, d, a, b);
       }
-      high[b] = s;
-      let t = 0;
-      for (let j = 0; j < d; j++) {
-        const diff = coords[ia * d + j] - coords[ib * d + j];
-        t += diff * diff;
-      }
-      low[b] = t;
+      [highRow, lowRow] = [high, low];
     }
-    high[a] = Infinity;
-    low[a] = Infinity;
-    const near = nearest(high, k);
-    const nearLow = new Set(nearest(low, k));
+    const near = nearest(highRow, k);
+    const nearLow = new Set(nearest(lowRow, k));
     let kept = 0;
     for (const b of near) if (nearLow.has(b)) kept++;
     sum += kept / k;

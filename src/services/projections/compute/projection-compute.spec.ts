@@ -1,4 +1,6 @@
-import { computeProjection } from './projection-compute';
+import { totalSquaredDeviation } from './explained-variance';
+import { knnPreservation } from './knn-preservation';
+import { computeProjection, toMatrix } from './projection-compute';
 import { clusteredData } from './projection-compute.testing';
 import type { ProjectionComputeInput, ProjectionMethod } from './projection-compute.types';
 
@@ -92,5 +94,21 @@ describe('computeProjection', () => {
       expect(terms.sort()).toEqual(words[c].split(' ').sort());
       expect(terms).not.toContain('report');
     }
+  });
+
+  it('should read the total variance in the pass that fills the matrix, as the two-pass sum gives it', () => {
+    const { matrix, totalSquaredDeviation: onePass } = toMatrix(input('pca', data, n));
+    expect(matrix.shape).toEqual([n, DIM]);
+    expect(Array.from(matrix.values)).toEqual(Array.from(data));
+    expect(onePass).toBeCloseTo(totalSquaredDeviation(data, n, DIM), 6);
+  });
+
+  it('should score kNN preservation the same from the pairwise table and row by row', () => {
+    const coords = computeProjection(input('pca', data, n)).coords;
+    const options = { k: 5, maxPoints: 100, seed: 3 };
+    const table = knnPreservation(data, n, DIM, coords, 2, options);
+    const rows = knnPreservation(data, n, DIM, coords, 2, { ...options, pairwiseMax: 10 });
+    expect(rows).toEqual(table);
+    expect(table.evaluatedPoints).toBe(100);
   });
 });

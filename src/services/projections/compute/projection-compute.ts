@@ -8,9 +8,30 @@ import type { ComputeProgress, ProjectionComputeInput, ProjectionComputeOutput }
 const DEFAULT_TSNE_ITERATIONS = 300;
 const DEFAULT_QUALITY_K = 10;
 
-function rows(input: ProjectionComputeInput): Float64Array[] {
+/**
+ * The sample as a druid Matrix, filled in place from the shared Float32 rows: one conversion to
+ * Float64 (druid's element type), not the two copies of `Matrix.from(rows)` (per-row arrays, then
+ * the matrix). The same pass sums each column and its squares, which gives the data's total
+ * variance (the trace of its covariance) without another pass over n × dim values.
+ */
+export function toMatrix(input: ProjectionComputeInput): { matrix: Matrix; totalSquaredDeviation: number } {
   const { data, n, dim } = input;
-  return Array.from({ length: n }, (_, i) => Float64Array.from(data.subarray(i * dim, (i + 1) * dim)));
+  const matrix = new Matrix(n, dim);
+  const values = matrix.values;
+  const sum = new Float64Array(dim);
+  const squares = new Float64Array(dim);
+  for (let i = 0; i < n; i++) {
+    const base = i * dim;
+    for (let j = 0; j < dim; j++) {
+      const v = data[base + j];
+      values[base + j] = v;
+      sum[j] += v;
+      squares[j] += v * v;
+    }
+  }
+  let total = 0;
+  for (let j = 0; j < dim; j++) total += Math.max(0, squares[j] - (sum[j] * sum[j]) / n);
+  return { matrix, totalSquaredDeviation: total };
 }
 
 function flatten(points: ArrayLike<ArrayLike<number>>, d: number): Float64Array {
@@ -20,9 +41,9 @@ function flatten(points: ArrayLike<ArrayLike<number>>, d: number): Float64Array 
 }
 
 /** PCA with druid (measured fastest here, docs/performance.md); one step, no intermediate progress. */
-export function projectPca(input: ProjectionComputeInput): Float64Array {
-  const y = new PCA(Matrix.from(rows(input)), { d: input.dimensions, seed: input.seed }).transform();
-  return flatten(y.to2dArray(), input.dimensions);
+export function projectPca(input: ProjectionComputeInput, matrix = toMatrix(input).matrix): Float64Array {
+  const y = new PCA(matrix, { d: input.dimensions, seed: input.seed }).transform();
+  return y.values;
 }
 
 /** UMAP with umap-js, epoch by epoch (its step-wise fit), so progress is reported per epoch. */
@@ -46,7 +67,7 @@ export function projectUmap(input: ProjectionComputeInput, progress: (p: Compute
 /** t-SNE with druid, iteration by iteration (its generator). */
 export function projectTsne(input: ProjectionComputeInput, progress: (p: ComputeProgress) => void): Float64Array {
   const iterations = input.params.iterations ?? DEFAULT_TSNE_ITERATIONS;
-  const tsne = new TSNE(Matrix.from(rows(input)), {
+  const tsne = new TSNE(toMatrix(input).matrix, {
     d: input.dimensions,
     perplexity: Math.min(input.params.perplexity ?? 30, Math.max(2, Math.floor((input.n - 1) / 3))),
     epsilon: input.params.learningRate ?? 10,
@@ -73,11 +94,15 @@ export function computeProjection(
 ): ProjectionComputeOutput {
   const t0 = performance.now();
   let coords: Float64Array;
+  let totalSquaredDeviation = 0;
   switch (input.method) {
-    case 'pca':
+    case 'pca': {
       progress({ value: 0, max: 1, stage: 'projecting', message: 'principal components' });
-      coords = projectPca(input);
+      const filled = toMatrix(input);
+      totalSquaredDeviation = filled.totalSquaredDeviation;
+      coords = projectPca(input, filled.matrix);
       break;
+    }
     case 'umap':
       coords = projectUmap(input, progress);
       break;
@@ -93,14 +118,14 @@ export function computeProjection(
     maxPoints: input.qualityMaxPoints,
     seed: input.seed,
   });
-  const variance = input.method === 'pca' ? explainedVariance(input.data, input.n, input.dim, coords, d) : undefined;
+  const variance = input.method === 'pca' ? explainedVariance(totalSquaredDeviation, input.n, coords, d) : undefined;
   const t2 = performance.now();
   let clusterOf: Int32Array | undefined;
   let clusterTerms: string[][] | undefined;
   const k = Math.min(input.params.clusters ?? 0, input.n);
   if (k >= 2) {
     progress({ value: 0, max: 1, stage: 'clustering', message: `k-means, k = ${k}` });
-    const kmeans = new KMeans(Matrix.from(rows(input)), { K: k, seed: input.seed });
+    const kmeans = new KMeans(toMatrix(input).matrix, { K: k, seed: input.seed });
     clusterOf = Int32Array.from(kmeans.get_cluster_list());
     clusterTerms = labelClusters(input.texts, clusterOf, k);
   }
