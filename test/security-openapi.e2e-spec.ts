@@ -24,6 +24,9 @@ const ALLOWED_PUBLIC = [
   'GET /health',
   'GET /health/services/{name}',
   'GET /metrics',
+  // The HMAC-signed, expiring token in the path is the credential (OpenAI-style `url` answers of
+  // /v1/images/generations); a forged or expired one is 403 (test/images-generations.e2e-spec.ts).
+  'GET /v1/images/signed/{token}',
 ];
 
 describe('Every documented route is protected (e2e)', () => {
