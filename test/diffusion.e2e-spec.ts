@@ -63,7 +63,7 @@ describe('Diffusion gateway over two fake AUTOMATIC1111 instances (e2e)', () => 
   });
   afterEach(() => {
     for (const c of clients.splice(0)) c.close();
-    for (const f of fakes) f.set({ stepMs: 3, failCount: 0, holdUntilPolls: 0 });
+    for (const f of fakes) f.set({ stepMs: 3, failCount: 0, holdUntilPolls: 0, hold: false });
   });
   afterAll(async () => {
     await app.close();
@@ -125,7 +125,8 @@ describe('Diffusion gateway over two fake AUTOMATIC1111 instances (e2e)', () => 
   });
 
   it('should spread a parallel batch over both instances, one generation at a time each, with queue positions', async () => {
-    for (const f of fakes) f.set({ stepMs: 15 });
+    // The first two generations stay at their last step until the positions have been read.
+    for (const f of fakes) f.set({ stepMs: 15, hold: true });
     const before = fakes.map((f) => f.generations.length);
     const prompts = Array.from({ length: 6 }, (_, i) => ({ prompt: `lighthouse number ${i}` }));
     const res = await http()
@@ -140,6 +141,7 @@ describe('Diffusion gateway over two fake AUTOMATIC1111 instances (e2e)', () => 
     const last = await job(ids[5]);
     expect(last.state).toBe('queued');
     expect(last.position).toBeGreaterThanOrEqual(1);
+    for (const f of fakes) f.set({ hold: false });
     const results = await Promise.all(ids.map((id) => finished(id)));
     expect(results.every((r) => r.state === 'succeeded')).toBe(true);
     const ran = fakes.map((f, i) => f.generations.length - before[i]);
