@@ -58,7 +58,8 @@ describe('SSE fan-out when Redis goes away and comes back (e2e)', () => {
     const first = await topicsOne.publish('outage', 'news', { n: 1 });
     await c.until(() => c.of('news').length === 1);
 
-    const recovered = once(two.get<RedisStateStore>(STATE_STORE), 'recovered');
+    // Both instances: `one` publishes after the outage, `two` delivers to the followers.
+    const recovered = Promise.all([one, two].map((app) => once(app.get<RedisStateStore>(STATE_STORE), 'recovered')));
     await redis.stop();
     // Published while Redis is down: followers on `one` would get it, those on `two` cannot.
     await topicsOne.publish('outage', 'news', { n: 2 });
