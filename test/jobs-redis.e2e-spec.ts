@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 import { JobFixturesModule } from './fixtures/jobs/job-fixtures.module';
 import { createTestApp } from './support/create-test-app';
 import { eventually } from './support/eventually';
@@ -118,5 +119,42 @@ describe('Platform jobs on two instances sharing Redis (e2e, BullMQ backend)', (
     expect(c.of('progress').map((e) => (e.data as { value: number }).value)).toEqual([1, 2, 3, 4]);
     expect(c.of('done')[0].data).toMatchObject({ state: 'succeeded' });
     expect((await get(baseA, job.id)).state).toBe('succeeded');
+  });
+
+  it('should deliver the events of jobs run anywhere to all-jobs WebSocket subscribers: their tenant’s, every tenant’s for admins', async () => {
+    const port = (app: NestExpressApplication) => (app.getHttpServer().address() as AddressInfo).port;
+    const sockets: WebSocket[] = [];
+    const subscribe = async (k: { key: string }) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port(a)}/jobs/ws`, { headers: { authorization: `Bearer ${k.key}` } });
+      sockets.push(ws);
+      const messages: { type: string; job?: string; data?: { state?: string } }[] = [];
+      ws.on('message', (d: Buffer) => messages.push(JSON.parse(d.toString()) as (typeof messages)[number]));
+      await new Promise((resolve) => ws.once('open', resolve));
+      ws.send(JSON.stringify({ type: 'subscribe', all: true }));
+      await eventually(() => messages.some((m) => m.type === 'subscribed'), { what: 'the subscription is live' });
+      return messages;
+    };
+    const succeeded = (messages: Awaited<ReturnType<typeof subscribe>>, id: string) =>
+      messages.some((m) => m.job === id && m.data?.state === 'succeeded');
+    try {
+      const tenant = await subscribe(key);
+      const admin = await subscribe(TEST_KEYS.acme.admin);
+      // Either instance runs them; those run on B reach A only through Redis (routing: redis-job-backend.spec.ts).
+      const submitAs = async (k: { key: string }) => {
+        const res = await fetch(`${baseB}/test-jobs/test.echo`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ steps: 2, delayMs: 20 }),
+        });
+        return ((await res.json()) as Job).id;
+      };
+      const mine = await Promise.all([1, 2, 3, 4].map(() => submitAs(key)));
+      const theirs = await Promise.all([1, 2].map(() => submitAs(TEST_KEYS.globex.operator)));
+      await eventually(() => [...mine, ...theirs].every((id) => succeeded(admin, id)), { what: 'admin saw every job end' });
+      await eventually(() => mine.every((id) => succeeded(tenant, id)), { what: 'the tenant saw its jobs end' });
+      expect(tenant.filter((m) => theirs.includes(m.job ?? ''))).toEqual([]);
+    } finally {
+      for (const ws of sockets) ws.terminate();
+    }
   });
 });

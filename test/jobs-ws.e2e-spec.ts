@@ -110,7 +110,7 @@ describe('Platform jobs over WebSocket (e2e)', () => {
     const c = client(acme);
     await c.opened;
     c.send({ type: 'subscribe', all: true });
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => c.messages.some((m) => m.type === 'subscribed'), { what: 'the subscription is live' });
     const mine = await submit('test.echo', { steps: 1 });
     const theirs = await submit('test.echo', { steps: 1 }, globex);
     const mine2 = await submit('test.echo', { steps: 1 });

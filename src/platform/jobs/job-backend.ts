@@ -41,13 +41,28 @@ export interface JobKindStats {
 export type AttemptOutcome = 'succeeded' | 'failed' | 'retrying' | 'cancelled' | 'timeout' | 'handed_back';
 
 /**
+ * Which events another instance's follower asked for (see {@link JobBackend.watch}): one job's,
+ * every job's of one tenant, or every job's (admins).
+ */
+export type JobWatch = { job: string } | { tenant: string } | { allTenants: true };
+
+/**
+ * How an event reached this instance: emitted here (`undefined`: every local listener may want
+ * it), or received for one {@link JobWatch} from another instance (only that watch's listeners).
+ */
+export type JobEventRoute = undefined | JobWatch;
+
+/**
  * What the jobs service gives a backend at start: the kinds, and callbacks for events and
  * attempts (live delivery to followers, metrics, health).
  */
 export interface JobBackendHost {
   kinds: { get(name: string): JobKindDefinition | undefined; list(): JobKindDefinition[] };
-  /** An event of a job reached this instance (emitted here, or received from another instance). */
-  onEvent(event: JobEvent): void;
+  /**
+   * An event of a job reached this instance: emitted here (no route), or received from another
+   * instance for a watch this instance holds (the route says which).
+   */
+  onEvent(event: JobEvent, route?: JobEventRoute): void;
   /** An attempt started on this instance, `waitMs` after the job became due. */
   onAttemptStarted(kind: string, waitMs: number): void;
   /** An attempt that ran on this instance ended. */
@@ -89,6 +104,13 @@ export interface JobBackend {
   /** The job's events with `seq > afterSeq`, oldest first (kept until retention removes the job). */
   events(id: string, afterSeq: number): Promise<JobEvent[]>;
   stats(): Promise<JobKindStats[]>;
+  /**
+   * Makes other instances' events for `scope` reach this instance's `onEvent` until the returned
+   * function is called; resolves once they do (a follower reads stored events only after that,
+   * so none falls in between). Watches are counted: the same scope may be watched many times.
+   * Absent: every event is emitted on this instance (the embedded backend).
+   */
+  watch?(scope: JobWatch): Promise<() => void>;
   /** False while the backend's storage is unreachable (Redis away); absent: always available. */
   available?(): boolean;
   /** Removes finished jobs (and their events) that finished before `before`; returns how many. */

@@ -3,7 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
-import type { Caller } from '../context';
+import { type Caller, hasRole } from '../context';
 import { CallerResolver } from '../security';
 import { activeTracer, extractContext, type Span, SpanKind, startSpan } from '../tracing';
 import { jobProblemOf } from './job-problem';
@@ -29,7 +29,8 @@ const TENANT_CACHE_MAX = 10_000;
  *
  * Client → server: `{"type":"subscribe","job":"<id>","after":<seq>}`, `{"type":"subscribe","all":true}`,
  * `{"type":"unsubscribe","job":"<id>"}` / `{"type":"unsubscribe","all":true}`.
- * Server → client: `{"type":"event","job","seq","event":"state"|"progress","data"}`, then per job
+ * Server → client: `{"type":"subscribed","all":true}` once an all-jobs subscription is live,
+ * `{"type":"event","job","seq","event":"state"|"progress","data"}`, then per job
  * `{"type":"done","job","data":{state,result}}` or `{"type":"error","job","problem"}`;
  * `{"type":"error","problem"}` for a bad message.
  */
@@ -163,9 +164,23 @@ class JobsSocketSession {
     }
   }
 
+  /** Live events of every visible job; `{"type":"subscribed","all":true}` once other instances' arrive too. */
   private followAll(): void {
     if (this.unsubscribeAll) return;
-    this.unsubscribeAll = this.jobs.onAnyJobEvent((e) => void this.forwardIfVisible(e));
+    let stop: (() => void) | undefined;
+    let stopped = false;
+    this.unsubscribeAll = () => {
+      stopped = true;
+      stop?.();
+    };
+    // Other instances send this one only the caller's tenant's events (every tenant's for admins).
+    void this.jobs
+      .onAnyJobEvent((e) => void this.forwardIfVisible(e), hasRole(this.caller, 'admin') ? undefined : this.caller.tenant)
+      .then((unsubscribe) => {
+        stop = unsubscribe;
+        if (stopped) unsubscribe();
+        else this.send({ type: 'subscribed', all: true });
+      });
   }
 
   private async forwardIfVisible(e: JobEvent): Promise<void> {

@@ -4,7 +4,7 @@ import { ManagedService, type ManagedLifecycle, type ServiceHealthReport } from 
 import { hasRole } from '../context';
 import { CallerContext } from '../security';
 import { currentTraceparent } from '../tracing';
-import type { AttemptOutcome, JobBackend, JobBackendHost, JobPage } from './job-backend';
+import type { AttemptOutcome, JobBackend, JobBackendHost, JobEventRoute, JobPage, JobWatch } from './job-backend';
 import { JOB_BACKEND } from './job-backend';
 import { decodeCursor } from './job-cursor';
 import { JobKindRegistry } from './job-kind-registry';
@@ -57,7 +57,8 @@ const FAILING_RATIO = 0.5;
 export class JobsService implements ManagedLifecycle {
   private readonly logger = new Logger('jobs');
   private readonly byJob = new Map<string, Set<EventListener>>();
-  private readonly everyJob = new Set<EventListener>();
+  /** Listeners of every job's events, each with the tenant it watches (undefined: all tenants). */
+  private readonly everyJob = new Map<EventListener, string | undefined>();
   private readonly recent = new Map<string, boolean[]>();
   private accepting = false;
   private started = false;
@@ -82,7 +83,7 @@ export class JobsService implements ManagedLifecycle {
   async start(): Promise<void> {
     const host: JobBackendHost = {
       kinds: this.kinds,
-      onEvent: (e) => this.dispatch(e),
+      onEvent: (e, route) => this.dispatch(e, route),
       onAttemptStarted: (kind, waitMs) => this.metrics.started(kind, waitMs),
       onAttemptEnded: (kind, outcome, runMs) => this.recordOutcome(kind, outcome, runMs),
       runAs: (caller, fn) => this.callers.run(caller, fn),
@@ -230,7 +231,10 @@ export class JobsService implements ManagedLifecycle {
     const onAbort = () => wake?.();
     signal.addEventListener('abort', onAbort);
     let last = afterSeq;
+    let unwatch: (() => void) | undefined;
     try {
+      // Other instances' events for this job reach this one from now on; stored ones are read after.
+      unwatch = await this.guard(async () => this.backend.watch?.({ job: id }));
       for (const e of await this.backend.events(id, last)) {
         last = e.seq;
         yield e;
@@ -259,6 +263,7 @@ export class JobsService implements ManagedLifecycle {
     } finally {
       signal.removeEventListener('abort', onAbort);
       unsubscribe();
+      unwatch?.();
     }
   }
 
@@ -273,10 +278,23 @@ export class JobsService implements ManagedLifecycle {
     };
   }
 
-  /** Listens to every job event reaching this instance (filter by tenant yourself). */
-  onAnyJobEvent(listener: EventListener): () => void {
-    this.everyJob.add(listener);
-    return () => this.everyJob.delete(listener);
+  /**
+   * Listens to every job event reaching this instance, of `tenant`'s jobs or (undefined) of every
+   * tenant's; events emitted on this instance reach every listener, so filter by tenant yourself.
+   * The listener is registered at once; resolves with the unsubscribe function once other
+   * instances' events reach this one too (never rejects: without Redis, local events still come).
+   */
+  async onAnyJobEvent(listener: EventListener, tenant?: string): Promise<() => void> {
+    this.everyJob.set(listener, tenant);
+    const scope: JobWatch = tenant === undefined ? { allTenants: true } : { tenant };
+    const unwatch = await (this.backend.watch?.(scope) ?? Promise.resolve(undefined)).catch((err: unknown) => {
+      this.logger.warn({ err, tenant }, 'could not watch job events of other instances');
+      return undefined;
+    });
+    return () => {
+      this.everyJob.delete(listener);
+      unwatch?.();
+    };
   }
 
   /**
@@ -297,9 +315,12 @@ export class JobsService implements ManagedLifecycle {
     }
   }
 
-  private dispatch(e: JobEvent): void {
-    for (const l of this.byJob.get(e.jobId) ?? []) l(e);
-    for (const l of this.everyJob) l(e);
+  /** Emitted here (no route): every listener; received for a watch: only that watch's listeners. */
+  private dispatch(e: JobEvent, route: JobEventRoute): void {
+    if (route === undefined || 'job' in route) for (const l of this.byJob.get(e.jobId) ?? []) l(e);
+    if (route !== undefined && 'job' in route) return;
+    const tenant = route === undefined ? null : 'tenant' in route ? route.tenant : undefined;
+    for (const [l, scope] of this.everyJob) if (tenant === null || scope === tenant) l(e);
   }
 
   private recordOutcome(kind: string, outcome: AttemptOutcome, runMs: number): void {

@@ -8,10 +8,12 @@ import type {
   AttemptOutcome,
   JobBackend,
   JobBackendHost,
+  JobEventRoute,
   JobKindStats,
   JobListQuery,
   JobPage,
   JobSubmission,
+  JobWatch,
 } from './job-backend';
 import { decodeCursor, encodeCursor } from './job-cursor';
 import { retryDelayMs } from './job-kind-registry';
@@ -54,18 +56,12 @@ end
 return 1
 `;
 
-/** Appends an event: the next seq of the record (HINCRBY), then `seq SP json` onto the list; returns seq. */
-const APPEND_EVENT = `
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('RPUSH', KEYS[2], seq .. ' ' .. ARGV[1])
-return seq
-`;
-
 /**
  * One state change in one round trip: the conditional field update of TRANSITION, then (if it
- * applied and ARGV[2] is an event body) the event append and its publish, and the retention mark.
- * KEYS: record, event list, finished zset. ARGV: from states, event body ('' none), channel,
- * origin, finishedAt ('' none), then field/value pairs. Returns { applied, seq, cancelRequested }.
+ * applied and ARGV[2] is an event body) the event append and its publish (on the job's channel and
+ * its tenant's: see watch()), and the retention mark. KEYS: record, event list, finished zset.
+ * ARGV: from states, event body ('' none), channel prefix, origin, finishedAt ('' none), then
+ * field/value pairs. Returns { applied, seq, cancelRequested }.
  */
 const STEP = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0, ''} end
@@ -82,45 +78,55 @@ local seq = 0
 if ARGV[2] ~= '' then
   seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
   redis.call('RPUSH', KEYS[2], seq .. ' ' .. ARGV[2])
-  redis.call('PUBLISH', ARGV[3], '{"o":"' .. ARGV[4] .. '","s":' .. seq .. ',"e":' .. ARGV[2] .. '}')
+  local msg = '{"o":"' .. ARGV[4] .. '","s":' .. seq .. ',"e":' .. ARGV[2] .. '}'
+  redis.call('PUBLISH', ARGV[3] .. 'job:' .. (redis.call('HGET', KEYS[1], 'id') or ''), msg)
+  local tenant = redis.call('HGET', KEYS[1], 'tenant')
+  if tenant then redis.call('PUBLISH', ARGV[3] .. 't:' .. tenant, msg) end
 end
 if ARGV[5] ~= '' then redis.call('ZADD', KEYS[3], ARGV[5], redis.call('HGET', KEYS[1], 'id') or '') end
 return {1, seq, redis.call('HGET', KEYS[1], 'cancelRequested') or ''}
 `;
 
 /**
- * The start of an attempt in one round trip: reads the record and, unless it ended (or it was
- * left `running` by a dead instance and its kind is not idempotent), marks it running with the
- * next attempt, appends and publishes the `running` event. KEYS: record, event list. ARGV: origin,
- * channel, runningOn (JSON), now, idempotent ('1' or '0'). Returns { code, seq, attempt, record
- * as it was (flat field/value list) }: code -1 no record, 0 ended, 2 left running and not
- * idempotent (nothing changed), 1 started.
+ * The start of an attempt in one round trip: reads what the attempt needs of the record and,
+ * unless it ended (or it was left `running` by a dead instance and its kind is not idempotent),
+ * marks it running with the next attempt, appends and publishes the `running` event. KEYS:
+ * record, event list. ARGV: origin, channel prefix, runningOn (JSON), now, idempotent ('1' or
+ * '0'). Returns { code, seq, attempt, [base, payload, state, attempts, priority, runAfter,
+ * cancelRequested] as they were ('' for absent) }: code -1 no record, 0 ended, 2 left running
+ * and not idempotent (nothing changed), 1 started.
  */
 const START = `
-local rec = redis.call('HGETALL', KEYS[1])
-if #rec == 0 then return {-1, 0, 0, {}} end
-local state = redis.call('HGET', KEYS[1], 'state')
+local f = redis.call('HMGET', KEYS[1], 'base', 'payload', 'state', 'attempts', 'priority', 'runAfter', 'cancelRequested', 'id', 'tenant')
+if not f[1] then return {-1, 0, 0, {}} end
+local state = f[3]
 if state == '"succeeded"' or state == '"failed"' or state == '"cancelled"' then return {0, 0, 0, {}} end
+local rec = {}
+for i = 1, 7 do rec[i] = f[i] or '' end
 if state == '"running"' and ARGV[5] ~= '1' then return {2, 0, 0, rec} end
-local attempt = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0') + 1
+local attempt = tonumber(f[4] or '0') + 1
 redis.call('HSET', KEYS[1], 'state', '"running"', 'attempts', attempt, 'startedAt', ARGV[4], 'runningOn', ARGV[3], 'updatedAt', ARGV[4])
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-local id = redis.call('HGET', KEYS[1], 'id')
+local id = f[8] or ''
 local body = '{"jobId":"' .. id .. '","type":"state","data":{"state":"running","attempts":' .. attempt .. '},"at":' .. ARGV[4] .. '}'
 redis.call('RPUSH', KEYS[2], seq .. ' ' .. body)
-redis.call('PUBLISH', ARGV[2], '{"o":"' .. ARGV[1] .. '","s":' .. seq .. ',"e":' .. body .. '}')
+local msg = '{"o":"' .. ARGV[1] .. '","s":' .. seq .. ',"e":' .. body .. '}'
+redis.call('PUBLISH', ARGV[2] .. 'job:' .. id, msg)
+if f[9] then redis.call('PUBLISH', ARGV[2] .. 't:' .. f[9], msg) end
 return {1, seq, attempt, rec}
 `;
 
 /**
- * A new record with its first event, in one script call (a MULTI costs a pipeline object and seven
- * commands on the client). KEYS: record, event list, index of all jobs, index of the tenant's.
- * ARGV: channel, published message, event line, createdAt, id, then the record's field/value pairs.
+ * A new record with its first event (seq 1), in one script call (a MULTI costs a pipeline object
+ * and seven commands on the client). The event is published on the tenant's channel only: nobody
+ * can watch the job's own channel before it has an id. KEYS: record, event list, index of all
+ * jobs, index of the tenant's. ARGV: channel prefix, origin, event, createdAt, id, tenant, then
+ * the record's field/value pairs.
  */
 const SUBMIT = `
-redis.call('HSET', KEYS[1], unpack(ARGV, 6))
-redis.call('RPUSH', KEYS[2], ARGV[3])
-redis.call('PUBLISH', ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[1], unpack(ARGV, 7))
+redis.call('RPUSH', KEYS[2], '1 ' .. ARGV[3])
+redis.call('PUBLISH', ARGV[1] .. 't:' .. ARGV[6], '{"o":"' .. ARGV[2] .. '","s":1,"e":' .. ARGV[3] .. '}')
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
 return 1
@@ -155,7 +161,10 @@ interface WireEvent {
  * The cluster backend: BullMQ queues (one per kind, on REDIS_URL) dispatch jobs to any instance
  * with per-instance and cluster-wide concurrency, priorities and delayed retries; the job record
  * and its events live in Redis hashes/lists beside them (the API's source of truth, including
- * `cancelled`, which BullMQ has no state for). Events and cancels reach every instance over pub/sub.
+ * `cancelled`, which BullMQ has no state for). Cancels reach every instance over pub/sub; events
+ * are published on the job's channel and its tenant's, and reach only the instances that watch
+ * them (a follower of the job, a WebSocket client of the tenant's jobs or of all): an instance
+ * does not receive, let alone parse, the events of every job in the cluster.
  * A job whose instance died is found stalled by BullMQ and handed to another instance, which runs
  * it again if its kind is idempotent, else fails it with JOBS.INTERRUPTED.
  */
@@ -172,6 +181,8 @@ export class RedisJobBackend implements JobBackend {
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
   private readonly running = new Map<string, RunningAttempt>();
+  /** Channels (and the all-tenants pattern) this instance watches, with their watch counts. */
+  private readonly watched = new Map<string, { count: number; ready: Promise<unknown> }>();
   /** End-of-attempt writes in flight (see process()). */
   private readonly recording = new Set<Promise<void>>();
   private readonly p: string;
@@ -201,7 +212,6 @@ export class RedisJobBackend implements JobBackend {
   /** Defines our scripts on a connection. */
   private scripted(c: Redis): Redis {
     c.defineCommand('jobTransition', { numberOfKeys: 1, lua: TRANSITION });
-    c.defineCommand('jobAppendEvent', { numberOfKeys: 2, lua: APPEND_EVENT });
     c.defineCommand('jobStep', { numberOfKeys: 3, lua: STEP });
     c.defineCommand('jobStart', { numberOfKeys: 2, lua: START });
     c.defineCommand('jobSubmit', { numberOfKeys: 4, lua: SUBMIT });
@@ -219,9 +229,12 @@ export class RedisJobBackend implements JobBackend {
     this.subscriber = this.connection(true);
     // Not awaited: with Redis away at boot the instance still starts; ioredis subscribes once connected.
     this.subscriber
-      .subscribe(this.channel('events'), this.channel('cancel'))
-      .catch((err: unknown) => this.logger.warn({ err }, 'could not subscribe to job events and cancels'));
-    this.subscriber.on('message', (channel: string, message: string) => this.receive(channel, message));
+      .subscribe(this.channel('cancel'))
+      .catch((err: unknown) => this.logger.warn({ err }, 'could not subscribe to job cancels'));
+    this.subscriber.on('message', (channel: string, message: string) => this.receive(channel, message, false));
+    this.subscriber.on('pmessage', (_p: string, channel: string, message: string) =>
+      this.receive(channel, message, true),
+    );
     for (const kind of host.kinds.list()) {
       const queue = this.queue(kind.name);
       if (kind.clusterConcurrency !== undefined) {
@@ -271,7 +284,48 @@ export class RedisJobBackend implements JobBackend {
     for (const c of this.connections.splice(0)) c.disconnect();
     this.queues.clear();
     this.workers.length = 0;
+    this.watched.clear();
     this.redis = undefined;
+    this.subscriber = undefined;
+  }
+
+  /**
+   * Subscribes to the scope's channel (the all-tenants pattern for admins) while any follower on
+   * this instance watches it; counted, so the last unwatch unsubscribes. Redis runs one
+   * connection's commands in order, so an unsubscribe followed by a new subscribe ends subscribed.
+   */
+  async watch(scope: JobWatch): Promise<() => void> {
+    const sub = this.subscriber;
+    if (!sub) return () => undefined;
+    const pattern = 'allTenants' in scope;
+    const channel =
+      'job' in scope
+        ? this.channel(`job:${scope.job}`)
+        : 'tenant' in scope
+          ? this.channel(`t:${scope.tenant}`)
+          : this.channel('t:').replace(/[*?[\]\\]/g, '\\$&') + '*';
+    let w = this.watched.get(channel);
+    if (!w) {
+      w = { count: 0, ready: pattern ? sub.psubscribe(channel) : sub.subscribe(channel) };
+      this.watched.set(channel, w);
+    }
+    const entry = w;
+    entry.count++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      if (--entry.count > 0 || this.watched.get(channel) !== entry) return;
+      this.watched.delete(channel);
+      void (pattern ? sub.punsubscribe(channel) : sub.unsubscribe(channel)).catch(() => undefined);
+    };
+    try {
+      await entry.ready;
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return release;
   }
 
   async submit(s: JobSubmission): Promise<{ job: JobRecord; created: boolean }> {
@@ -324,11 +378,14 @@ export class RedisJobBackend implements JobBackend {
       this.key(`ev:${id}`),
       this.key('idx:all'),
       this.key(`idx:t:${job.tenant}`),
-      this.channel('events'),
-      `{"o":"${this.origin}","s":1,"e":${event}}`,
-      `1 ${event}`,
+      this.channel(''),
+      this.origin,
+      event,
       String(now),
       id,
+      job.tenant,
+      'tenant',
+      job.tenant,
       'base',
       JSON.stringify(base),
       'payload',
@@ -499,17 +556,17 @@ export class RedisJobBackend implements JobBackend {
   private async process(kind: JobKindDefinition, id: string, connection: Redis): Promise<void> {
     const now = Date.now();
     // Read and start in one round trip (START); the record comes back as it was before.
-    const [code, seq, attempt, flat] = await (this.r() as RedisWithScripts).jobStart(
+    const [code, seq, attempt, fields] = await (this.r() as RedisWithScripts).jobStart(
       this.recordKey(id),
       this.key(`ev:${id}`),
       this.origin,
-      this.channel('events'),
+      this.channel(''),
       JSON.stringify(this.instance),
       String(now),
       kind.idempotent ? '1' : '0',
     );
     if (code === -1 || code === 0) return;
-    const job = this.parse(flat)!;
+    const job = this.startRecord(fields);
     if (code === 2) {
       // The instance that ran it died (BullMQ found it stalled), and it may not run twice.
       const problem = jobProblemOf(
@@ -716,7 +773,7 @@ export class RedisJobBackend implements JobBackend {
       this.key('finished'),
       from.map((f) => JSON.stringify(f)).join(','),
       body,
-      this.channel('events'),
+      this.channel(''),
       this.origin,
       finishedAt === undefined ? '' : String(finishedAt),
       ...args,
@@ -726,19 +783,27 @@ export class RedisJobBackend implements JobBackend {
     return { applied: applied === 1, cancelRequested: cancel === 'true' };
   }
 
-  private receive(channel: string, message: string): void {
-    if (channel === this.channel('cancel')) {
+  /** A cancel, or an event of a watch (`all`: through the all-tenants pattern). */
+  private receive(channel: string, message: string, all: boolean): void {
+    if (!all && channel === this.channel('cancel')) {
       this.running.get(message)?.cancel();
       return;
     }
-    // Our own events come back too; they were dispatched when written: skip them unparsed.
+    // Our own events come back too when watched; they were dispatched when written: skip them unparsed.
     if (message.startsWith(this.ownPrefix)) return;
+    let wire: WireEvent;
     try {
-      const wire = JSON.parse(message) as WireEvent;
-      if (wire.o !== this.origin) this.host?.onEvent({ ...wire.e, seq: wire.s });
+      wire = JSON.parse(message) as WireEvent;
     } catch {
-      // Not ours.
+      return; // Not ours.
     }
+    const jobChannel = this.channel('job:');
+    const route: JobEventRoute = all
+      ? { allTenants: true }
+      : channel.startsWith(jobChannel)
+        ? { job: channel.slice(jobChannel.length) }
+        : { tenant: channel.slice(this.channel('t:').length) };
+    this.host?.onEvent({ ...wire.e, seq: wire.s }, route);
   }
 
   /** Marks a finished job for retention. */
@@ -768,11 +833,16 @@ export class RedisJobBackend implements JobBackend {
     return this.toRecord(await this.r().hgetall(this.recordKey(id)));
   }
 
-  /** A record from the flat field/value list a script returns (HGETALL's reply). */
-  private parse(flat: string[]): JobRecord | undefined {
-    const h: Record<string, string> = {};
-    for (let i = 0; i < flat.length; i += 2) h[flat[i]] = flat[i + 1];
-    return this.toRecord(h);
+  /** What START returns of a record: the fields an attempt reads ('' for absent ones). */
+  private startRecord(f: string[]): JobRecord {
+    const [base, payload, state, attempts, priority, runAfter, cancelRequested] = f;
+    const job = { ...(JSON.parse(base) as JobRecord), payload: JSON.parse(payload || 'null') as unknown };
+    job.state = JSON.parse(state) as JobState;
+    job.attempts = attempts ? (JSON.parse(attempts) as number) : 0;
+    if (priority) job.priority = JSON.parse(priority) as number;
+    if (runAfter) job.runAfter = JSON.parse(runAfter) as number;
+    if (cancelRequested) job.cancelRequested = JSON.parse(cancelRequested) as boolean;
+    return job;
   }
 
   private toRecord(h: Record<string, string>): JobRecord | undefined {
@@ -835,7 +905,6 @@ export class RedisJobBackend implements JobBackend {
 
 type RedisWithScripts = Redis & {
   jobTransition(key: string, from: string, ...args: string[]): Promise<unknown>;
-  jobAppendEvent(rec: string, list: string, body: string): Promise<unknown>;
   jobStep(rec: string, list: string, finished: string, ...args: string[]): Promise<[number, number, string]>;
   jobStart(rec: string, list: string, ...args: string[]): Promise<[number, number, number, string[]]>;
   jobSubmit(rec: string, list: string, all: string, tenant: string, ...args: string[]): Promise<number>;
