@@ -150,7 +150,9 @@ describe('Platform jobs on two instances sharing Redis (e2e, BullMQ backend)', (
       };
       const mine = await Promise.all([1, 2, 3, 4].map(() => submitAs(key)));
       const theirs = await Promise.all([1, 2].map(() => submitAs(TEST_KEYS.globex.operator)));
-      await eventually(() => [...mine, ...theirs].every((id) => succeeded(admin, id)), { what: 'admin saw every job end' });
+      await eventually(() => [...mine, ...theirs].every((id) => succeeded(admin, id)), {
+        what: 'admin saw every job end',
+      });
       await eventually(() => mine.every((id) => succeeded(tenant, id)), { what: 'the tenant saw its jobs end' });
       expect(tenant.filter((m) => theirs.includes(m.job ?? ''))).toEqual([]);
     } finally {

@@ -175,7 +175,10 @@ class JobsSocketSession {
     };
     // Other instances send this one only the caller's tenant's events (every tenant's for admins).
     void this.jobs
-      .onAnyJobEvent((e) => void this.forwardIfVisible(e), hasRole(this.caller, 'admin') ? undefined : this.caller.tenant)
+      .onAnyJobEvent(
+        (e) => void this.forwardIfVisible(e),
+        hasRole(this.caller, 'admin') ? undefined : this.caller.tenant,
+      )
       .then((unsubscribe) => {
         stop = unsubscribe;
         if (stopped) unsubscribe();
