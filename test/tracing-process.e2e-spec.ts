@@ -62,9 +62,14 @@ describe('Tracing Redis and PostgreSQL commands in a real process (e2e)', () => 
       () => {
         const t = collector.trace(traceId);
         const system = (s: (typeof t)[number]) => s.attributes['db.system'] ?? s.attributes['db.system.name'];
-        return t.some((s) => system(s) === 'redis') && t.some((s) => system(s) === 'postgresql') ? t : undefined;
+        // The server span ends after the response, so it may come in a later export than the commands'.
+        const complete =
+          t.some((s) => system(s) === 'redis') &&
+          t.some((s) => system(s) === 'postgresql') &&
+          t.some((s) => s.name === 'GET /v1/rag/documents');
+        return complete ? t : undefined;
       },
-      { timeoutMs: 15_000, what: 'Redis and PostgreSQL spans in the request’s trace' },
+      { timeoutMs: 15_000, what: 'the server span and Redis and PostgreSQL spans in the request’s trace' },
     );
     const server = spans.find((s) => s.name === 'GET /v1/rag/documents')!;
     expect(server).toBeDefined();
