@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { checkIdentifier, inTransaction, migrateSchema, type SchemaMigration } from './postgres-schema';
+import { checkIdentifier, inTransaction, migrateSchema, SchemaPool, type SchemaMigration } from './postgres-schema';
 
 const URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -53,5 +53,46 @@ describe(migrateSchema.name, () => {
     for (const bad of ['Rag', '1rag', 'rag; DROP TABLE x', 'a'.repeat(64)]) {
       expect(() => checkIdentifier(bad)).toThrow(/invalid schema name/);
     }
+  });
+});
+
+describe(SchemaPool.name, () => {
+  const schema = `schema_pool_test_${process.pid}_${Date.now().toString(36)}`;
+  const options = {
+    connectionString: URL,
+    max: 2,
+    what: 'test store',
+    schema,
+    table: 'test_migrations',
+    lockKey: 0x5ce_eb,
+    migrations: [{ version: 1, name: 'items', sql: 'CREATE TABLE {schema}.items (id integer PRIMARY KEY)' }],
+  };
+
+  afterAll(async () => {
+    const admin = new Pool({ connectionString: URL, max: 1 });
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  });
+
+  it('should be usable only between open (schema migrated) and close', async () => {
+    const store = new SchemaPool(options);
+    expect(() => store.db).toThrow('test store is not open');
+    await store.open();
+    expect((await store.db.query(`SELECT count(*)::int AS n FROM ${schema}.items`)).rows[0]).toEqual({ n: 0 });
+    await store.close();
+    expect(() => store.db).toThrow('test store is not open');
+  });
+
+  it('should close its connections again when the schema cannot be migrated', async () => {
+    const broken = new SchemaPool({
+      ...options,
+      migrations: [{ version: 1, name: 'broken', sql: 'INSERT INTO {schema}.nope VALUES (1)' }],
+      table: 'broken_migrations',
+    });
+    const end = jest.spyOn(Pool.prototype, 'end');
+    await expect(broken.open()).rejects.toThrow(/nope/);
+    expect(end).toHaveBeenCalledTimes(1);
+    end.mockRestore();
+    expect(() => broken.db).toThrow('is not open');
   });
 });

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 
 /** One step of a store's PostgreSQL schema; `{schema}` in `sql` is replaced by the schema name. */
 export interface SchemaMigration {
@@ -63,4 +63,49 @@ export async function migrateSchema(pool: Pool, options: MigrateOptions): Promis
       await c.query(`INSERT INTO ${table} (version, name) VALUES ($1, $2)`, [m.version, m.name]);
     }
   });
+}
+
+export interface SchemaPoolOptions extends MigrateOptions {
+  connectionString: string;
+  /** Most connections (pg's `max`). */
+  max: number;
+  /** What the pool serves, for the error when it is used before open(). */
+  what: string;
+}
+
+/**
+ * The connection pool of one PostgreSQL-backed store: opened with its schema migrated (closed
+ * again if that fails), closed with the store. Idle-client errors are left to surface on the
+ * next query rather than crash the process (pg emits them on the pool).
+ */
+export class SchemaPool {
+  private pool?: Pool;
+
+  constructor(private readonly options: SchemaPoolOptions) {
+    checkIdentifier(options.schema);
+  }
+
+  async open(): Promise<void> {
+    const pool = new Pool({ connectionString: this.options.connectionString, max: this.options.max });
+    pool.on('error', () => undefined);
+    try {
+      await migrateSchema(pool, this.options);
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
+    this.pool = pool;
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.end();
+  }
+
+  /** The open pool; throws before open() and after close(). */
+  get db(): Pool {
+    if (!this.pool) throw new Error(`${this.options.what} is not open`);
+    return this.pool;
+  }
 }

@@ -1,5 +1,5 @@
-import { Pool } from 'pg';
-import { checkIdentifier, migrateSchema } from '../../../platform/storage';
+import type { Pool } from 'pg';
+import { SchemaPool } from '../../../platform/storage';
 import type { CaptionInfo, ImageListFilter, ImageRecord, SimilarImage } from '../image-record';
 import type { ImageMetadataStore } from './image-metadata-store';
 import { IMAGES_MIGRATIONS } from './postgres-migrations';
@@ -68,41 +68,36 @@ function toRecord(r: ImageRow): ImageRecord {
  */
 export class PostgresImageMetadataStore implements ImageMetadataStore {
   readonly kind = 'postgres';
-  private pool?: Pool;
+  private readonly pool: SchemaPool;
   private readonly schema: string;
 
-  constructor(private readonly options: PostgresImageStoreOptions) {
+  constructor(options: PostgresImageStoreOptions) {
     this.schema = options.schema ?? 'public';
-    checkIdentifier(this.schema);
+    this.pool = new SchemaPool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      what: 'image metadata store',
+      schema: this.schema,
+      table: 'images_schema_migrations',
+      lockKey: MIGRATION_LOCK,
+      migrations: IMAGES_MIGRATIONS,
+    });
   }
 
   private get t() {
     return { images: `${this.schema}.images` };
   }
 
-  async open(): Promise<void> {
-    this.pool = new Pool({ connectionString: this.options.connectionString, max: this.options.poolSize ?? 10 });
-    this.pool.on('error', () => undefined); // idle client errors surface on the next query
-    await this.migrate();
+  open(): Promise<void> {
+    return this.pool.open();
   }
 
-  async close(): Promise<void> {
-    await this.pool?.end();
-    this.pool = undefined;
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
   private db(): Pool {
-    if (!this.pool) throw new Error('image metadata store is not open');
-    return this.pool;
-  }
-
-  private migrate(): Promise<void> {
-    return migrateSchema(this.db(), {
-      schema: this.schema,
-      table: 'images_schema_migrations',
-      lockKey: MIGRATION_LOCK,
-      migrations: IMAGES_MIGRATIONS,
-    });
+    return this.pool.db;
   }
 
   async insert(r: ImageRecord): Promise<{ inserted: true } | { inserted: false; existing: ImageRecord }> {

@@ -1,4 +1,4 @@
-import { Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type {
   ChunkHit,
   DocumentStore,
@@ -11,7 +11,7 @@ import type {
   StoredDocument,
 } from './document-store';
 import { RAG_MIGRATIONS } from './postgres-migrations';
-import { checkIdentifier, inTransaction, migrateSchema } from '../../../platform/storage';
+import { inTransaction, SchemaPool } from '../../../platform/storage';
 import { dot, normalise } from './vector-math';
 
 export interface PostgresStoreOptions {
@@ -87,12 +87,21 @@ function toHit(r: ChunkRow, score: number): ChunkHit {
  */
 export class PostgresDocumentStore implements DocumentStore {
   readonly kind = 'postgres';
-  private pool?: Pool;
+  private readonly pool: SchemaPool;
   private readonly schema: string;
 
-  constructor(private readonly options: PostgresStoreOptions) {
+  constructor(options: PostgresStoreOptions) {
     this.schema = options.schema ?? 'public';
-    checkIdentifier(this.schema);
+    this.pool = new SchemaPool({
+      connectionString: options.connectionString,
+      // At least two: `exclusive` holds one connection while its job queries through the others.
+      max: Math.max(2, options.poolSize ?? 10),
+      what: 'document store',
+      schema: this.schema,
+      table: 'rag_schema_migrations',
+      lockKey: MIGRATION_LOCK,
+      migrations: RAG_MIGRATIONS,
+    });
   }
 
   private get t() {
@@ -102,33 +111,16 @@ export class PostgresDocumentStore implements DocumentStore {
     };
   }
 
-  async open(): Promise<void> {
-    // At least two: `exclusive` holds one connection while its job queries through the others.
-    this.pool = new Pool({
-      connectionString: this.options.connectionString,
-      max: Math.max(2, this.options.poolSize ?? 10),
-    });
-    this.pool.on('error', () => undefined); // idle client errors surface on the next query
-    await this.migrate();
+  open(): Promise<void> {
+    return this.pool.open();
   }
 
-  async close(): Promise<void> {
-    await this.pool?.end();
-    this.pool = undefined;
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
   private db(): Pool {
-    if (!this.pool) throw new Error('document store is not open');
-    return this.pool;
-  }
-
-  private migrate(): Promise<void> {
-    return migrateSchema(this.db(), {
-      schema: this.schema,
-      table: 'rag_schema_migrations',
-      lockKey: MIGRATION_LOCK,
-      migrations: RAG_MIGRATIONS,
-    });
+    return this.pool.db;
   }
 
   private transaction<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
