@@ -99,7 +99,7 @@ async function throughFennec(fakes: FakeA1111[]): Promise<FennecRun> {
   const startedAt = new Map<string, number>();
   let finished!: () => void;
   const all = new Promise<void>((r) => (finished = r));
-  app.get(JobsService).onAnyJobEvent((e: JobEvent) => {
+  await app.get(JobsService).onAnyJobEvent((e: JobEvent) => {
     if (e.type === 'progress') {
       if ((e.data as { stage?: string }).stage === 'waiting') waited++;
       return;
