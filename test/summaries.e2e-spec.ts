@@ -402,7 +402,7 @@ describe('Summaries (e2e)', () => {
       expect(res.body.fallbackReason).toMatch(/^llm failed/);
     });
 
-    it('should stop a batch job cancelled mid-batch: no further document goes to the LLM', async () => {
+    it('should stop a batch job cancelled mid-batch: the LLM call in flight is closed, no further document goes to the LLM', async () => {
       // Each abstractive summary takes a while (the fake answers token by token), so the batch is
       // still running after its first document.
       fake.set({ tokenLatencyMs: 150 });
@@ -436,6 +436,8 @@ describe('Summaries (e2e)', () => {
       expect(asked).toBeGreaterThanOrEqual(1);
       expect(asked).toBeLessThan(5);
       expect(sse.of('progress').length).toBeLessThan(5);
+      // The request to the LLM that was in flight at the cancel was closed, not left to finish.
+      await eventually(() => fake.abortedAnswers === 1, { what: 'the fake Ollama seeing the chat request closed' });
     });
   });
 });
