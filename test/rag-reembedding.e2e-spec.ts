@@ -154,6 +154,16 @@ describe('RAG re-embedding as a job (e2e)', () => {
       expect(res.body).toMatchObject({ embedded: false });
     }
     fake.set({ failWithStatus: undefined, failPaths: undefined });
+    // Those failures may have opened the pool's breaker: wait for its probe to let calls through
+    // again, or the job's attempts would all meet "no instance available".
+    await eventually(
+      async () => {
+        const res = await request(app.getHttpServer()).get('/upstreams').set('authorization', ADMIN);
+        const pool = (res.body.pools as { name: string; up: number; total: number }[]).find((p) => p.name === 'ollama');
+        return pool !== undefined && pool.up === pool.total;
+      },
+      { timeoutMs: 20_000, what: 'the ollama pool up again' },
+    );
   };
   const follow = (id: string) =>
     new SseTestClient(`${base}/jobs/${id}/events`, ['state', 'progress'], { authorization: ADMIN });
