@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import sharp from 'sharp';
 import request from 'supertest';
+import type { Caller } from '../src/platform/context';
 import { JobWorkerPool } from '../src/platform/jobs';
+import { ProjectionsService } from '../src/services/projections';
 import { FakeOllama } from './fixtures/fake-ollama';
 import { withLlmClient } from './fixtures/llm/fake-llm.module';
 import { OllamaLlmClient } from './fixtures/llm/ollama-llm-client';
@@ -216,6 +218,20 @@ describe('Projections (e2e)', () => {
     // Another seed is another projection.
     const otherSeed = await http(app).post('/v1/projections', { ...body, sample: { size: 40, seed: 12 } });
     expect(otherSeed.status).toBe(202);
+    // Identical requests handled at once all miss the cache (no record yet), yet start one job,
+    // listed once. Called in one tick, so that none finds the record another one writes.
+    const caller: Caller = { id: 'acme-viewer', kind: 'api-key', roles: ['viewer'], tenant: 'acme' };
+    const raced = await Promise.all(
+      [1, 2, 3].map(() =>
+        app.get(ProjectionsService).submit({ method: 'pca', sample: { size: 40, seed: 13 } }, caller),
+      ),
+    );
+    const racedIds = raced.map((r) => (r.kind === 'job' ? r.submitted.job.id : r.projection.id));
+    expect(raced.map((r) => r.kind)).toEqual(['job', 'job', 'job']);
+    expect(new Set(racedIds).size).toBe(1);
+    const listedOnce = (await http(app).get('/v1/projections')).body.items as { id: string }[];
+    expect(listedOnce.filter((p) => p.id === racedIds[0])).toHaveLength(1);
+    expect((await http(app).get(`/v1/projections/${racedIds[0]}`)).status).toBe(200);
 
     await http(app).post('/v1/rag/documents', {
       id: 'space-new',
@@ -234,6 +250,7 @@ describe('Projections (e2e)', () => {
     expect(done.body).toMatchObject({ stale: false });
     expect(done.body.result.candidates).toBe(3 * PER_TOPIC + 1);
     await finished(otherSeed.body.id);
+    await finished(racedIds[0]);
   });
 
   it('should report progress per iteration and cancel a running t-SNE, ending its worker thread', async () => {

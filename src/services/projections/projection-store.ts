@@ -17,11 +17,12 @@ export class ProjectionStore {
     return ['projections', encodeURIComponent(tenant), ...parts].join(':');
   }
 
-  async create(record: ProjectionRecord): Promise<void> {
+  /** Stores a new projection's record and cache entry and, unless `list` is false, lists it. */
+  async create(record: ProjectionRecord, { list = true }: { list?: boolean } = {}): Promise<void> {
     const ttlMs = this.options().retentionMs;
     await this.state.set(this.key(record.tenant, 'record', record.id), JSON.stringify(record), { ttlMs });
     await this.state.set(this.key(record.tenant, 'cache', record.cacheKey), record.id, { ttlMs });
-    await this.state.pushBounded(this.key(record.tenant, 'list'), record.id, this.options().maxListed);
+    if (list) await this.state.pushBounded(this.key(record.tenant, 'list'), record.id, this.options().maxListed);
   }
 
   async record(tenant: string, id: string): Promise<ProjectionRecord | undefined> {

@@ -116,15 +116,22 @@ export class ProjectionsService implements ManagedLifecycle {
       if (hit && ['queued', 'running', 'succeeded'].includes(hit.status))
         return { kind: 'cached', projection: { ...hit, cached: true } };
     }
-    const submitted = await this.jobs.submit(PROJECTION_JOB_KIND, { tenant, request }, caller);
-    await this.store.create({
+    // Identical requests sent at once all miss the cache (no record yet): the idempotency key makes
+    // them one job. It names the projection this one replaces (a failed, cancelled or expired one),
+    // so a request after that starts a new job instead of getting the old one back.
+    const submitted = await this.jobs.submit(PROJECTION_JOB_KIND, { tenant, request }, caller, {
+      idempotencyKey: `projection:${cacheKey}:${hitId ?? ''}`,
+    });
+    const record = {
       id: submitted.job.id,
       tenant,
       request,
       submittedCorpusVersion: corpusVersion,
       cacheKey,
       createdAt: new Date(submitted.job.createdAt).toISOString(),
-    });
+    };
+    // The duplicate writes the same record too (idempotent), so it can be read at once, but lists it only once.
+    await this.store.create(record, { list: submitted.created });
     return { kind: 'job', submitted };
   }
 
