@@ -114,6 +114,54 @@ describe('RedisJobBackend: events between instances', () => {
     expect(routesOf(later).length).toBeGreaterThan(0);
     expect(routesOf(later).every((r) => r !== undefined && 'job' in r && r.job === later)).toBe(true);
   });
+
+  describe('idempotency keys between instances', () => {
+    const submitWithKey = (backend: RedisJobBackend, key: string) =>
+      backend.submit({ kind: 'watch.echo', payload: { n: 9 }, caller: alice, idempotencyKey: key });
+    const idemKey = (key: string) => `${keyPrefix}jobs:idem:${alice.tenant}:${key}`;
+    let redis: Redis;
+    beforeAll(() => {
+      redis = new Redis(REDIS_URL);
+    });
+    afterAll(() => redis.quit());
+
+    it('should make one job of the same key submitted on two instances at once, and keep the key', async () => {
+      for (let i = 0; i < 20; i++) {
+        const key = `both-${i}`;
+        const [a, b] = await Promise.all([submitWithKey(runner, key), submitWithKey(watcher, key)]);
+        expect(a.job.id).toBe(b.job.id);
+        expect([a.created, b.created].sort()).toEqual([false, true]);
+      }
+      expect(await redis.pttl(idemKey('both-0'))).toBe(-1);
+    });
+
+    it('should wait for a submission in flight elsewhere instead of starting a second job', async () => {
+      // Another submission has claimed the key and not written its record yet.
+      await redis.set(idemKey('in-flight'), randomUUID(), 'PX', 60_000);
+      // The runner looks the claimed job up (no record yet) once it has found the key taken.
+      let lookedUp!: () => void;
+      const lookup = new Promise<void>((resolve) => (lookedUp = resolve));
+      const get = jest.spyOn(runner, 'get').mockImplementation(function (this: RedisJobBackend, id) {
+        lookedUp();
+        return RedisJobBackend.prototype.get.call(this, id);
+      });
+      const waiting = submitWithKey(runner, 'in-flight');
+      await lookup;
+      // That submitter gives up; the next one to claim the key writes its job.
+      await redis.del(idemKey('in-flight'));
+      const first = await submitWithKey(watcher, 'in-flight');
+      expect(first.created).toBe(true);
+      await expect(waiting).resolves.toMatchObject({ created: false, job: { id: first.job.id } });
+      get.mockRestore();
+    });
+
+    it('should take over a key whose claim expired without a record', async () => {
+      await redis.set(idemKey('died'), randomUUID(), 'PX', 150);
+      const submitted = await submitWithKey(runner, 'died');
+      expect(submitted.created).toBe(true);
+      expect(await redis.get(idemKey('died'))).toBe(submitted.job.id);
+    });
+  });
 });
 
 async function eventuallyState(backend: RedisJobBackend, id: string, state: string): Promise<void> {

@@ -120,15 +120,29 @@ return {1, seq, attempt, rec}
  * A new record with its first event (seq 1), in one script call (a MULTI costs a pipeline object
  * and seven commands on the client). The event is published on the tenant's channel only: nobody
  * can watch the job's own channel before it has an id. KEYS: record, event list, index of all
- * jobs, index of the tenant's. ARGV: channel prefix, origin, event, createdAt, id, tenant, then
+ * jobs, index of the tenant's, the idempotency key's claim ('' none: made permanent). ARGV: channel prefix, origin, event, createdAt, id, tenant, then
  * the record's field/value pairs.
  */
 const SUBMIT = `
+if KEYS[5] ~= '' then redis.call('PERSIST', KEYS[5]) end
 redis.call('HSET', KEYS[1], unpack(ARGV, 7))
 redis.call('RPUSH', KEYS[2], '1 ' .. ARGV[3])
 redis.call('PUBLISH', ARGV[1] .. 't:' .. ARGV[6], '{"o":"' .. ARGV[2] .. '","s":1,"e":' .. ARGV[3] .. '}')
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
+return 1
+`;
+
+/**
+ * How long an idempotency key stays claimed by a submission that has not written its record yet
+ * (a submitter that dies in between frees the key after this long).
+ */
+const IDEMPOTENCY_CLAIM_MS = 10_000;
+
+/** Claims an idempotency key (KEYS[1]) for ARGV[2] for ARGV[3] ms if it still names ARGV[1]. */
+const IDEM_TAKE_OVER = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 `;
 
@@ -214,7 +228,8 @@ export class RedisJobBackend implements JobBackend {
     c.defineCommand('jobTransition', { numberOfKeys: 1, lua: TRANSITION });
     c.defineCommand('jobStep', { numberOfKeys: 3, lua: STEP });
     c.defineCommand('jobStart', { numberOfKeys: 2, lua: START });
-    c.defineCommand('jobSubmit', { numberOfKeys: 4, lua: SUBMIT });
+    c.defineCommand('jobSubmit', { numberOfKeys: 5, lua: SUBMIT });
+    c.defineCommand('jobIdemTakeOver', { numberOfKeys: 1, lua: IDEM_TAKE_OVER });
     return c;
   }
 
@@ -332,15 +347,10 @@ export class RedisJobBackend implements JobBackend {
     const redis = this.r();
     const kind = this.host!.kinds.get(s.kind);
     const id = randomUUID();
-    if (s.idempotencyKey !== undefined) {
-      const idemKey = this.key(`idem:${s.caller.tenant}:${s.idempotencyKey}`);
-      const won = await redis.set(idemKey, id, 'NX');
-      if (won === null) {
-        const existingId = await redis.get(idemKey);
-        const existing = existingId ? await this.get(existingId) : undefined;
-        if (existing) return { job: existing, created: false };
-        await redis.set(idemKey, id);
-      }
+    const idemKey = s.idempotencyKey === undefined ? '' : this.key(`idem:${s.caller.tenant}:${s.idempotencyKey}`);
+    if (idemKey !== '') {
+      const existing = await this.claimIdempotencyKey(idemKey, id);
+      if (existing) return { job: existing, created: false };
     }
     const now = Date.now();
     const job: JobRecord = {
@@ -378,6 +388,7 @@ export class RedisJobBackend implements JobBackend {
       this.key(`ev:${id}`),
       this.key('idx:all'),
       this.key(`idx:t:${job.tenant}`),
+      idemKey,
       this.channel(''),
       this.origin,
       event,
@@ -403,6 +414,31 @@ export class RedisJobBackend implements JobBackend {
     this.host!.onEvent({ jobId: id, seq: 1, type: 'state', data: queued, at: now });
     // Position is computed on read (GET /jobs/{id}); it costs a scan of the queue.
     return { job, created: true };
+  }
+
+  /**
+   * Claims an idempotency key for job `id`, or answers the job that already holds it. The claim
+   * expires unless SUBMIT makes it permanent with the record, so a key whose submitter died in
+   * between is free again; a key claimed but not yet backed by a record is another submission in
+   * flight (on this instance or another one): wait for its record rather than start a duplicate.
+   */
+  private async claimIdempotencyKey(idemKey: string, id: string): Promise<JobRecord | undefined> {
+    const redis = this.r() as RedisWithScripts;
+    const deadline = Date.now() + IDEMPOTENCY_CLAIM_MS + 1_000;
+    for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
+      if ((await redis.set(idemKey, id, 'PX', IDEMPOTENCY_CLAIM_MS, 'NX')) !== null) return undefined;
+      const existingId = await redis.get(idemKey);
+      const existing = existingId ? await this.get(existingId) : undefined;
+      if (existing) return existing;
+      // Longer than any claim lasts: the key names a job that is gone (evicted); take it over.
+      if (
+        existingId &&
+        Date.now() > deadline &&
+        (await redis.jobIdemTakeOver(idemKey, existingId, id, IDEMPOTENCY_CLAIM_MS)) === 1
+      )
+        return undefined;
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -907,5 +943,6 @@ type RedisWithScripts = Redis & {
   jobTransition(key: string, from: string, ...args: string[]): Promise<unknown>;
   jobStep(rec: string, list: string, finished: string, ...args: string[]): Promise<[number, number, string]>;
   jobStart(rec: string, list: string, ...args: string[]): Promise<[number, number, number, string[]]>;
-  jobSubmit(rec: string, list: string, all: string, tenant: string, ...args: string[]): Promise<number>;
+  jobSubmit(rec: string, list: string, all: string, tenant: string, idem: string, ...args: string[]): Promise<number>;
+  jobIdemTakeOver(key: string, was: string, now: string, claimMs: number): Promise<number>;
 };
