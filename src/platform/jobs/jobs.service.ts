@@ -319,8 +319,7 @@ export class JobsService implements ManagedLifecycle {
   private dispatch(e: JobEvent, route: JobEventRoute): void {
     if (route === undefined || 'job' in route) for (const l of this.byJob.get(e.jobId) ?? []) l(e);
     if (route !== undefined && 'job' in route) return;
-    const tenant = route === undefined ? null : 'tenant' in route ? route.tenant : undefined;
-    for (const [l, scope] of this.everyJob) if (tenant === null || scope === tenant) l(e);
+    for (const [l, tenant] of this.everyJob) if (receivesThrough(route, tenant)) l(e);
   }
 
   private recordOutcome(kind: string, outcome: AttemptOutcome, runMs: number): void {
@@ -354,4 +353,15 @@ function isFailing(recent: boolean[]): boolean {
 /** A `state` event into a terminal state. */
 export function endsJob(e: JobEvent): boolean {
   return e.type === 'state' && isTerminal((e.data as JobStateEventData).state);
+}
+
+/**
+ * Whether a listener of every job's events of `tenant` (undefined: of all tenants) gets an event
+ * that reached this instance by `route`: emitted here, every one (it filters by tenant itself);
+ * received for a tenant's watch, that tenant's listeners; received for the all-tenants watch, the
+ * all-tenants listeners.
+ */
+function receivesThrough(route: undefined | { tenant: string } | { allTenants: true }, tenant?: string): boolean {
+  if (route === undefined) return true;
+  return 'tenant' in route ? tenant === route.tenant : tenant === undefined;
 }
