@@ -232,6 +232,13 @@ describe('Projections (e2e)', () => {
     const listedOnce = (await http(app).get('/v1/projections')).body.items as { id: string }[];
     expect(listedOnce.filter((p) => p.id === racedIds[0])).toHaveLength(1);
     expect((await http(app).get(`/v1/projections/${racedIds[0]}`)).status).toBe(200);
+    await finished(racedIds[0]);
+    // Deleted (or expired, or lost with a memory store at restart): the same request computes again.
+    expect((await http(app).delete(`/v1/projections/${racedIds[0]}`)).status).toBe(204);
+    const recomputed = await http(app).post('/v1/projections', { method: 'pca', sample: { size: 40, seed: 13 } });
+    expect(recomputed.status).toBe(202);
+    expect(recomputed.body.id).not.toBe(racedIds[0]);
+    expect((await finished(recomputed.body.id as string)).body).toMatchObject({ status: 'succeeded' });
 
     await http(app).post('/v1/rag/documents', {
       id: 'space-new',
@@ -250,7 +257,6 @@ describe('Projections (e2e)', () => {
     expect(done.body).toMatchObject({ stale: false });
     expect(done.body.result.candidates).toBe(3 * PER_TOPIC + 1);
     await finished(otherSeed.body.id);
-    await finished(racedIds[0]);
   });
 
   it('should report progress per iteration and cancel a running t-SNE, ending its worker thread', async () => {

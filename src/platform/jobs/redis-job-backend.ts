@@ -120,8 +120,8 @@ return {1, seq, attempt, rec}
  * A new record with its first event (seq 1), in one script call (a MULTI costs a pipeline object
  * and seven commands on the client). The event is published on the tenant's channel only: nobody
  * can watch the job's own channel before it has an id. KEYS: record, event list, index of all
- * jobs, index of the tenant's, the idempotency key's claim ('' none: made permanent). ARGV: channel prefix, origin, event, createdAt, id, tenant, then
- * the record's field/value pairs.
+ * jobs, index of the tenant's, the idempotency key's claim ('' none: made permanent). ARGV:
+ * channel prefix, origin, event, createdAt, id, tenant, then the record's field/value pairs.
  */
 const SUBMIT = `
 if KEYS[5] ~= '' then redis.call('PERSIST', KEYS[5]) end

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Caller } from '../../platform/context';
-import { JobsService, type JobRecord } from '../../platform/jobs';
+import { isTerminal, JobsService, type JobRecord } from '../../platform/jobs';
 import { ManagedService, type ManagedLifecycle, type ServiceHealthReport } from '../../platform/registry';
 import { ServiceConfig } from '../../platform/runtime-config';
 import { STATE_STORE, type StateStore } from '../../platform/state';
@@ -23,6 +23,8 @@ const METHOD_PARAMS: Record<ProjectionMethod, (keyof ProjectionParams)[]> = {
   tsne: ['perplexity', 'learningRate', 'iterations', 'clusters', 'qualityK'],
 };
 const DEFAULT_SEED = 42;
+/** Bounds the walk over finished projections a request's idempotency keys name (see submit()). */
+const MAX_REPLACED_CHAIN = 10;
 
 /** JSON with object keys sorted, so equal requests hash alike whatever the key order. */
 function canonical(value: unknown): string {
@@ -117,11 +119,19 @@ export class ProjectionsService implements ManagedLifecycle {
         return { kind: 'cached', projection: { ...hit, cached: true } };
     }
     // Identical requests sent at once all miss the cache (no record yet): the idempotency key makes
-    // them one job. It names the projection this one replaces (a failed, cancelled or expired one),
-    // so a request after that starts a new job instead of getting the old one back.
-    const submitted = await this.jobs.submit(PROJECTION_JOB_KIND, { tenant, request }, caller, {
-      idempotencyKey: `projection:${cacheKey}:${hitId ?? ''}`,
+    // them one job. It names the projection this one replaces (failed, cancelled, deleted or
+    // expired), so a later request starts a new job instead of getting that one back: a key that
+    // answers a job no longer queued or running is not a request in flight, and the next key names it.
+    let replaces = hitId ?? '';
+    let submitted = await this.jobs.submit(PROJECTION_JOB_KIND, { tenant, request }, caller, {
+      idempotencyKey: `projection:${cacheKey}:${replaces}`,
     });
+    for (let i = 0; !submitted.created && isTerminal(submitted.job.state) && i < MAX_REPLACED_CHAIN; i++) {
+      replaces = submitted.job.id;
+      submitted = await this.jobs.submit(PROJECTION_JOB_KIND, { tenant, request }, caller, {
+        idempotencyKey: `projection:${cacheKey}:${replaces}`,
+      });
+    }
     const record = {
       id: submitted.job.id,
       tenant,
