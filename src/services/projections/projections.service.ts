@@ -122,26 +122,26 @@ export class ProjectionsService implements ManagedLifecycle {
     // them one job. It names the projection this one replaces (failed, cancelled, deleted or
     // expired), so a later request starts a new job instead of getting that one back: a key that
     // answers a job no longer queued or running is not a request in flight, and the next key names it.
-    let replaces = hitId ?? '';
-    let submitted = await this.jobs.submit(PROJECTION_JOB_KIND, { tenant, request }, caller, {
-      idempotencyKey: `projection:${cacheKey}:${replaces}`,
-    });
-    for (let i = 0; !submitted.created && isTerminal(submitted.job.state) && i < MAX_REPLACED_CHAIN; i++) {
-      replaces = submitted.job.id;
-      submitted = await this.jobs.submit(PROJECTION_JOB_KIND, { tenant, request }, caller, {
-        idempotencyKey: `projection:${cacheKey}:${replaces}`,
+    const replacing = (replaced: string) =>
+      this.jobs.submit(PROJECTION_JOB_KIND, { tenant, request }, caller, {
+        idempotencyKey: `projection:${cacheKey}:${replaced}`,
       });
+    let submitted = await replacing(hitId ?? '');
+    for (let i = 0; !submitted.created && isTerminal(submitted.job.state) && i < MAX_REPLACED_CHAIN; i++) {
+      submitted = await replacing(submitted.job.id);
     }
-    const record = {
-      id: submitted.job.id,
-      tenant,
-      request,
-      submittedCorpusVersion: corpusVersion,
-      cacheKey,
-      createdAt: new Date(submitted.job.createdAt).toISOString(),
-    };
     // The duplicate writes the same record too (idempotent), so it can be read at once, but lists it only once.
-    await this.store.create(record, { list: submitted.created });
+    await this.store.create(
+      {
+        id: submitted.job.id,
+        tenant,
+        request,
+        submittedCorpusVersion: corpusVersion,
+        cacheKey,
+        createdAt: new Date(submitted.job.createdAt).toISOString(),
+      },
+      { list: submitted.created },
+    );
     return { kind: 'job', submitted };
   }
 
